@@ -1,0 +1,117 @@
+// Package bus is the hub's Kafka glue: the embedded Kafka-protocol broker used
+// when no brokers are configured, producers that wait for acks=all, and topic
+// creation. Message formats live in schema/.
+package bus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+	"github.com/twmb/franz-go/pkg/kfake"
+)
+
+// Embedded is an in-process Kafka-protocol broker (kfake) listening on
+// loopback, persisting its log under a data folder so a restart loses nothing.
+type Embedded struct {
+	cluster *kfake.Cluster
+	addr    string
+}
+
+// StartEmbedded starts a single embedded broker on listen ("127.0.0.1:19092";
+// port 0 picks a free port) with its log in dataDir (created if missing).
+// Topics are created on first use with the given number of partitions.
+func StartEmbedded(listen, dataDir string, partitions int) (*Embedded, error) {
+	host, portStr, err := net.SplitHostPort(listen)
+	if err != nil {
+		return nil, fmt.Errorf("embedded kafka: listen address %q: %w", listen, err)
+	}
+	port, err := strconv.Atoi(portStr)
+	if err != nil {
+		return nil, fmt.Errorf("embedded kafka: listen port %q: %w", portStr, err)
+	}
+	if err := os.MkdirAll(dataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("embedded kafka: cannot create data folder: %w", err)
+	}
+	c, err := kfake.NewCluster(
+		kfake.Ports(port),
+		kfake.ListenFn(func(network, _ string) (net.Listener, error) {
+			return net.Listen(network, net.JoinHostPort(host, strconv.Itoa(port)))
+		}),
+		kfake.DataDir(filepath.Clean(dataDir)),
+		kfake.AllowAutoTopicCreation(),
+		kfake.DefaultNumPartitions(partitions),
+		kfake.ClusterID("residenthub-embedded"),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("embedded kafka: cannot start on %s: %w", listen, err)
+	}
+	addrs := c.ListenAddrs()
+	if len(addrs) == 0 {
+		c.Close()
+		return nil, errors.New("embedded kafka: no listener")
+	}
+	return &Embedded{cluster: c, addr: addrs[0]}, nil
+}
+
+// Brokers returns the bootstrap address list of the embedded broker.
+func (e *Embedded) Brokers() []string { return []string{e.addr} }
+
+// Close stops the broker and flushes its log to disk.
+func (e *Embedded) Close() { e.cluster.Close() }
+
+// NewWriter returns a producer that hashes message keys to partitions (one
+// entity's changes stay in order) and returns from WriteMessages only after
+// every in-sync replica acknowledged (acks=all). Topics are created on first
+// write.
+func NewWriter(brokers []string) *kafka.Writer {
+	return &kafka.Writer{
+		Addr:                   kafka.TCP(brokers...),
+		Balancer:               &kafka.Hash{},
+		RequiredAcks:           kafka.RequireAll,
+		AllowAutoTopicCreation: true,
+		BatchSize:              1000,
+		BatchBytes:             8 << 20,
+		BatchTimeout:           5 * time.Millisecond,
+		WriteTimeout:           30 * time.Second,
+		MaxAttempts:            5,
+	}
+}
+
+// EnsureTopics creates the topics that do not exist yet, each with the given
+// number of partitions; existing topics are left as they are.
+func EnsureTopics(ctx context.Context, brokers []string, partitions int, topics ...string) error {
+	if len(topics) == 0 {
+		return nil
+	}
+	client := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 15 * time.Second}
+	req := &kafka.CreateTopicsRequest{}
+	for _, t := range topics {
+		req.Topics = append(req.Topics, kafka.TopicConfig{Topic: t, NumPartitions: partitions, ReplicationFactor: 1})
+	}
+	resp, err := client.CreateTopics(ctx, req)
+	if err != nil {
+		return fmt.Errorf("cannot create topics: %w", err)
+	}
+	for t, terr := range resp.Errors {
+		if terr != nil && !errors.Is(terr, kafka.TopicAlreadyExists) {
+			return fmt.Errorf("cannot create topic %s: %w", t, terr)
+		}
+	}
+	return nil
+}
+
+// Ping checks that the brokers answer a metadata request.
+func Ping(ctx context.Context, brokers []string) error {
+	client := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 5 * time.Second}
+	if _, err := client.Metadata(ctx, &kafka.MetadataRequest{}); err != nil {
+		return fmt.Errorf("kafka %v: %w", brokers, err)
+	}
+	return nil
+}

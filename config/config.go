@@ -1,0 +1,273 @@
+// Package config reads residenthub.yaml: defaults, then the file, then
+// validation (the order Prometheus uses), so every role sees one checked Config.
+package config
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/residenthub/residenthub/schema"
+	"github.com/robfig/cron/v3"
+	"gopkg.in/yaml.v3"
+)
+
+// Config is the whole configuration of one residenthub process.
+type Config struct {
+	// DataDir holds what must survive a restart on this machine: the embedded
+	// Kafka broker's log and the connectors' checkpoints. Relative paths are
+	// resolved against the config file's folder.
+	DataDir    string      `yaml:"data_dir"`
+	Kafka      Kafka       `yaml:"kafka"`
+	ClickHouse ClickHouse  `yaml:"clickhouse"`
+	HTTP       HTTP        `yaml:"http"`
+	Pipelines  Pipelines   `yaml:"pipelines"`
+	Sources    []Source    `yaml:"sources"`
+	APIKeys    []APIKey    `yaml:"api_keys"`
+	Programs   ProgramsDir `yaml:"programs"`
+	// Dir is the folder of the config file (not read from YAML).
+	Dir string `yaml:"-"`
+}
+
+// Kafka says where the raw, DLQ and audit topics live.
+type Kafka struct {
+	// Brokers of an external cluster ("host:port"). Empty starts the embedded
+	// Kafka-protocol broker (kfake) in-process, persisted under DataDir/kafka.
+	Brokers []string `yaml:"brokers"`
+	// EmbeddedListen is the loopback address of the embedded broker.
+	EmbeddedListen string `yaml:"embedded_listen"`
+	// Partitions of topics the hub creates (raw.*, dlq.*, audit).
+	Partitions int `yaml:"partitions"`
+}
+
+// ClickHouse is the native-protocol connection (port 9000 by default; HTTP is
+// not supported on ClickHouse 18.16 by the client).
+type ClickHouse struct {
+	Addr     string `yaml:"addr"`
+	Database string `yaml:"database"`
+	// AnalyticsDatabase holds the de-identified views for analysts.
+	AnalyticsDatabase string `yaml:"analytics_database"`
+	User              string `yaml:"user"`
+	Password          string `yaml:"password"`
+	// PseudonymSalt keys the hash that replaces id_number in analytics views.
+	PseudonymSalt string `yaml:"pseudonym_salt"`
+}
+
+// HTTP is the API listener.
+type HTTP struct {
+	Listen string `yaml:"listen"`
+}
+
+// Pipelines tunes the raw.* consumers.
+type Pipelines struct {
+	GroupID    string        `yaml:"group_id"`
+	BatchRows  int           `yaml:"batch_rows"`  // rows per ClickHouse insert (10k–100k)
+	Linger     time.Duration `yaml:"linger"`      // longest wait before a partial batch is inserted
+	MaxBackoff time.Duration `yaml:"max_backoff"` // longest pause between retries while ClickHouse is down
+}
+
+// ProgramsDir optionally overrides the eligibility programs embedded in the
+// binary with the YAML files of a folder.
+type ProgramsDir struct {
+	Dir string `yaml:"dir"`
+}
+
+// Source is one department feed.
+type Source struct {
+	Name    string `yaml:"name"`    // [a-z0-9_]+; topic raw.<name>
+	Kind    string `yaml:"kind"`    // connector kind: sql, http, file, push
+	Dataset string `yaml:"dataset"` // canonical dataset (schema.Datasets)
+	// Schedule is a robfig/cron/v3 spec, seconds optional ("*/30 * * * * *",
+	// "@every 1m", "0 2 * * *"). Empty for push sources.
+	Schedule string `yaml:"schedule"`
+	// Key lists the department columns whose values, joined by "|", form the
+	// source record key (the Kafka message key).
+	Key []string `yaml:"key"`
+	// SourceTime is the department column holding when the record last
+	// changed; optional.
+	SourceTime string `yaml:"source_time"`
+	// Op optionally marks deletes: rows whose Op.Column value is in
+	// Op.DeleteValues become delete operations.
+	Op OpColumn `yaml:"op"`
+	// Fields maps canonical field name → department column name.
+	Fields map[string]string `yaml:"fields"`
+	// CodeMappings maps canonical field → department value → national code,
+	// for departments that use their own codes (e.g. sex "M" → "1").
+	CodeMappings map[string]map[string]string `yaml:"code_mappings"`
+	// Settings are the connector kind's own settings, decoded by that kind.
+	Settings yaml.Node `yaml:"settings"`
+}
+
+// OpColumn marks delete operations in a department feed.
+type OpColumn struct {
+	Column       string   `yaml:"column"`
+	DeleteValues []string `yaml:"delete_values"`
+}
+
+// APIKey binds a caller's key (stored as its SHA-256, hex) to a role.
+type APIKey struct {
+	Name      string   `yaml:"name"`       // caller name written to the audit log
+	Role      string   `yaml:"role"`       // counter, caseworker, department, admin
+	KeySHA256 string   `yaml:"key_sha256"` // hex SHA-256 of the key; see `residenthub hash-key`
+	Sources   []string `yaml:"sources"`    // for role department: the sources it may push to
+}
+
+// Roles callers may have.
+var Roles = []string{"counter", "caseworker", "department", "admin"}
+
+// HashKey returns the hex SHA-256 of an API key, the form stored in the config.
+func HashKey(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(sum[:])
+}
+
+// Default returns the configuration used where the file is silent.
+func Default() Config {
+	return Config{
+		DataDir:    "var",
+		Kafka:      Kafka{EmbeddedListen: "127.0.0.1:19092", Partitions: 4},
+		ClickHouse: ClickHouse{Addr: "127.0.0.1:19000", Database: "residenthub", AnalyticsDatabase: "analytics", User: "default"},
+		HTTP:       HTTP{Listen: "127.0.0.1:8080"},
+		Pipelines:  Pipelines{GroupID: "residenthub-pipelines", BatchRows: 20000, Linger: time.Second, MaxBackoff: 30 * time.Second},
+	}
+}
+
+// Load reads and validates a config file. Errors name the file and the field.
+func Load(path string) (*Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read config: %w", err)
+	}
+	cfg, err := Parse(b)
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	abs, err := filepath.Abs(filepath.Dir(path))
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	cfg.Dir = abs
+	if !filepath.IsAbs(cfg.DataDir) {
+		cfg.DataDir = filepath.Join(abs, cfg.DataDir)
+	}
+	return cfg, nil
+}
+
+// Parse decodes YAML over the defaults and validates the result. Unknown
+// keys are errors, so a typo does not silently fall back to a default.
+func Parse(b []byte) (*Config, error) {
+	cfg := Default()
+	dec := yaml.NewDecoder(strings.NewReader(string(b)))
+	dec.KnownFields(true)
+	if err := dec.Decode(&cfg); err != nil && err.Error() != "EOF" {
+		return nil, fmt.Errorf("cannot parse YAML: %w", err)
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &cfg, nil
+}
+
+// Validate checks the parts every role relies on; connector kinds validate
+// their own Settings when they are built.
+func (c *Config) Validate() error {
+	if c.ClickHouse.Addr == "" || c.ClickHouse.Database == "" {
+		return fmt.Errorf("clickhouse.addr and clickhouse.database are required")
+	}
+	if c.Kafka.Partitions < 1 {
+		return fmt.Errorf("kafka.partitions must be at least 1")
+	}
+	if c.Pipelines.BatchRows < 1 || c.Pipelines.Linger <= 0 {
+		return fmt.Errorf("pipelines.batch_rows and pipelines.linger must be positive")
+	}
+	seen := map[string]bool{}
+	for i, s := range c.Sources {
+		if err := s.validate(); err != nil {
+			return fmt.Errorf("sources[%d] (%s): %w", i, s.Name, err)
+		}
+		if seen[s.Name] {
+			return fmt.Errorf("sources[%d]: duplicate source name %q", i, s.Name)
+		}
+		seen[s.Name] = true
+	}
+	for i, k := range c.APIKeys {
+		if !contains(Roles, k.Role) {
+			return fmt.Errorf("api_keys[%d] (%s): unknown role %q (want one of %s)", i, k.Name, k.Role, strings.Join(Roles, ", "))
+		}
+		if len(k.KeySHA256) != 64 {
+			return fmt.Errorf("api_keys[%d] (%s): key_sha256 must be 64 hex characters (residenthub hash-key prints it)", i, k.Name)
+		}
+		for _, s := range k.Sources {
+			if !seen[s] {
+				return fmt.Errorf("api_keys[%d] (%s): unknown source %q", i, k.Name, s)
+			}
+		}
+	}
+	return nil
+}
+
+// Source returns the named source and whether it is configured.
+func (c *Config) Source(name string) (*Source, bool) {
+	for i := range c.Sources {
+		if c.Sources[i].Name == name {
+			return &c.Sources[i], true
+		}
+	}
+	return nil, false
+}
+
+func (s *Source) validate() error {
+	if s.Name == "" || strings.Trim(s.Name, "abcdefghijklmnopqrstuvwxyz0123456789_") != "" {
+		return fmt.Errorf("name must be non-empty lower-case letters, digits and _")
+	}
+	if s.Kind == "" {
+		return fmt.Errorf("kind is required")
+	}
+	ds, ok := schema.Datasets[s.Dataset]
+	if !ok {
+		return fmt.Errorf("unknown dataset %q", s.Dataset)
+	}
+	if s.Schedule != "" {
+		if _, err := CronParser.Parse(s.Schedule); err != nil {
+			return fmt.Errorf("schedule %q: %w", s.Schedule, err)
+		}
+	}
+	if len(s.Key) == 0 {
+		return fmt.Errorf("key: at least one column is required")
+	}
+	for canonical := range s.Fields {
+		if _, ok := ds.Field(canonical); !ok {
+			return fmt.Errorf("fields: %q is not a field of dataset %s", canonical, ds.Name)
+		}
+	}
+	for _, f := range ds.Fields {
+		if f.Required {
+			if _, ok := s.Fields[f.Name]; !ok {
+				return fmt.Errorf("fields: required field %q of dataset %s is not mapped", f.Name, ds.Name)
+			}
+		}
+	}
+	for canonical := range s.CodeMappings {
+		if _, ok := s.Fields[canonical]; !ok {
+			return fmt.Errorf("code_mappings: %q is not a mapped field", canonical)
+		}
+	}
+	return nil
+}
+
+// CronParser parses source schedules: standard 5 fields, an optional leading
+// seconds field, and descriptors such as @every 30s.
+var CronParser = cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Private ClickHouse for residenthub on loopback: start | stop | status.
+#
+# Installs Debian's clickhouse-server with apt where it is missing (as root),
+# then runs an instance with a project-local config and data folder (not the
+# system-wide /var/lib/clickhouse), on ports that do not clash with a system
+# instance. Idempotent: "start" on a running instance only prints its address.
+#
+# Environment: CLICKHOUSE_HOME (data folder, default <repo>/var/clickhouse),
+# CLICKHOUSE_TCP_PORT (default 19000), CLICKHOUSE_HTTP_PORT (default 18123).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+home=${CLICKHOUSE_HOME:-$repo/var/clickhouse}
+tcp_port=${CLICKHOUSE_TCP_PORT:-19000}
+http_port=${CLICKHOUSE_HTTP_PORT:-18123}
+pidfile=$home/clickhouse.pid
+
+server_bin() {
+  command -v clickhouse-server 2>/dev/null || ls /usr/sbin/clickhouse-server 2>/dev/null || true
+}
+
+install_server() {
+  [ -n "$(server_bin)" ] && return 0
+  if [ "$(id -u)" != 0 ]; then
+    echo "clickhouse-server is not installed; run as root, or: sudo apt-get install clickhouse-server" >&2
+    exit 1
+  fi
+  if ! command -v apt-get >/dev/null; then
+    echo "clickhouse-server is not installed and apt-get is missing (Debian/Ubuntu only; see deploy/README.md for Docker)" >&2
+    exit 1
+  fi
+  echo "installing clickhouse-server with apt ..." >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >&2
+  apt-get install -y -qq clickhouse-server clickhouse-client >&2
+}
+
+answers() {
+  # The native port accepting a TCP connection and the HTTP /ping saying Ok.
+  curl -fsS --max-time 2 "http://127.0.0.1:$http_port/ping" 2>/dev/null | grep -q Ok
+}
+
+running_pid() {
+  [ -f "$pidfile" ] || return 1
+  local pid
+  pid=$(cat "$pidfile")
+  kill -0 "$pid" 2>/dev/null && echo "$pid"
+}
+
+write_config() {
+  mkdir -p "$home/data" "$home/tmp" "$home/user_files" "$home/log"
+  sed -e "s#@HOME@#$home#g" -e "s#@TCP_PORT@#$tcp_port#g" -e "s#@HTTP_PORT@#$http_port#g" \
+    "$here/clickhouse/config.xml" >"$home/config.xml"
+  cp "$here/clickhouse/users.xml" "$home/users.xml"
+}
+
+start() {
+  install_server
+  if running_pid >/dev/null && answers; then
+    echo "clickhouse running: native 127.0.0.1:$tcp_port http 127.0.0.1:$http_port (data $home)"
+    return 0
+  fi
+  write_config
+  local bin
+  bin=$(server_bin)
+  nohup "$bin" --config-file="$home/config.xml" >"$home/log/stdout.log" 2>&1 &
+  echo $! >"$pidfile"
+  for _ in $(seq 1 120); do
+    if answers; then
+      echo "clickhouse running: native 127.0.0.1:$tcp_port http 127.0.0.1:$http_port (data $home)"
+      return 0
+    fi
+    sleep 0.5
+  done
+  echo "clickhouse did not answer on 127.0.0.1:$http_port within 60 s; last log lines:" >&2
+  tail -n 30 "$home/log/clickhouse-server.err.log" "$home/log/stdout.log" >&2 2>/dev/null || true
+  exit 1
+}
+
+stop() {
+  local pid
+  if pid=$(running_pid); then
+    kill "$pid"
+    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    kill -9 "$pid" 2>/dev/null || true
+    echo "clickhouse stopped"
+  else
+    echo "clickhouse not running"
+  fi
+  rm -f "$pidfile"
+}
+
+status() {
+  if running_pid >/dev/null && answers; then
+    echo "clickhouse running: native 127.0.0.1:$tcp_port http 127.0.0.1:$http_port (data $home)"
+  else
+    echo "clickhouse not running"
+    return 1
+  fi
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  status) status ;;
+  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+esac

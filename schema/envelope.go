@@ -1,0 +1,104 @@
+// Package schema holds the canonical datasets of the resident profile, the
+// Kafka envelope every connector writes, and the ClickHouse migrations.
+package schema
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Operation says what a source record means for the profile.
+type Operation string
+
+const (
+	// OpUpsert inserts or replaces the record identified by (source, record key).
+	OpUpsert Operation = "upsert"
+	// OpDelete removes the record identified by (source, record key) from the
+	// current profile; its history stays.
+	OpDelete Operation = "delete"
+)
+
+// Envelope is the value of every Kafka message on raw.<source>. The message
+// key is RecordKey, so every change of one entity lands on one partition, in
+// order.
+//
+// JSON shape (all times RFC 3339 in UTC):
+//
+//	{"source":"hukou","dataset":"person","record_key":"110101...","op":"upsert",
+//	 "source_time":"2026-11-01T02:00:00Z","pulled_at":"2026-11-29T08:00:00Z",
+//	 "fields":{"id_number":"...","name":"..."},"origin":"hukou_2026.csv:17"}
+//
+// Fields holds the department's values already renamed to canonical field
+// names (see Datasets) but NOT normalized: normalization is the pipelines' job,
+// so a mapping fix can be replayed from the raw topic.
+type Envelope struct {
+	Source     string            `json:"source"`
+	Dataset    string            `json:"dataset"`
+	RecordKey  string            `json:"record_key"`
+	Op         Operation         `json:"op"`
+	SourceTime time.Time         `json:"source_time"` // when the department recorded the change (UTC); zero if unknown
+	PulledAt   time.Time         `json:"pulled_at"`   // when the connector read it (UTC)
+	Fields     map[string]string `json:"fields"`
+	// Origin locates the record in the department's delivery for operators
+	// (file and line, page, cursor); optional.
+	Origin string `json:"origin,omitempty"`
+}
+
+// Validate reports the first structural problem of an envelope: unknown
+// dataset, empty source or record key, unknown operation.
+func (e *Envelope) Validate() error {
+	if e.Source == "" {
+		return fmt.Errorf("envelope: empty source")
+	}
+	if _, ok := Datasets[e.Dataset]; !ok {
+		return fmt.Errorf("envelope: unknown dataset %q", e.Dataset)
+	}
+	if e.RecordKey == "" {
+		return fmt.Errorf("envelope: empty record_key")
+	}
+	if e.Op != OpUpsert && e.Op != OpDelete {
+		return fmt.Errorf("envelope: unknown op %q (want upsert or delete)", e.Op)
+	}
+	return nil
+}
+
+// Marshal encodes the envelope as JSON.
+func (e *Envelope) Marshal() ([]byte, error) { return json.Marshal(e) }
+
+// UnmarshalEnvelope decodes and validates a Kafka message value.
+func UnmarshalEnvelope(b []byte) (*Envelope, error) {
+	var e Envelope
+	if err := json.Unmarshal(b, &e); err != nil {
+		return nil, fmt.Errorf("cannot decode envelope: %w", err)
+	}
+	if err := e.Validate(); err != nil {
+		return nil, err
+	}
+	return &e, nil
+}
+
+// RawTopic is the Kafka topic a source's connector writes to.
+func RawTopic(source string) string { return "raw." + source }
+
+// DLQTopic is the Kafka topic a source's rejected records go to.
+func DLQTopic(source string) string { return "dlq." + source }
+
+// AuditTopic carries audit records of every read of a person's data.
+const AuditTopic = "audit"
+
+// DeadLetter is the value of a message on dlq.<source>: the original message
+// and why it was rejected. Key = the original message key.
+type DeadLetter struct {
+	Source          string    `json:"source"`
+	Dataset         string    `json:"dataset,omitempty"`
+	RecordKey       string    `json:"record_key,omitempty"`
+	Field           string    `json:"field,omitempty"` // canonical field that failed; empty for envelope-level failures
+	Reason          string    `json:"reason"`
+	PipelineVersion string    `json:"pipeline_version"`
+	RejectedAt      time.Time `json:"rejected_at"`
+	Topic           string    `json:"topic"`
+	Partition       int       `json:"partition"`
+	Offset          int64     `json:"offset"`
+	Original        []byte    `json:"original"` // the raw message value, byte for byte (base64 in JSON)
+}

@@ -1,0 +1,200 @@
+// Package store is the hub's ClickHouse glue: the native-protocol connection
+// and the migration runner for the SQL embedded in schema/migrations.
+package store
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/residenthub/residenthub/config"
+	"github.com/residenthub/residenthub/schema"
+)
+
+// Open connects to ClickHouse over the native protocol (the HTTP protocol of
+// clickhouse-go does not work with ClickHouse 18.16) and pings it. The
+// connection's default database is cfg.Database, which need not exist yet.
+func Open(ctx context.Context, cfg config.ClickHouse) (driver.Conn, error) {
+	conn, err := clickhouse.Open(&clickhouse.Options{
+		Addr:            []string{cfg.Addr},
+		Protocol:        clickhouse.Native,
+		Auth:            clickhouse.Auth{Database: "default", Username: cfg.User, Password: cfg.Password},
+		DialTimeout:     5 * time.Second,
+		MaxOpenConns:    16,
+		MaxIdleConns:    8,
+		ConnMaxLifetime: time.Hour,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("clickhouse %s: %w", cfg.Addr, err)
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := conn.Ping(pingCtx); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("clickhouse %s: %w", cfg.Addr, err)
+	}
+	return conn, nil
+}
+
+// Migration is one embedded .sql file; Version is its numeric prefix.
+type Migration struct {
+	Version uint32
+	Name    string
+	SQL     string
+}
+
+// Migrations lists the embedded migrations in version order. File names are
+// NNNN_name.sql; statements are separated by ";" at the end of a line.
+// Placeholders {db} and {analytics_db} are replaced at apply time, and
+// {pseudonym_salt} by the configured salt.
+func Migrations() ([]Migration, error) {
+	entries, err := fs.ReadDir(schema.MigrationFiles, "migrations")
+	if err != nil {
+		return nil, fmt.Errorf("cannot list migrations: %w", err)
+	}
+	var out []Migration
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), ".sql") {
+			continue
+		}
+		num, _, ok := strings.Cut(e.Name(), "_")
+		v, err := strconv.ParseUint(num, 10, 32)
+		if !ok || err != nil {
+			return nil, fmt.Errorf("migration %s: name must start with a number and _", e.Name())
+		}
+		b, err := fs.ReadFile(schema.MigrationFiles, "migrations/"+e.Name())
+		if err != nil {
+			return nil, fmt.Errorf("migration %s: %w", e.Name(), err)
+		}
+		out = append(out, Migration{Version: uint32(v), Name: e.Name(), SQL: string(b)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
+	for i := 1; i < len(out); i++ {
+		if out[i].Version == out[i-1].Version {
+			return nil, fmt.Errorf("migrations %s and %s share version %d", out[i-1].Name, out[i].Name, out[i].Version)
+		}
+	}
+	return out, nil
+}
+
+// Statements splits a migration into statements (";" ending a line), with
+// placeholders replaced and comment-only chunks dropped.
+func Statements(sql string, cfg config.ClickHouse) []string {
+	r := strings.NewReplacer("{db}", cfg.Database, "{analytics_db}", cfg.AnalyticsDatabase, "{pseudonym_salt}", strings.ReplaceAll(cfg.PseudonymSalt, "'", ""))
+	sql = r.Replace(sql)
+	var out []string
+	for _, chunk := range strings.Split(sql, ";\n") {
+		body := strings.TrimSpace(chunk)
+		body = strings.TrimSuffix(body, ";")
+		meaningful := false
+		for _, line := range strings.Split(body, "\n") {
+			if l := strings.TrimSpace(line); l != "" && !strings.HasPrefix(l, "--") {
+				meaningful = true
+				break
+			}
+		}
+		if meaningful {
+			out = append(out, body)
+		}
+	}
+	return out
+}
+
+// Migrate creates the databases and applies, in order, every migration not yet
+// recorded in <db>.schema_migrations. Safe to run twice and from several
+// processes at once (every statement is CREATE ... IF NOT EXISTS or otherwise
+// idempotent). Returns the versions it applied.
+func Migrate(ctx context.Context, conn driver.Conn, cfg config.ClickHouse) ([]uint32, error) {
+	for _, db := range []string{cfg.Database, cfg.AnalyticsDatabase} {
+		if err := conn.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+quoteIdent(db)); err != nil {
+			return nil, fmt.Errorf("cannot create database %s: %w", db, err)
+		}
+	}
+	ledger := quoteIdent(cfg.Database) + ".schema_migrations"
+	if err := conn.Exec(ctx, "CREATE TABLE IF NOT EXISTS "+ledger+" (version UInt32, name String, applied_at DateTime) ENGINE = MergeTree() ORDER BY version"); err != nil {
+		return nil, fmt.Errorf("cannot create %s: %w", ledger, err)
+	}
+	applied, err := appliedVersions(ctx, conn, cfg)
+	if err != nil {
+		return nil, err
+	}
+	migs, err := Migrations()
+	if err != nil {
+		return nil, err
+	}
+	var done []uint32
+	for _, m := range migs {
+		if applied[m.Version] {
+			continue
+		}
+		for i, stmt := range Statements(m.SQL, cfg) {
+			if err := conn.Exec(ctx, stmt); err != nil {
+				return done, fmt.Errorf("migration %s: statement %d: %w", m.Name, i+1, err)
+			}
+		}
+		if err := recordApplied(ctx, conn, ledger, m); err != nil {
+			return done, fmt.Errorf("migration %s: cannot record it: %w", m.Name, err)
+		}
+		done = append(done, m.Version)
+	}
+	return done, nil
+}
+
+func recordApplied(ctx context.Context, conn driver.Conn, ledger string, m Migration) error {
+	batch, err := conn.PrepareBatch(ctx, "INSERT INTO "+ledger+" (version, name, applied_at)")
+	if err != nil {
+		return err
+	}
+	if err := batch.Append(m.Version, m.Name, time.Now().UTC()); err != nil {
+		return err
+	}
+	return batch.Send()
+}
+
+// Pending returns the embedded migrations not yet applied (for /readyz).
+func Pending(ctx context.Context, conn driver.Conn, cfg config.ClickHouse) ([]string, error) {
+	applied, err := appliedVersions(ctx, conn, cfg)
+	if err != nil {
+		return nil, err
+	}
+	migs, err := Migrations()
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, m := range migs {
+		if !applied[m.Version] {
+			out = append(out, m.Name)
+		}
+	}
+	return out, nil
+}
+
+func appliedVersions(ctx context.Context, conn driver.Conn, cfg config.ClickHouse) (map[uint32]bool, error) {
+	rows, err := conn.Query(ctx, "SELECT version FROM "+quoteIdent(cfg.Database)+".schema_migrations")
+	if err != nil {
+		return nil, fmt.Errorf("cannot read applied migrations: %w", err)
+	}
+	defer rows.Close()
+	applied := map[uint32]bool{}
+	for rows.Next() {
+		var v uint32
+		if err := rows.Scan(&v); err != nil {
+			return nil, fmt.Errorf("cannot read applied migrations: %w", err)
+		}
+		applied[v] = true
+	}
+	return applied, rows.Err()
+}
+
+// quoteIdent quotes a database or table name with backticks.
+func quoteIdent(s string) string { return "`" + strings.ReplaceAll(s, "`", "") + "`" }
+
+// QuoteIdent quotes a database or table name for ClickHouse SQL.
+func QuoteIdent(s string) string { return quoteIdent(s) }
