@@ -100,6 +100,19 @@ type Source struct {
 	CodeMappings map[string]map[string]string `yaml:"code_mappings"`
 	// Settings are the connector kind's own settings, decoded by that kind.
 	Settings yaml.Node `yaml:"settings"`
+	// BaseDir is the config file's folder (set by Load, not read from YAML):
+	// relative paths in Settings resolve against it.
+	BaseDir string `yaml:"-"`
+}
+
+// Path resolves a path from the source's settings: absolute paths stay, relative
+// ones are taken from the config file's folder (or the working directory when
+// the config was parsed from bytes).
+func (s *Source) Path(p string) string {
+	if p == "" || filepath.IsAbs(p) || s.BaseDir == "" {
+		return p
+	}
+	return filepath.Join(s.BaseDir, p)
 }
 
 // OpColumn marks delete operations in a department feed.
@@ -151,6 +164,9 @@ func Load(path string) (*Config, error) {
 		return nil, fmt.Errorf("config %s: %w", path, err)
 	}
 	cfg.Dir = abs
+	for i := range cfg.Sources {
+		cfg.Sources[i].BaseDir = abs
+	}
 	if !filepath.IsAbs(cfg.DataDir) {
 		cfg.DataDir = filepath.Join(abs, cfg.DataDir)
 	}

@@ -1,0 +1,113 @@
+package profile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/residenthub/residenthub/eligibility"
+)
+
+// Input adapts the household to the rules engine: every member (applicant
+// included) and the dataset-wide freshness as of the read date.
+func (h *Household) Input() eligibility.Input {
+	in := eligibility.Input{Datasets: datasetStatus(h.Freshness)}
+	if h.Applicant != nil {
+		in.Applicant = h.Applicant.IDNumber
+	}
+	for _, m := range h.Members {
+		in.Members = append(in.Members, member(m))
+	}
+	return in
+}
+
+// Input adapts a single resident to the rules engine (a household of one:
+// enough for programs whose scope is the applicant).
+func (r *Resident) Input() eligibility.Input {
+	return eligibility.Input{Applicant: r.IDNumber, Members: []eligibility.Member{member(r)}, Datasets: datasetStatus(r.Freshness)}
+}
+
+// Check reads what program p needs for the applicant as of asOf (the
+// household when p's scope is "household" or p depends on other programs,
+// else the resident alone) and evaluates it. An applicant without a current
+// person record is not an error: the decision says so (ineligible, rule
+// applicant_found / person_found fails), with the dataset freshness read.
+func (r *Reader) Check(ctx context.Context, p *eligibility.Program, idNumber string, asOf time.Time) (eligibility.Decision, error) {
+	var in eligibility.Input
+	if p.Scope == "household" || len(p.DependsOn) > 0 {
+		h, err := r.Household(ctx, idNumber, asOf)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			in, err = r.notFound(ctx, idNumber, asOf)
+			if err != nil {
+				return eligibility.Decision{}, err
+			}
+		case err != nil:
+			return eligibility.Decision{}, err
+		default:
+			in = h.Input()
+		}
+	} else {
+		res, err := r.Resident(ctx, idNumber, asOf)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			in, err = r.notFound(ctx, idNumber, asOf)
+			if err != nil {
+				return eligibility.Decision{}, err
+			}
+		case err != nil:
+			return eligibility.Decision{}, err
+		default:
+			in = res.Input()
+		}
+	}
+	return eligibility.Evaluate(p, in, asOf), nil
+}
+
+func (r *Reader) notFound(ctx context.Context, idNumber string, asOf time.Time) (eligibility.Input, error) {
+	wide, err := r.datasetStatus(ctx, asOf.UTC())
+	if err != nil {
+		return eligibility.Input{}, fmt.Errorf("cannot read dataset freshness: %w", err)
+	}
+	return eligibility.Input{Applicant: idNumber, Datasets: datasetStatus(freshness(nil, wide))}, nil
+}
+
+func datasetStatus(f map[string]Freshness) map[string]eligibility.DatasetStatus {
+	out := make(map[string]eligibility.DatasetStatus, len(f))
+	for name, v := range f {
+		out[name] = eligibility.DatasetStatus{Rows: v.DatasetRows, LatestSourceTime: v.DatasetSourceTime, LatestIngestTime: v.DatasetIngestTime}
+	}
+	return out
+}
+
+func ev(e Evidence) eligibility.Evidence {
+	return eligibility.Evidence{Dataset: e.Dataset, Source: e.Source, RecordKey: e.RecordKey, SourceTime: e.SourceTime}
+}
+
+func member(r *Resident) eligibility.Member {
+	m := eligibility.Member{IDNumber: r.IDNumber}
+	if p := r.Person; p != nil {
+		m.Person = &eligibility.Person{
+			Name: p.Name, Sex: p.Sex, BirthDate: p.BirthDate, HouseholdID: p.HouseholdID,
+			RelationToHead: p.RelationToHead, HukouDivision: p.HukouDivision, HukouAddress: p.HukouAddress,
+			Status: p.Status, Evidence: ev(p.Evidence),
+		}
+	}
+	for _, x := range r.Residences {
+		m.Residences = append(m.Residences, eligibility.Residence{Address: x.Address, CommunityCode: x.CommunityCode, Since: x.Since, EvidenceKind: x.EvidenceKind, Evidence: ev(x.Evidence)})
+	}
+	for _, x := range r.SocialInsurance {
+		m.SocialInsurance = append(m.SocialInsurance, eligibility.SocialInsurance{InsuranceType: x.InsuranceType, Status: x.Status, MonthlyPensionFen: x.MonthlyPensionFen, Evidence: ev(x.Evidence)})
+	}
+	for _, x := range r.Employment {
+		m.Employment = append(m.Employment, eligibility.Employment{Period: x.Period, GrossIncomeFen: x.GrossIncomeFen, IncomeKind: x.IncomeKind, Evidence: ev(x.Evidence)})
+	}
+	for _, x := range r.Health {
+		m.Health = append(m.Health, eligibility.Health{DisabilityCategory: x.DisabilityCategory, DisabilityGrade: int64(x.DisabilityGrade), MajorIllness: x.MajorIllness, Evidence: ev(x.Evidence)})
+	}
+	for _, x := range r.Assets {
+		m.Assets = append(m.Assets, eligibility.Asset{AssetKind: x.AssetKind, ValueFen: x.ValueFen, Evidence: ev(x.Evidence)})
+	}
+	return m
+}

@@ -1,0 +1,330 @@
+// Package profile reads the resident profile from ClickHouse: every dataset's
+// current facts about a person or a household as of a date, with the evidence
+// (source, record key, source and ingest time) of each fact and how fresh
+// each dataset is. It is glue (I/O only); the rules live in eligibility, and
+// profile.(*Household).Input adapts a household to eligibility.Input, so
+// dependencies point api → profile → eligibility.
+//
+// Reads are primary-key lookups only: the dataset tables are ordered by
+// (id_number, source, record_key, source_time) and person_by_household by
+// household_id, so a household check costs one lookup for the members and
+// one per dataset (run in parallel), plus a dataset-wide freshness query
+// that is cached for CacheTTL.
+package profile
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/residenthub/residenthub/config"
+	"github.com/residenthub/residenthub/store"
+)
+
+// CacheTTL is how long dataset-wide freshness (a scan of each table) is reused.
+const CacheTTL = 30 * time.Second
+
+// maxIDs bounds one IN (...) list (a household is a handful of persons; a
+// household_id shared by very many persons is bad data, read no further).
+const maxIDs = 1000
+
+// Reader reads profiles from the database named by config.ClickHouse.Database.
+// It is safe for concurrent use.
+type Reader struct {
+	conn driver.Conn
+	db   string
+
+	mu    sync.Mutex
+	cache map[int64]wideEntry // key: as-of truncated to the minute, Unix seconds
+	now   func() time.Time
+}
+
+type wideEntry struct {
+	at     time.Time
+	status map[string]wideStatus
+}
+
+type wideStatus struct {
+	rows             int64
+	sourceTime       time.Time
+	ingestTime       time.Time
+	hasSource, hasIn bool
+}
+
+// NewReader returns a Reader over conn (store.Open) for the profile database
+// cfg.Database.
+func NewReader(conn driver.Conn, cfg config.ClickHouse) *Reader {
+	return &Reader{conn: conn, db: store.QuoteIdent(cfg.Database), cache: map[int64]wideEntry{}, now: time.Now}
+}
+
+// Resident returns the person's profile as of the instant asOf: the current
+// person record and all current facts of every dataset (the latest version
+// with source_time <= asOf of each source record, unless that version is a
+// delete). It returns ErrNotFound when no current person record exists.
+// Costs one primary-key lookup per dataset (in parallel) and the cached
+// dataset-wide freshness.
+func (r *Reader) Resident(ctx context.Context, idNumber string, asOf time.Time) (*Resident, error) {
+	asOf = asOf.UTC()
+	byID, err := r.readAll(ctx, []string{idNumber}, asOf)
+	if err != nil {
+		return nil, err
+	}
+	res := byID[idNumber]
+	if res == nil || res.Person == nil {
+		return nil, ErrNotFound
+	}
+	wide, err := r.datasetStatus(ctx, asOf)
+	if err != nil {
+		return nil, err
+	}
+	res.Freshness = freshness([]*Resident{res}, wide)
+	return res, nil
+}
+
+// Household returns the applicant's household as of asOf: everyone whose
+// current person record carries the applicant's current household_id (any
+// status), each with all current facts. It returns ErrNotFound when the
+// applicant has no current person record. Costs one lookup on
+// person_by_household (keyed by household_id, with the applicant's
+// household_ids from a key lookup on person as a subquery) and one
+// primary-key lookup per dataset with WHERE id_number IN (...), in parallel.
+func (r *Reader) Household(ctx context.Context, idNumber string, asOf time.Time) (*Household, error) {
+	asOf = asOf.UTC()
+	ids, err := r.householdCandidates(ctx, idNumber, asOf)
+	if err != nil {
+		return nil, err
+	}
+	byID, err := r.readAll(ctx, ids, asOf)
+	if err != nil {
+		return nil, err
+	}
+	app := byID[idNumber]
+	if app == nil || app.Person == nil {
+		return nil, ErrNotFound
+	}
+	h := &Household{HouseholdID: app.Person.HouseholdID, AsOf: asOf, Applicant: app}
+	for _, id := range ids {
+		m := byID[id]
+		if m != nil && m.Person != nil && m.Person.HouseholdID == h.HouseholdID {
+			h.Members = append(h.Members, m)
+		}
+	}
+	wide, err := r.datasetStatus(ctx, asOf)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range h.Members {
+		m.Freshness = freshness([]*Resident{m}, wide)
+	}
+	h.Freshness = freshness(h.Members, wide)
+	return h, nil
+}
+
+// householdCandidates lists the applicant and every id_number that was ever
+// (source_time <= asOf) filed under one of the applicant's household_ids,
+// sorted. Who is a member now is decided from their current person rows.
+func (r *Reader) householdCandidates(ctx context.Context, idNumber string, asOf time.Time) ([]string, error) {
+	q := fmt.Sprintf(`SELECT DISTINCT id_number FROM %s.person_by_household
+WHERE household_id IN (SELECT household_id FROM %s.person WHERE id_number = ? AND source_time <= %s)
+  AND source_time <= %s
+LIMIT %d`, r.db, r.db, sqlTime(asOf), sqlTime(asOf), maxIDs)
+	rows, err := r.conn.Query(ctx, q, idNumber)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read household members: %w", err)
+	}
+	defer rows.Close()
+	seen := map[string]bool{idNumber: true}
+	ids := []string{idNumber}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("cannot read household members: %w", err)
+		}
+		if !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("cannot read household members: %w", err)
+	}
+	sort.Strings(ids)
+	return ids, nil
+}
+
+// readAll reads every dataset for ids in parallel and returns a Resident per
+// id that has any row (Person may be nil).
+func (r *Reader) readAll(ctx context.Context, ids []string, asOf time.Time) (map[string]*Resident, error) {
+	out := make(map[string]*Resident, len(ids))
+	for _, id := range ids {
+		out[id] = &Resident{IDNumber: id, AsOf: asOf, Freshness: map[string]Freshness{}}
+	}
+	readers := []func(context.Context, []string, time.Time, map[string]*Resident) (map[string]Freshness, error){
+		r.readPersons, r.readResidences, r.readSocialInsurance, r.readEmployment, r.readHealth, r.readAssets,
+	}
+	results := make([]map[string]Freshness, len(readers))
+	errs := make([]error, len(readers))
+	var mu sync.Mutex // guards the Residents while readers fill them
+	var wg sync.WaitGroup
+	for i, read := range readers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			local := make(map[string]*Resident, len(ids))
+			for _, id := range ids {
+				local[id] = &Resident{}
+			}
+			fr, err := read(ctx, ids, asOf, local)
+			results[i], errs[i] = fr, err
+			mu.Lock()
+			defer mu.Unlock()
+			for id, l := range local {
+				merge(out[id], l)
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	for i, fr := range results {
+		for id, f := range fr {
+			if res := out[id]; res != nil {
+				res.Freshness[Datasets[i]] = f
+			}
+		}
+	}
+	return out, nil
+}
+
+// merge copies the fields a dataset reader filled in src into dst.
+func merge(dst, src *Resident) {
+	if src.Person != nil {
+		dst.Person = src.Person
+	}
+	dst.Residences = append(dst.Residences, src.Residences...)
+	dst.SocialInsurance = append(dst.SocialInsurance, src.SocialInsurance...)
+	dst.Employment = append(dst.Employment, src.Employment...)
+	dst.Health = append(dst.Health, src.Health...)
+	dst.Assets = append(dst.Assets, src.Assets...)
+}
+
+// freshness combines the per-person freshness of residents with the
+// dataset-wide status.
+func freshness(rs []*Resident, wide map[string]wideStatus) map[string]Freshness {
+	out := make(map[string]Freshness, len(Datasets))
+	for _, ds := range Datasets {
+		f := Freshness{Dataset: ds}
+		for _, r := range rs {
+			p := r.Freshness[ds]
+			f.Records += p.Records
+			f.LatestSourceTime = later(f.LatestSourceTime, p.LatestSourceTime)
+			f.LatestIngestTime = later(f.LatestIngestTime, p.LatestIngestTime)
+		}
+		w := wide[ds]
+		f.DatasetRows, f.DatasetSourceTime, f.DatasetIngestTime = w.rows, w.sourceTime, w.ingestTime
+		out[ds] = f
+	}
+	return out
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// sqlStrings renders strings as a ClickHouse list of quoted literals
+// ('a', 'b'), escaping backslashes and quotes. (The driver binds a Go slice
+// as an array, which ClickHouse 18.16 rejects in IN.)
+func sqlStrings(ss []string) string {
+	var b strings.Builder
+	for i, s := range ss {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('\'')
+		b.WriteString(strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s))
+		b.WriteByte('\'')
+	}
+	return b.String()
+}
+
+// sqlTime renders an instant as a ClickHouse DateTime literal (Unix seconds,
+// so no time-zone ambiguity; safe to inline: it is a number).
+func sqlTime(t time.Time) string {
+	sec := t.Unix()
+	if sec < 0 {
+		sec = 0
+	}
+	if sec > 4294967295 {
+		sec = 4294967295
+	}
+	return fmt.Sprintf("toDateTime(%d)", sec)
+}
+
+// datasetStatus returns, per dataset, the number of rows with source_time <=
+// asOf and the latest source_time / ingest_time <= asOf over the whole table.
+// One query (a scan of the time columns of each table), cached for CacheTTL
+// per as-of minute.
+func (r *Reader) datasetStatus(ctx context.Context, asOf time.Time) (map[string]wideStatus, error) {
+	key := asOf.Truncate(time.Minute)
+	now := r.now()
+	r.mu.Lock()
+	if e, ok := r.cache[key.Unix()]; ok && now.Sub(e.at) < CacheTTL {
+		r.mu.Unlock()
+		return e.status, nil
+	}
+	r.mu.Unlock()
+
+	t := sqlTime(key)
+	var parts []string
+	for _, ds := range Datasets {
+		parts = append(parts, fmt.Sprintf(
+			"SELECT '%s' AS dataset, countIf(source_time <= %s) AS n, maxIf(source_time, source_time <= %s) AS st, maxIf(ingest_time, ingest_time <= %s) AS it FROM %s.%s",
+			ds, t, t, t, r.db, ds))
+	}
+	rows, err := r.conn.Query(ctx, strings.Join(parts, "\nUNION ALL\n"))
+	if err != nil {
+		return nil, fmt.Errorf("cannot read dataset freshness: %w", err)
+	}
+	defer rows.Close()
+	status := map[string]wideStatus{}
+	for rows.Next() {
+		var (
+			ds     string
+			n      uint64
+			st, it time.Time
+		)
+		if err := rows.Scan(&ds, &n, &st, &it); err != nil {
+			return nil, fmt.Errorf("cannot read dataset freshness: %w", err)
+		}
+		w := wideStatus{rows: int64(n)}
+		if st.Unix() > 0 {
+			w.sourceTime, w.hasSource = st.UTC(), true
+		}
+		if it.Unix() > 0 {
+			w.ingestTime, w.hasIn = it.UTC(), true
+		}
+		status[ds] = w
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("cannot read dataset freshness: %w", err)
+	}
+	r.mu.Lock()
+	for k, e := range r.cache {
+		if now.Sub(e.at) >= CacheTTL {
+			delete(r.cache, k)
+		}
+	}
+	r.cache[key.Unix()] = wideEntry{at: now, status: status}
+	r.mu.Unlock()
+	return status, nil
+}
