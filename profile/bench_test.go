@@ -98,7 +98,7 @@ func loadResidents(b *testing.B, conn driver.Conn, cfg config.ClickHouse, n int)
 	send("person", "id_number, name, birth_date, household_id, hukou_division, status, source, record_key, source_time, ingest_time", n,
 		func(batch driver.Batch, i int) error {
 			id := benchID(i + 1)
-			return batch.Append(id, "某人", birth.AddDate(0, 0, i%20000), fmt.Sprintf("H%07d", i/4), "110105003", "normal", "hukou", id, st, st)
+			return batch.Append(id, "某人", birth.AddDate(0, 0, i%20000).Format(time.DateOnly), fmt.Sprintf("H%07d", i/4), "110105003", "normal", "hukou", id, st, st)
 		})
 	target := n/2 + 1
 	hh := (target - 1) / 4

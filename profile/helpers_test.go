@@ -36,6 +36,11 @@ func insert(t testing.TB, conn driver.Conn, cfg config.ClickHouse, table string,
 			if !ok {
 				v = zeroOf(ds, c)
 			}
+			if f, isField := ds.Field(c); isField && f.Kind == schema.KindDate {
+				if t, isTime := v.(time.Time); isTime {
+					v = t.Format(time.DateOnly) // calendar dates are ISO strings
+				}
+			}
 			vals[i] = v
 		}
 		if err := batch.Append(vals...); err != nil {
@@ -58,7 +63,9 @@ func zeroOf(ds schema.Dataset, col string) any {
 	}
 	f, _ := ds.Field(col)
 	switch f.Kind {
-	case schema.KindDate, schema.KindMonth, schema.KindDateTime:
+	case schema.KindDate:
+		return ""
+	case schema.KindMonth, schema.KindDateTime:
 		return time.Unix(0, 0).UTC()
 	case schema.KindFen:
 		return int64(0)

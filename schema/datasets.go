@@ -9,7 +9,7 @@ const (
 	KindIDNumber   Kind = "id_number"   // GB 11643-1999, 18 chars; String
 	KindName       Kind = "name"        // person name; String
 	KindText       Kind = "text"        // free text, width-folded; String
-	KindDate       Kind = "date"        // calendar date; Date (1970-01-01 = unknown)
+	KindDate       Kind = "date"        // calendar date; String "2006-01-02" ("" = unknown; 18.16 Date starts at 1970)
 	KindDateTime   Kind = "datetime"    // instant, UTC; DateTime (epoch 0 = unknown)
 	KindMonth      Kind = "month"       // calendar month "2006-01"; Date of the 1st
 	KindFen        Kind = "fen"         // money in fen (1/100 yuan); Int64

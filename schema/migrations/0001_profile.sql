@@ -2,12 +2,15 @@
 -- Every version of a source record is a row; a replay inserts the same sorting key again
 -- and ReplacingMergeTree(ingest_time) keeps one copy, so read with FINAL (or dedupe by the key).
 -- Ordered by id_number first: the API reads one person at a time (primary-key lookups).
+-- Calendar dates (birth_date, since, ...) are ISO 'YYYY-MM-DD' Strings ('' = unknown):
+-- ClickHouse 18.16's Date holds only 1970..2105, and people were born before 1970.
+-- Months (employment.period) and instants are Date / DateTime.
 
 CREATE TABLE IF NOT EXISTS {db}.person (
     id_number String,
     name String,
     sex String,
-    birth_date Date,
+    birth_date String,
     ethnicity String,
     household_id String,
     relation_to_head String,
@@ -28,7 +31,7 @@ CREATE TABLE IF NOT EXISTS {db}.residence (
     id_number String,
     address String,
     community_code String,
-    since Date,
+    since String,
     evidence_kind String,
     source String,
     record_key String,
@@ -46,8 +49,8 @@ CREATE TABLE IF NOT EXISTS {db}.social_insurance (
     employer_credit_code String,
     contribution_base_fen Int64,
     monthly_pension_fen Int64,
-    period_start Date,
-    period_end Date,
+    period_start String,
+    period_end String,
     source String,
     record_key String,
     deleted UInt8,
@@ -93,7 +96,7 @@ CREATE TABLE IF NOT EXISTS {db}.asset (
     id_number String,
     asset_kind String,
     value_fen Int64,
-    registered_at Date,
+    registered_at String,
     source String,
     record_key String,
     deleted UInt8,

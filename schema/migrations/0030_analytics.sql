@@ -9,7 +9,7 @@ CREATE VIEW IF NOT EXISTS {analytics_db}.person AS
 SELECT
     hex(MD5(concat('{pseudonym_salt}', id_number))) AS person_key,
     hex(MD5(concat('{pseudonym_salt}', household_id))) AS household_key,
-    sex, toYear(birth_date) AS birth_year, ethnicity, relation_to_head,
+    sex, toUInt16OrZero(substring(birth_date, 1, 4)) AS birth_year, ethnicity, relation_to_head,
     hukou_division, status, source, source_time
 FROM {db}.person FINAL
 WHERE deleted = 0 AND (source, record_key, source_time) IN

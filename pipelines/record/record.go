@@ -1,0 +1,166 @@
+// Package record turns one Kafka envelope of a source into one typed row of
+// its canonical dataset, using the normalizers of pipelines/normalize by field
+// kind. It is pure: no I/O, no clock reads (the caller passes the message
+// time), safe for concurrent use, and it never panics on any input.
+//
+// A value that cannot be normalized rejects the whole record (Reject names the
+// field and the reason), whether the field is required or optional, so data is
+// never silently altered; the only exception are the warnings of the identity
+// number normalizer (an unknown address code), which are returned for logging.
+package record
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/residenthub/residenthub/config"
+	"github.com/residenthub/residenthub/pipelines/normalize"
+	"github.com/residenthub/residenthub/schema"
+)
+
+// Row is one normalized record, ready for its dataset's ClickHouse table.
+//
+// Values has one entry per schema.Dataset.Fields entry, in that order, typed
+// by the field's kind (see GoType): string, time.Time (UTC; midnight for date
+// and month, whole seconds for datetime), int64 (fen), int32 (int) or uint8
+// (bool). Absent optional fields hold the zero value of the column ("", 0,
+// 1970-01-01 / epoch 0 for "unknown" dates and times).
+type Row struct {
+	Dataset    string
+	Values     []any
+	Source     string
+	RecordKey  string
+	Deleted    bool
+	SourceTime time.Time // UTC, whole seconds
+	IngestTime time.Time // UTC, whole seconds: the Kafka message time
+	// SubjectUnknown is set on a delete that carries no id_number: the loader
+	// must find the id_number(s) the record was stored under.
+	SubjectUnknown bool
+}
+
+// Reject says why a record cannot be loaded: the canonical field (or
+// "source", "dataset", "source_time", "fields" for envelope-level problems)
+// and a short English reason. It never contains the field's value.
+type Reject struct {
+	Field  string
+	Reason string
+}
+
+// Error formats the rejection as "cannot load <field>: <reason>".
+func (r *Reject) Error() string { return "cannot load " + r.Field + ": " + r.Reason }
+
+// Clickhouse Date and DateTime hold 1970-01-01 .. 2105-12-31 and 1970-01-01
+// 00:00:00 .. 2106-02-07 06:28:15 UTC; values outside would be clamped by the
+// server, so they are rejected instead.
+var (
+	minStoredTime = time.Unix(0, 0).UTC()
+	maxDate       = time.Date(2105, 12, 31, 0, 0, 0, 0, time.UTC)
+	maxDateTime   = time.Unix(1<<32-1, 0).UTC()
+)
+
+// Normalize maps an envelope of source src to a row of src.Dataset.
+// ingest is the Kafka message time: it becomes Row.IngestTime (whole seconds,
+// UTC), is "now" for identity-number checks (so a replay gives the same row),
+// and is the source time of a record whose envelope has neither source_time
+// nor pulled_at. src.CodeMappings are applied to code, enum and bool fields.
+//
+// Upserts must carry every required field; every present field must
+// normalize. Deletes need only the record key; an id_number, when present,
+// must be valid (other fields are ignored and stored as zero values).
+// Unknown field names are rejected (they mean a broken connector mapping).
+// The returned warnings come from the identity-number normalizer (masked).
+func Normalize(env *schema.Envelope, src *config.Source, ingest time.Time) (Row, []string, error) {
+	if env == nil || src == nil {
+		return Row{}, nil, &Reject{Field: "envelope", Reason: "is missing"}
+	}
+	if err := env.Validate(); err != nil {
+		return Row{}, nil, &Reject{Field: "envelope", Reason: err.Error()}
+	}
+	if env.Source != src.Name {
+		return Row{}, nil, &Reject{Field: "source", Reason: fmt.Sprintf("envelope names source %q on the topic of source %q", env.Source, src.Name)}
+	}
+	if env.Dataset != src.Dataset {
+		return Row{}, nil, &Reject{Field: "dataset", Reason: fmt.Sprintf("envelope names dataset %q but source %s feeds %q", env.Dataset, src.Name, src.Dataset)}
+	}
+	ds := schema.Datasets[env.Dataset]
+	ingest = ingest.UTC().Truncate(time.Second)
+	row := Row{Dataset: ds.Name, Source: env.Source, RecordKey: env.RecordKey, IngestTime: ingest, Deleted: env.Op == schema.OpDelete}
+
+	st := env.SourceTime
+	if st.IsZero() {
+		st = env.PulledAt
+	}
+	if st.IsZero() {
+		st = ingest
+	}
+	st = st.UTC().Truncate(time.Second)
+	if st.Before(minStoredTime) || st.After(maxDateTime) {
+		return Row{}, nil, &Reject{Field: "source_time", Reason: "is outside 1970-01-01..2106-02-07 UTC"}
+	}
+	row.SourceTime = st
+
+	for name := range env.Fields {
+		if _, ok := ds.Field(name); !ok {
+			return Row{}, nil, &Reject{Field: "fields", Reason: fmt.Sprintf("%q is not a field of dataset %s", truncate(name, 64), ds.Name)}
+		}
+	}
+
+	var warnings []string
+	row.Values = make([]any, len(ds.Fields))
+	for i, f := range ds.Fields {
+		raw, present := env.Fields[f.Name]
+		if present && normalize.Text(raw) == "" {
+			present = false
+		}
+		if row.Deleted && f.Kind != schema.KindIDNumber {
+			present = false
+		}
+		if !present {
+			if f.Required && !row.Deleted {
+				return Row{}, nil, &Reject{Field: f.Name, Reason: "is required"}
+			}
+			row.Values[i] = zero(f.Kind)
+			if row.Deleted && f.Name == ds.SubjectField {
+				row.SubjectUnknown = true
+			}
+			continue
+		}
+		v, warns, err := value(f, raw, src.CodeMappings[f.Name], ingest)
+		if err != nil {
+			return Row{}, nil, reject(f.Name, err)
+		}
+		warnings = append(warnings, warns...)
+		row.Values[i] = v
+	}
+	return row, warnings, nil
+}
+
+// reject turns a normalizer error into a Reject for field, keeping only the
+// reason (values stay out of rejection records).
+func reject(field string, err error) *Reject {
+	var ne *normalize.Error
+	if errors.As(err, &ne) {
+		return &Reject{Field: field, Reason: ne.Reason}
+	}
+	var re *Reject
+	if errors.As(err, &re) {
+		return &Reject{Field: field, Reason: re.Reason}
+	}
+	return &Reject{Field: field, Reason: err.Error()}
+}
+
+// truncate cuts s to n bytes at a rune boundary.
+func truncate(s string, n int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !isRuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
+
+func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }

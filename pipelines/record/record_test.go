@@ -1,0 +1,262 @@
+package record
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/residenthub/residenthub/config"
+	"github.com/residenthub/residenthub/schema"
+)
+
+// validID completes 17 digits with their GB 11643-1999 check character.
+func validID(first17 string) string {
+	weights := []int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
+	sum := 0
+	for i := 0; i < 17; i++ {
+		sum += int(first17[i]-'0') * weights[i]
+	}
+	return first17 + string("10X98765432"[sum%11])
+}
+
+var (
+	id1    = validID("11010519800101001")
+	ingest = time.Date(2026, 11, 29, 8, 0, 0, 500, time.UTC)
+	hukou  = &config.Source{Name: "hukou", Dataset: "person", CodeMappings: map[string]map[string]string{
+		"sex":    {"M": "1", "F": "2"},
+		"status": {"ZC": "normal"},
+	}}
+)
+
+func personEnv(fields map[string]string) *schema.Envelope {
+	return &schema.Envelope{Source: "hukou", Dataset: "person", RecordKey: "k1", Op: schema.OpUpsert,
+		SourceTime: time.Date(2026, 11, 1, 2, 0, 0, 0, time.UTC), Fields: fields}
+}
+
+func basePerson() map[string]string {
+	return map[string]string{"id_number": id1, "name": "张 三", "household_id": "H001"}
+}
+
+func TestNormalizePerson(t *testing.T) {
+	f := func(extra map[string]string, field string, want any) {
+		t.Helper()
+		fields := basePerson()
+		for k, v := range extra {
+			fields[k] = v
+		}
+		row, _, err := Normalize(personEnv(fields), hukou, ingest)
+		if err != nil {
+			t.Fatalf("%v: %v", extra, err)
+		}
+		ds := schema.Datasets["person"]
+		for i, fl := range ds.Fields {
+			if fl.Name == field {
+				if fmt.Sprint(row.Values[i]) != fmt.Sprint(want) {
+					t.Fatalf("%v: %s = %v, want %v", extra, field, row.Values[i], want)
+				}
+				return
+			}
+		}
+		t.Fatalf("no field %s", field)
+	}
+	f(nil, "id_number", id1)
+	f(nil, "name", "张 三")
+	f(nil, "sex", "")
+	f(nil, "birth_date", "")
+	f(map[string]string{"sex": "M"}, "sex", "1")
+	f(map[string]string{"sex": "女"}, "sex", "2")
+	f(map[string]string{"sex": "  "}, "sex", "")
+	f(map[string]string{"ethnicity": "汉族"}, "ethnicity", "01")
+	f(map[string]string{"birth_date": "1980年1月1日"}, "birth_date", "1980-01-01")
+	f(map[string]string{"birth_date": "1949-10-01"}, "birth_date", "1949-10-01") // before ClickHouse Date's 1970: stored as an ISO string
+	f(map[string]string{"status": "ZC"}, "status", "normal")
+	f(map[string]string{"status": "Normal"}, "status", "normal")
+	f(map[string]string{"status": "迁出"}, "status", "moved_out")
+	f(map[string]string{"hukou_division": "110105"}, "hukou_division", "110105")
+	f(map[string]string{"phone": "+86 138-1234-5678"}, "phone", "13812345678")
+	f(map[string]string{"hukou_address": " 朝阳区　某路 1 号 "}, "hukou_address", "朝阳区 某路 1 号")
+	f(map[string]string{"relation_to_head": "户主"}, "relation_to_head", "02")
+}
+
+func TestNormalizeRejects(t *testing.T) {
+	f := func(env *schema.Envelope, src *config.Source, field string) {
+		t.Helper()
+		_, _, err := Normalize(env, src, ingest)
+		var r *Reject
+		if !errors.As(err, &r) {
+			t.Fatalf("err = %v, want a Reject of %s", err, field)
+		}
+		if r.Field != field || r.Reason == "" {
+			t.Fatalf("reject = %+v, want field %s", r, field)
+		}
+	}
+	with := func(k, v string) *schema.Envelope {
+		fields := basePerson()
+		if v == "-" {
+			delete(fields, k)
+		} else {
+			fields[k] = v
+		}
+		return personEnv(fields)
+	}
+	f(with("id_number", "110105198001010010"), hukou, "id_number")
+	f(with("id_number", "-"), hukou, "id_number")
+	f(with("name", "-"), hukou, "name")
+	f(with("name", "  "), hukou, "name")
+	f(with("household_id", "-"), hukou, "household_id")
+	f(with("sex", "X"), hukou, "sex")
+	f(with("status", "alive"), hukou, "status")
+	f(with("birth_date", "1980-02-30"), hukou, "birth_date")
+	f(with("hukou_division", "999999"), hukou, "hukou_division")
+	f(with("phone", "12345"), hukou, "phone")
+	f(with("nickname", "x"), hukou, "fields")
+	f(with("name", "x"), &config.Source{Name: "other", Dataset: "person"}, "source")
+	f(with("name", "x"), &config.Source{Name: "hukou", Dataset: "residence"}, "dataset")
+	env := with("name", "x")
+	env.Op = "merge"
+	f(env, hukou, "envelope")
+	f(nil, hukou, "envelope")
+	env = with("name", "x")
+	env.SourceTime = time.Date(1960, 1, 1, 0, 0, 0, 0, time.UTC)
+	f(env, hukou, "source_time")
+}
+
+func TestNormalizeDelete(t *testing.T) {
+	env := &schema.Envelope{Source: "hukou", Dataset: "person", RecordKey: "k1", Op: schema.OpDelete,
+		Fields: map[string]string{"name": "not checked", "sex": "??"}}
+	row, _, err := Normalize(env, hukou, ingest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !row.Deleted || !row.SubjectUnknown || row.Values[0] != "" || row.Values[1] != "" {
+		t.Fatalf("row = %+v", row)
+	}
+	if !row.SourceTime.Equal(ingest.Truncate(time.Second)) || !row.IngestTime.Equal(ingest.Truncate(time.Second)) {
+		t.Fatalf("times = %v %v", row.SourceTime, row.IngestTime)
+	}
+	env.Fields["id_number"] = id1
+	env.PulledAt = time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
+	row, _, err = Normalize(env, hukou, ingest)
+	if err != nil || row.SubjectUnknown || row.Values[0] != id1 || !row.SourceTime.Equal(env.PulledAt) {
+		t.Fatalf("row = %+v, err = %v", row, err)
+	}
+	env.Fields["id_number"] = "bad"
+	if _, _, err := Normalize(env, hukou, ingest); err == nil {
+		t.Fatal("delete with an invalid id_number accepted")
+	}
+}
+
+func TestNormalizeEveryDataset(t *testing.T) {
+	f := func(dataset string, fields map[string]string) {
+		t.Helper()
+		src := &config.Source{Name: "s", Dataset: dataset}
+		env := &schema.Envelope{Source: "s", Dataset: dataset, RecordKey: "k", Op: schema.OpUpsert, Fields: fields}
+		row, _, err := Normalize(env, src, ingest)
+		if err != nil {
+			t.Fatalf("%s: %v", dataset, err)
+		}
+		ds := schema.Datasets[dataset]
+		if len(row.Values) != len(ds.Fields) {
+			t.Fatalf("%s: %d values", dataset, len(row.Values))
+		}
+		for i, fl := range ds.Fields {
+			if got := fmt.Sprintf("%T", row.Values[i]); got != GoType(fl.Kind).String() {
+				t.Fatalf("%s.%s: type %s, want %s", dataset, fl.Name, got, GoType(fl.Kind))
+			}
+		}
+	}
+	f("residence", map[string]string{"id_number": id1, "address": "某路1号", "community_code": "110105001001", "since": "2020-01-02", "evidence_kind": "门禁"})
+	f("social_insurance", map[string]string{"id_number": id1, "insurance_type": "养老保险", "status": "领取", "employer_credit_code": "91110000600037341L",
+		"contribution_base_fen": "5000.00", "monthly_pension_fen": "3,200.50", "period_start": "2020-01-01", "period_end": ""})
+	f("employment", map[string]string{"id_number": id1, "period": "2026年10月", "gross_income_fen": "8000", "income_kind": "工资"})
+	f("health", map[string]string{"id_number": id1, "health_code_colour": "绿码", "health_code_time": "2026-01-02 08:00:00", "disability_category": "肢体", "disability_grade": "２", "major_illness": "否"})
+	f("asset", map[string]string{"id_number": id1, "asset_kind": "存款", "value_fen": "1.2万", "registered_at": "20200101"})
+	f("hotline_ticket", map[string]string{"ticket_id": "T1", "time": "2026-11-01T10:00:00+08:00", "status": "已办结"})
+	f("hotline_ticket", map[string]string{"ticket_id": "T1", "time": "2026-11-01T10:00:00+08:00", "id_number": ""})
+}
+
+func TestMonth(t *testing.T) {
+	f := func(in, want string) {
+		t.Helper()
+		got, err := Month(in)
+		if want == "" {
+			if err == nil {
+				t.Fatalf("Month(%q) = %v, want an error", in, got)
+			}
+			return
+		}
+		if err != nil || got.Format("2006-01-02") != want {
+			t.Fatalf("Month(%q) = %v, %v; want %s", in, got, err, want)
+		}
+	}
+	f("2026-10", "2026-10-01")
+	f("2026-1", "2026-01-01")
+	f("2026/10", "2026-10-01")
+	f("202610", "2026-10-01")
+	f("2026年10月", "2026-10-01")
+	f("２０２６年１０月", "2026-10-01")
+	f("2026-10-17", "2026-10-01")
+	f("20261017", "2026-10-01")
+	f("2026-13", "")
+	f("202613", "")
+	f("2026", "")
+	f("46000", "2025-12-01")
+	f("", "")
+	f("October", "")
+}
+
+func TestBoolIntEnum(t *testing.T) {
+	fb := func(in string, mapping map[string]string, want uint8, ok bool) {
+		t.Helper()
+		got, err := Bool(in, mapping)
+		if (err == nil) != ok || got != want {
+			t.Fatalf("Bool(%q) = %d, %v", in, got, err)
+		}
+	}
+	fb("1", nil, 1, true)
+	fb("是", nil, 1, true)
+	fb("无", nil, 0, true)
+	fb("Y", nil, 1, true)
+	fb("FALSE", nil, 0, true)
+	fb("maybe", nil, 0, false)
+	fb("患有", map[string]string{"患有": "1"}, 1, true)
+	fb("患有", map[string]string{"患有": "perhaps"}, 0, false)
+
+	fi := func(in string, want int32, ok bool) {
+		t.Helper()
+		got, err := Int(in)
+		if (err == nil) != ok || got != want {
+			t.Fatalf("Int(%q) = %d, %v", in, got, err)
+		}
+	}
+	fi("3", 3, true)
+	fi(" -2 ", -2, true)
+	fi("３", 3, true)
+	fi("3.5", 0, false)
+	fi("99999999999", 0, false)
+	fi("三", 0, false)
+
+	fe := func(in string, values []string, mapping map[string]string, want string) {
+		t.Helper()
+		got, err := Enum(in, values, mapping)
+		if want == "" {
+			if err == nil {
+				t.Fatalf("Enum(%q) = %q, want an error", in, got)
+			}
+			return
+		}
+		if err != nil || got != want {
+			t.Fatalf("Enum(%q) = %q, %v; want %s", in, got, err, want)
+		}
+	}
+	person := []string{"normal", "deceased", "moved_out"}
+	insurance := []string{"active", "suspended", "terminated", "receiving"}
+	fe("正常", person, nil, "normal")
+	fe("正常", insurance, nil, "active")
+	fe(" DECEASED ", person, nil, "deceased")
+	fe("1", person, map[string]string{"1": "Normal"}, "normal")
+	fe("1", person, map[string]string{"1": "alive"}, "")
+	fe("active", person, nil, "")
+	fe("", person, nil, "")
+}

@@ -1,0 +1,204 @@
+package pipelines
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/segmentio/kafka-go"
+)
+
+// lagInterval is how often Run refreshes the lag of every source.
+const lagInterval = 2 * time.Second
+
+// DatasetStatus is one source's pipeline counters (GET /v1/sources). The
+// counters count messages since this process started; Lag is the number of
+// messages on the source's raw topic not yet committed by the consumer group
+// (-1 while unknown).
+type DatasetStatus struct {
+	Source       string     `json:"source"`
+	Dataset      string     `json:"dataset"`
+	Consumed     int64      `json:"consumed"`
+	Loaded       int64      `json:"loaded"`
+	Rejected     int64      `json:"rejected"`
+	Lag          int64      `json:"lag"`
+	LastLoadedAt *time.Time `json:"last_loaded_at,omitempty"`
+}
+
+type sourceStats struct {
+	source, dataset, topic     string
+	consumed, loaded, rejected atomic.Int64
+	lag                        atomic.Int64
+	lagKnown                   atomic.Bool
+	lastLoaded                 atomic.Int64 // Unix nanoseconds, 0 = never
+}
+
+// Status returns the counters of every configured source, in config order.
+// Safe to call at any time, also while Run is not running.
+func (r *Runner) Status() []DatasetStatus {
+	out := make([]DatasetStatus, 0, len(r.stats))
+	for _, st := range r.stats {
+		s := DatasetStatus{Source: st.source, Dataset: st.dataset, Consumed: st.consumed.Load(),
+			Loaded: st.loaded.Load(), Rejected: st.rejected.Load(), Lag: -1}
+		if st.lagKnown.Load() {
+			s.Lag = st.lag.Load()
+		}
+		if ns := st.lastLoaded.Load(); ns != 0 {
+			t := time.Unix(0, ns).UTC()
+			s.LastLoadedAt = &t
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// WaitIdle returns nil once every raw topic's messages are committed by the
+// consumer group (lag 0) and nothing fetched is pending, or ctx's error.
+// Meant for tests and demos while Run is running.
+func (r *Runner) WaitIdle(ctx context.Context) error {
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for {
+		if r.pending.Load() == 0 {
+			lag, err := r.refreshLag(ctx)
+			if err == nil && lag == 0 && r.pending.Load() == 0 {
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("pipelines not idle: %w", ctx.Err())
+		case <-t.C:
+		}
+	}
+}
+
+func (r *Runner) pollLag(ctx context.Context) {
+	t := time.NewTicker(lagInterval)
+	defer t.Stop()
+	for {
+		if _, err := r.refreshLag(ctx); err != nil && ctx.Err() == nil {
+			r.log.Debug("cannot compute consumer lag", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// refreshLag asks Kafka for the end offsets of every raw topic and the
+// group's committed offsets, stores the lag per source and returns the total.
+func (r *Runner) refreshLag(ctx context.Context) (int64, error) {
+	if len(r.topics) == 0 {
+		return 0, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	client := &kafka.Client{Addr: kafka.TCP(r.brokers...), Timeout: 5 * time.Second}
+	meta, err := client.Metadata(ctx, &kafka.MetadataRequest{Topics: r.topics})
+	if err != nil {
+		return 0, fmt.Errorf("cannot read topic metadata: %w", err)
+	}
+	parts := map[string][]int{}
+	offsetReqs := map[string][]kafka.OffsetRequest{}
+	for _, t := range meta.Topics {
+		if t.Error != nil {
+			continue
+		}
+		for _, p := range t.Partitions {
+			parts[t.Name] = append(parts[t.Name], p.ID)
+			offsetReqs[t.Name] = append(offsetReqs[t.Name], kafka.FirstOffsetOf(p.ID), kafka.LastOffsetOf(p.ID))
+		}
+	}
+	if len(parts) == 0 {
+		return 0, errors.New("no raw topic exists yet")
+	}
+	ends, err := client.ListOffsets(ctx, &kafka.ListOffsetsRequest{Topics: offsetReqs})
+	if err != nil {
+		return 0, fmt.Errorf("cannot list offsets: %w", err)
+	}
+	committed, err := client.OffsetFetch(ctx, &kafka.OffsetFetchRequest{GroupID: r.cfg.Pipelines.GroupID, Topics: parts})
+	if err != nil {
+		return 0, fmt.Errorf("cannot fetch committed offsets: %w", err)
+	}
+	if committed.Error != nil {
+		return 0, fmt.Errorf("cannot fetch committed offsets: %w", committed.Error)
+	}
+	done := map[string]map[int]int64{}
+	for topic, ps := range committed.Topics {
+		done[topic] = map[int]int64{}
+		for _, p := range ps {
+			if p.Error == nil {
+				done[topic][p.Partition] = p.CommittedOffset
+			}
+		}
+	}
+	var total int64
+	for _, st := range r.stats {
+		var lag int64
+		ps, ok := ends.Topics[st.topic]
+		if !ok {
+			continue
+		}
+		for _, p := range ps {
+			if p.Error != nil {
+				return 0, fmt.Errorf("cannot list offsets of %s/%d: %w", st.topic, p.Partition, p.Error)
+			}
+			c, ok := done[st.topic][p.Partition]
+			if !ok || c < p.FirstOffset {
+				c = p.FirstOffset
+			}
+			if p.LastOffset > c {
+				lag += p.LastOffset - c
+			}
+		}
+		st.lag.Store(lag)
+		st.lagKnown.Store(true)
+		r.m.lag.WithLabelValues(st.source, st.dataset).Set(float64(lag))
+		total += lag
+	}
+	return total, nil
+}
+
+// metrics are the pipeline's Prometheus series.
+type metrics struct {
+	consumed, loaded, rejected *prometheus.CounterVec
+	lag                        *prometheus.GaugeVec
+	idWarnings                 *prometheus.CounterVec
+	retries                    *prometheus.CounterVec
+	conflicts                  prometheus.Counter
+}
+
+func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+	labels := []string{"source", "dataset"}
+	m := &metrics{
+		consumed: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "residenthub_pipeline_consumed_total",
+			Help: "Messages consumed from raw.<source>."}, labels),
+		loaded: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "residenthub_pipeline_loaded_total",
+			Help: "Messages loaded into ClickHouse (upserts and deletes) with offsets committed."}, labels),
+		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "residenthub_pipeline_rejected_total",
+			Help: "Messages rejected to dlq.<source>."}, labels),
+		lag: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "residenthub_pipeline_lag",
+			Help: "Messages on raw.<source> not yet committed by the pipelines consumer group."}, labels),
+		idWarnings: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "residenthub_pipeline_id_number_warnings_total",
+			Help: "Identity numbers loaded with a warning (unknown address code)."}, []string{"source"}),
+		retries: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "residenthub_pipeline_store_retries_total",
+			Help: "Failed attempts to store a batch (ClickHouse or Kafka unavailable), each followed by a backoff."}, []string{"dataset"}),
+		conflicts: prometheus.NewCounter(prometheus.CounterOpts{Name: "residenthub_pipeline_identity_conflicts_total",
+			Help: "Identity conflicts (name or birth date differing between sources) detected."}),
+	}
+	if reg == nil {
+		return m, nil
+	}
+	for _, c := range []prometheus.Collector{m.consumed, m.loaded, m.rejected, m.lag, m.idWarnings, m.retries, m.conflicts} {
+		if err := reg.Register(c); err != nil {
+			return nil, fmt.Errorf("cannot register pipeline metrics: %w", err)
+		}
+	}
+	return m, nil
+}
