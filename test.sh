@@ -9,14 +9,16 @@ cd "$(dirname "$0")"
 
 ./deploy/local/clickhouse.sh start
 ./deploy/local/databases.sh start
+go=$(./deploy/local/go.sh)
+gofmt=$(dirname "$go")/gofmt
 
 echo "== gofmt"
-unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './var/*'))
+unformatted=$("$gofmt" -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './var/*'))
 if [ -n "$unformatted" ]; then
   echo "gofmt would change: $unformatted" >&2
   exit 1
 fi
 echo "== go vet"
-go vet ./...
+"$go" vet ./...
 echo "== go test"
-go test -count=1 -timeout 30m "$@" ./...
+"$go" test -count=1 -timeout 30m "$@" ./...

@@ -89,6 +89,13 @@ const AuditTopic = "audit"
 
 // DeadLetter is the value of a message on dlq.<source>: the original message
 // and why it was rejected. Key = the original message key.
+//
+// Records rejected by a connector before they reached raw.<source> (no key
+// column value, unparseable source_time, malformed JSON line of a push) have
+// Topic "", Partition and Offset -1, no message key, PipelineVersion
+// "connectors/1", Reason prefixed with where the record came from (file:line,
+// push line), and Original = the record as received (a JSON object of the
+// row's values as strings, or the pushed line's bytes).
 type DeadLetter struct {
 	Source          string    `json:"source"`
 	Dataset         string    `json:"dataset,omitempty"`

@@ -1,0 +1,111 @@
+// Package api is the hub's HTTP API (chi): eligibility checks, resident
+// profiles, residence certificates, programs, source status and the
+// operational endpoints. Every route is listed in routes.go with the roles
+// allowed to call it; handlers return (result, *apiError) and one wrapper
+// writes JSON and statuses. Every read of a person's data writes an audit
+// event through Kafka (api/audit) before it is answered; when that fails the
+// read fails with 503.
+//
+// The API document is openapi.json (embedded, served at /v1/openapi.json).
+package api
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/residenthub/residenthub/access"
+	"github.com/residenthub/residenthub/api/audit"
+	"github.com/residenthub/residenthub/profile"
+)
+
+// Profiles reads resident profiles as of an instant; *profile.Reader
+// satisfies it. Both return profile.ErrNotFound (possibly wrapped) when the
+// person has no current person record.
+type Profiles interface {
+	Resident(ctx context.Context, idNumber string, asOf time.Time) (*profile.Resident, error)
+	Household(ctx context.Context, idNumber string, asOf time.Time) (*profile.Household, error)
+}
+
+// AuditWriter stores one audit event durably (for *audit.Writer: produced to
+// Kafka with acks=all) and returns only once it is stored.
+type AuditWriter interface {
+	Write(ctx context.Context, e audit.Event) error
+}
+
+// Deps is everything the API needs; cmd/residenthub wires it.
+type Deps struct {
+	Keys     *access.Keys // API keys → callers (required)
+	Profiles Profiles     // resident profiles (required)
+	Programs Programs     // eligibility programs (required)
+	Audit    AuditWriter  // audit events (required); e.g. audit.NewWriter(brokers)
+	// Ready reports whether Kafka and ClickHouse answer and migrations are
+	// applied (GET /readyz); nil means always ready.
+	Ready func(ctx context.Context) error
+	// SourceStatus returns the status of the department sources, served as
+	// JSON at GET /v1/sources; nil serves an empty list.
+	SourceStatus func(ctx context.Context) any
+	// Push, when set, is mounted at POST /v1/sources/{source}/records behind
+	// authentication (roles department and admin); it checks
+	// access.FromContext(ctx).MayPushTo(source) itself.
+	Push http.Handler
+	// Metrics is served at GET /metrics (promhttp); nil serves nothing there.
+	Metrics prometheus.Gatherer
+	// Registerer, when set, receives the API's own metrics (requests by
+	// route and status, audit failures); often the same registry as Metrics.
+	Registerer prometheus.Registerer
+	Logger     *slog.Logger     // nil: slog.Default()
+	Now        func() time.Time // nil: time.Now
+	// AuditTimeout bounds the wait for an audit acknowledgement (default 5 s);
+	// past it the read fails with 503.
+	AuditTimeout time.Duration
+}
+
+// Server is the API's http.Handler.
+type Server struct {
+	deps    Deps
+	log     *slog.Logger
+	now     func() time.Time
+	metrics *metrics
+	handler http.Handler
+}
+
+// New checks deps and builds the router.
+func New(deps Deps) (*Server, error) {
+	switch {
+	case deps.Keys == nil:
+		return nil, errors.New("api: Deps.Keys is required")
+	case deps.Profiles == nil:
+		return nil, errors.New("api: Deps.Profiles is required")
+	case deps.Programs == nil:
+		return nil, errors.New("api: Deps.Programs is required")
+	case deps.Audit == nil:
+		return nil, errors.New("api: Deps.Audit is required")
+	}
+	s := &Server{deps: deps, log: deps.Logger, now: deps.Now}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	s.log = s.log.With("component", "api")
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.deps.AuditTimeout <= 0 {
+		s.deps.AuditTimeout = 5 * time.Second
+	}
+	s.metrics = newMetrics(deps.Registerer)
+	s.handler = s.router()
+	return s, nil
+}
+
+// ServeHTTP serves the API.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Interface guards: the real components satisfy the consumer interfaces.
+var (
+	_ Profiles    = (*profile.Reader)(nil)
+	_ AuditWriter = (*audit.Writer)(nil)
+)

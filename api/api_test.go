@@ -1,0 +1,504 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/residenthub/residenthub/access"
+	"github.com/residenthub/residenthub/api/audit"
+	"github.com/residenthub/residenthub/bus"
+	"github.com/residenthub/residenthub/config"
+	"github.com/residenthub/residenthub/eligibility"
+	"github.com/residenthub/residenthub/profile"
+	"github.com/residenthub/residenthub/schema"
+	"github.com/residenthub/residenthub/store"
+	"github.com/residenthub/residenthub/store/storetest"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/go-chi/chi/v5"
+)
+
+// API keys of the test callers.
+const (
+	keyCounter    = "counter-secret"
+	keyCaseworker = "caseworker-secret"
+	keyDepartment = "hukou-dept-secret"
+	keyAdmin      = "admin-secret"
+)
+
+func testKeys() *access.Keys {
+	return access.NewKeys([]config.APIKey{
+		{Name: "hall-1", Role: access.RoleCounter, KeySHA256: config.HashKey(keyCounter)},
+		{Name: "desk-2", Role: access.RoleCaseworker, KeySHA256: config.HashKey(keyCaseworker)},
+		{Name: "hukou-it", Role: access.RoleDepartment, KeySHA256: config.HashKey(keyDepartment), Sources: []string{"hukou"}},
+		{Name: "ops", Role: access.RoleAdmin, KeySHA256: config.HashKey(keyAdmin)},
+	})
+}
+
+// pushHandler stands in for the push connector's handler: it only applies
+// the permission check the real one makes.
+var pushHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	c, _ := access.FromContext(r.Context())
+	if !c.MayPushTo(chi.URLParam(r, "source")) {
+		writeError(w, errForbidden)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, map[string]int{"accepted": 0})
+})
+
+// testEnv is a server over a real ClickHouse (fresh database with a small
+// profile) and an embedded Kafka broker over TCP.
+type testEnv struct {
+	t      *testing.T
+	url    string
+	conn   driver.Conn
+	ch     config.ClickHouse
+	broker *bus.Embedded
+	writer *audit.Writer
+	sink   bool // audit sink started
+}
+
+func newTestEnv(t *testing.T) *testEnv {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	conn, ch := storetest.New(t)
+	loadProfile(t, conn, ch, time.Now())
+	broker, err := bus.StartEmbedded("127.0.0.1:0", t.TempDir(), 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(broker.Close)
+	if err := bus.EnsureTopics(ctx, broker.Brokers(), 2, schema.AuditTopic); err != nil {
+		t.Fatal(err)
+	}
+	w := audit.NewWriter(broker.Brokers())
+	t.Cleanup(func() { _ = w.Close() })
+	programs, err := eligibility.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := prometheus.NewRegistry()
+	srv, err := New(Deps{
+		Keys:     testKeys(),
+		Profiles: profile.NewReader(conn, ch),
+		Programs: programs,
+		Audit:    w,
+		Ready: func(ctx context.Context) error {
+			if err := bus.Ping(ctx, broker.Brokers()); err != nil {
+				return err
+			}
+			pending, err := store.Pending(ctx, conn, ch)
+			if err == nil && len(pending) > 0 {
+				t.Errorf("pending migrations %v", pending)
+			}
+			return err
+		},
+		SourceStatus: func(context.Context) any { return map[string]any{"sources": []map[string]string{{"name": "hukou"}}} },
+		Push:         pushHandler,
+		Metrics:      reg,
+		Registerer:   reg,
+		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
+		AuditTimeout: 3 * time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	return &testEnv{t: t, url: hs.URL, conn: conn, ch: ch, broker: broker, writer: w}
+}
+
+// answer is a response: status, content type, body and the body as JSON.
+type answer struct {
+	status int
+	ctype  string
+	body   string
+	json   map[string]any
+}
+
+// req sends a request with an optional key, purpose, JSON body and Accept.
+func (e *testEnv) req(method, path, key, purpose string, body any, accept string) answer {
+	e.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	default:
+		buf, _ := json.Marshal(b)
+		rd = bytes.NewReader(buf)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	r, err := http.NewRequestWithContext(ctx, method, e.url+path, rd)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if key != "" {
+		r.Header.Set("Authorization", "Bearer "+key)
+	}
+	if purpose != "" {
+		r.Header.Set(PurposeHeader, purpose)
+	}
+	if accept != "" {
+		r.Header.Set("Accept", accept)
+	}
+	if rd != nil {
+		r.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(r)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	a := answer{status: resp.StatusCode, ctype: resp.Header.Get("Content-Type"), body: string(b)}
+	if strings.HasPrefix(a.ctype, "application/json") {
+		if err := json.Unmarshal(b, &a.json); err != nil {
+			e.t.Fatalf("%s %s: invalid JSON %q: %v", method, path, b, err)
+		}
+	}
+	return a
+}
+
+// expect checks status and, for errors, the error code.
+func (a answer) expect(t *testing.T, status int, code string) answer {
+	t.Helper()
+	if a.status != status {
+		t.Fatalf("status %d, want %d; body %s", a.status, status, a.body)
+	}
+	if code != "" {
+		if a.json["error"] != code || a.json["detail"] == "" || a.json["detail"] == nil {
+			t.Fatalf("error %v (detail %v), want %s with a detail", a.json["error"], a.json["detail"], code)
+		}
+	}
+	return a
+}
+
+// get walks a JSON path of object keys and array indexes.
+func get(v any, path ...any) any {
+	for _, p := range path {
+		switch k := p.(type) {
+		case string:
+			m, _ := v.(map[string]any)
+			v = m[k]
+		case int:
+			s, _ := v.([]any)
+			if k >= len(s) {
+				return nil
+			}
+			v = s[k]
+		}
+	}
+	return v
+}
+
+const purposeText = "dibao application at the counter"
+
+func TestAPI(t *testing.T) {
+	e := newTestEnv(t)
+	check := func(program, id, name string) map[string]any {
+		return map[string]any{"program": program, "id_number": id, "name": name}
+	}
+
+	t.Run("authentication and roles", func(t *testing.T) {
+		e.req("GET", "/v1/residents/"+idZhang, "", purposeText, nil, "").expect(t, 401, "unauthenticated")
+		e.req("GET", "/v1/residents/"+idZhang, "wrong", purposeText, nil, "").expect(t, 401, "unauthenticated")
+		e.req("POST", "/v1/checks", "", purposeText, check("dibao", idZhang, "张三"), "").expect(t, 401, "unauthenticated")
+		e.req("GET", "/v1/residents/"+idZhang, keyDepartment, purposeText, nil, "").expect(t, 403, "forbidden")
+		e.req("POST", "/v1/checks", keyDepartment, purposeText, check("dibao", idZhang, "张三"), "").expect(t, 403, "forbidden")
+		e.req("GET", "/v1/sources", keyCounter, "", nil, "").expect(t, 403, "forbidden")
+		e.req("GET", "/v1/programs", keyDepartment, "", nil, "").expect(t, 403, "forbidden")
+		e.req("POST", "/v1/sources/hukou/records", keyCounter, "", `{}`, "").expect(t, 403, "forbidden")
+		e.req("POST", "/v1/sources/hukou/records", keyDepartment, "", `{}`, "").expect(t, 202, "")
+		e.req("POST", "/v1/sources/payroll/records", keyDepartment, "", `{}`, "").expect(t, 403, "forbidden")
+		e.req("POST", "/v1/sources/payroll/records", keyAdmin, "", `{}`, "").expect(t, 202, "")
+		a := e.req("GET", "/v1/sources", keyCaseworker, "", nil, "").expect(t, 200, "")
+		if get(a.json, "sources", 0, "name") != "hukou" {
+			t.Fatalf("sources: %s", a.body)
+		}
+		e.req("GET", "/v1/sources", keyAdmin, "", nil, "").expect(t, 200, "")
+		// X-API-Key works as well as Bearer.
+		r, _ := http.NewRequest("GET", e.url+"/v1/programs", nil)
+		r.Header.Set("X-API-Key", keyCounter)
+		resp, err := http.DefaultClient.Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("X-API-Key: status %d", resp.StatusCode)
+		}
+	})
+
+	t.Run("bad requests", func(t *testing.T) {
+		e.req("GET", "/v1/residents/"+idZhang, keyCounter, "", nil, "").expect(t, 400, "missing_purpose")
+		e.req("POST", "/v1/checks", keyCounter, "", check("dibao", idZhang, "张三"), "").expect(t, 400, "missing_purpose")
+		a := e.req("GET", "/v1/residents/110105198001010017", keyCounter, purposeText, nil, "").expect(t, 400, "invalid_id_number")
+		if d := a.json["detail"].(string); !strings.Contains(d, "check digit") || strings.Contains(d, "19800101") {
+			t.Fatalf("detail %q: want the reason and the number masked", d)
+		}
+		e.req("GET", "/v1/residents/12345", keyCounter, purposeText, nil, "").expect(t, 400, "invalid_id_number")
+		e.req("POST", "/v1/checks", keyCounter, purposeText, `{"program": "dibao",`, "").expect(t, 400, "malformed_body")
+		e.req("POST", "/v1/checks", keyCounter, purposeText, `[1]`, "").expect(t, 400, "malformed_body")
+		e.req("POST", "/v1/checks", keyCounter, purposeText, "", "").expect(t, 400, "malformed_body")
+		e.req("POST", "/v1/checks", keyCounter, purposeText, `{"program":"dibao","id_number":1,"name":"张三"}`, "").expect(t, 400, "malformed_body")
+		e.req("POST", "/v1/checks", keyCounter, purposeText, `{"program":"dibao","idnumber":"x","name":"张三"}`, "").expect(t, 400, "malformed_body")
+		e.req("POST", "/v1/checks", keyCounter, purposeText, map[string]any{"program": "dibao", "id_number": idZhang}, "").expect(t, 400, "missing_name")
+		e.req("POST", "/v1/checks", keyCounter, purposeText, map[string]any{"id_number": idZhang, "name": "张三"}, "").expect(t, 400, "missing_program")
+		e.req("POST", "/v1/checks", keyCounter, purposeText, check("dibao", "11010519800101001", "张三"), "").expect(t, 400, "invalid_id_number")
+		e.req("POST", "/v1/checks", keyCounter, purposeText, check("dibao", idZhang, "12345"), "").expect(t, 400, "invalid_name")
+		future := time.Now().In(cst).AddDate(0, 0, 2).Format(time.DateOnly)
+		e.req("POST", "/v1/checks", keyCounter, purposeText, map[string]any{"program": "dibao", "id_number": idZhang, "name": "张三", "as_of": future}, "").expect(t, 400, "invalid_as_of")
+		e.req("POST", "/v1/checks", keyCounter, purposeText, map[string]any{"program": "dibao", "id_number": idZhang, "name": "张三", "as_of": "29/11/2026"}, "").expect(t, 400, "invalid_as_of")
+		e.req("GET", "/v1/nothing", keyCounter, "", nil, "").expect(t, 404, "not_found")
+		e.req("DELETE", "/v1/programs", keyCounter, "", nil, "").expect(t, 405, "method_not_allowed")
+	})
+
+	t.Run("not found and mismatch", func(t *testing.T) {
+		a := e.req("POST", "/v1/checks", keyCounter, purposeText, check("dibo", idZhang, "张三"), "").expect(t, 404, "unknown_program")
+		if known, _ := a.json["known_programs"].([]any); len(known) == 0 || !strings.Contains(a.json["detail"].(string), "dibao") {
+			t.Fatalf("unknown program answer should list the known ones: %s", a.body)
+		}
+		e.req("POST", "/v1/checks", keyCounter, purposeText, check("dibao", idUnknown, "赵六"), "").expect(t, 404, "person_not_found")
+		e.req("GET", "/v1/residents/"+idUnknown, keyCaseworker, purposeText, nil, "").expect(t, 404, "person_not_found")
+		a = e.req("POST", "/v1/checks", keyCounter, purposeText, check("dibao", idZhang, "张四"), "").expect(t, 422, "name_mismatch")
+		if a.json["detail"] != "the name does not match the ID number" {
+			t.Fatalf("detail %v", a.json["detail"])
+		}
+	})
+
+	t.Run("checks", func(t *testing.T) {
+		// Width and spacing variants of the name still match.
+		a := e.req("POST", "/v1/checks", keyCaseworker, purposeText, check("residence_certificate", idZhang, " 张三 "), "").expect(t, 200, "")
+		if a.json["decision"] != eligibility.Eligible || get(a.json, "amounts", "id_number") != idZhang || get(a.json, "amounts", "name") != "张三" {
+			t.Fatalf("caseworker check: %s", a.body)
+		}
+		a = e.req("POST", "/v1/checks", keyCounter, purposeText, check("residence_certificate", idZhang, "张三"), "").expect(t, 200, "")
+		if a.json["decision"] != eligibility.Eligible || get(a.json, "amounts", "id_number") != "110105********0016" || get(a.json, "amounts", "name") != "张*" {
+			t.Fatalf("counter check must mask personal outcomes: %s", a.body)
+		}
+		if strings.Contains(a.body, idZhang) {
+			t.Fatalf("counter answer contains the full ID number: %s", a.body)
+		}
+		a = e.req("POST", "/v1/checks", keyCounter, purposeText, check("dibao", idZhang, "张三"), "").expect(t, 200, "")
+		switch a.json["decision"] {
+		case eligibility.Eligible, eligibility.Ineligible, eligibility.NeedsReview:
+		default:
+			t.Fatalf("dibao: %s", a.body)
+		}
+		if a.json["program"] != "dibao" || len(get(a.json, "rules").([]any)) == 0 {
+			t.Fatalf("dibao: %s", a.body)
+		}
+		past := time.Now().In(cst).AddDate(0, 0, -3).Format(time.DateOnly)
+		a = e.req("POST", "/v1/checks", keyCounter, purposeText, map[string]any{"program": "residence_certificate", "id_number": idZhang, "name": "张三", "as_of": past}, "").expect(t, 200, "")
+		if a.json["date"] != past {
+			t.Fatalf("as_of %s: date %v", past, a.json["date"])
+		}
+	})
+
+	t.Run("profile masking by role", func(t *testing.T) {
+		full := e.req("GET", "/v1/residents/"+idZhang, keyCaseworker, purposeText, nil, "").expect(t, 200, "")
+		f := func(path []any, want string) {
+			t.Helper()
+			if got := get(full.json, path...); got != want {
+				t.Fatalf("caseworker %v = %v, want %s", path, got, want)
+			}
+		}
+		f([]any{"id_number"}, idZhang)
+		f([]any{"person", "name"}, "张三")
+		f([]any{"person", "phone"}, "13812345678")
+		f([]any{"person", "hukou_address"}, "北京市朝阳区建国路88号院3号楼1单元502")
+		f([]any{"residences", 0, "address"}, "北京市朝阳区望京街道花家地小区5号楼301")
+		f([]any{"residences", 0, "evidence", "record_key"}, idZhang+"|gate-7")
+		if full.json["masked"] != false || len(get(full.json, "household", "members").([]any)) != 2 ||
+			len(get(full.json, "employment").([]any)) != 6 || len(get(full.json, "assets").([]any)) != 1 {
+			t.Fatalf("caseworker profile: %s", full.body)
+		}
+		for _, ds := range profile.Datasets {
+			if get(full.json, "freshness", ds) == nil {
+				t.Fatalf("no freshness for %s: %s", ds, full.body)
+			}
+		}
+
+		masked := e.req("GET", "/v1/residents/"+idZhang, keyCounter, purposeText, nil, "").expect(t, 200, "")
+		m := func(path []any, want string) {
+			t.Helper()
+			if got := get(masked.json, path...); got != want {
+				t.Fatalf("counter %v = %v, want %s", path, got, want)
+			}
+		}
+		m([]any{"id_number"}, "110105********0016")
+		m([]any{"person", "id_number"}, "110105********0016")
+		m([]any{"person", "name"}, "张*")
+		m([]any{"person", "phone"}, "138****5678")
+		m([]any{"person", "hukou_address"}, "北京市朝阳区****")
+		m([]any{"residences", 0, "address"}, "北京市朝阳区****")
+		m([]any{"residences", 0, "evidence", "record_key"}, "110105********0016|gate-7")
+		m([]any{"employment", 0, "id_number"}, "110105********0016")
+		m([]any{"person", "status"}, "normal")
+		if masked.json["masked"] != true {
+			t.Fatal("counter profile not marked masked")
+		}
+		for _, secret := range []string{idZhang, idLi, "张三", "李四", "13812345678", "13900001111", "建国路", "花家地"} {
+			if strings.Contains(masked.body, secret) {
+				t.Fatalf("counter profile contains %q: %s", secret, masked.body)
+			}
+		}
+		e.req("GET", "/v1/residents/"+idZhang, keyAdmin, purposeText, nil, "").expect(t, 200, "")
+	})
+
+	t.Run("residence certificate", func(t *testing.T) {
+		path := "/v1/residents/" + idZhang + "/certificates/residence"
+		a := e.req("GET", path, keyCounter, "print residence certificate", nil, "text/html,*/*;q=0.8").expect(t, 200, "")
+		if !strings.HasPrefix(a.ctype, "text/html") {
+			t.Fatalf("content type %s", a.ctype)
+		}
+		for _, want := range []string{"居住证明", "张三", "110105********0016", "北京市朝阳区望京街道花家地小区5号楼301", "@page", "A4", "2019-05-01", "门禁登记", "access_ctl", "朝阳区"} {
+			if !strings.Contains(a.body, want) {
+				t.Fatalf("certificate lacks %q:\n%s", want, a.body)
+			}
+		}
+		if strings.Contains(a.body, idZhang) {
+			t.Fatal("certificate shows the full ID number")
+		}
+		a = e.req("GET", path, keyCaseworker, "print residence certificate", nil, "application/json").expect(t, 200, "")
+		code, _ := a.json["verification_code"].(string)
+		if a.json["title"] != "居住证明" || a.json["name"] != "张三" || a.json["id_number"] != "110105********0016" ||
+			a.json["since"] != "2019-05-01" || a.json["community_code"] != "110105001001" || len(code) != 39 ||
+			a.json["issue_date"] != time.Now().In(cst).Format(time.DateOnly) {
+			t.Fatalf("JSON certificate: %s", a.body)
+		}
+		// The verification code is the audit event of the issue.
+		waitAudit(t, e, "event_id = '"+strings.ToLower(strings.ReplaceAll(code, "-", ""))+"' AND decision = 'eligible'", 1)
+
+		wang := "/v1/residents/" + idWang + "/certificates/residence"
+		a = e.req("GET", wang, keyCounter, "print residence certificate", nil, "application/json").expect(t, 422, "not_eligible")
+		if !strings.Contains(a.json["detail"].(string), "Chaoyang") || get(a.json, "reasons", 0, "rule") != "resides_in_district" {
+			t.Fatalf("not eligible: %s", a.body)
+		}
+		if strings.Contains(a.body, idWang) {
+			t.Fatalf("counter 422 contains the full ID number: %s", a.body)
+		}
+		a = e.req("GET", wang, keyCounter, "print residence certificate", nil, "").expect(t, 422, "")
+		if !strings.HasPrefix(a.ctype, "text/html") || !strings.Contains(a.body, "无法开具居住证明") || !strings.Contains(a.body, "朝阳区") {
+			t.Fatalf("HTML not-issued page: %s %s", a.ctype, a.body)
+		}
+		e.req("GET", "/v1/residents/"+idUnknown+"/certificates/residence", keyCounter, "print", nil, "").expect(t, 404, "person_not_found")
+	})
+
+	t.Run("programs", func(t *testing.T) {
+		a := e.req("GET", "/v1/programs", keyCounter, "", nil, "").expect(t, 200, "")
+		var dibao map[string]any
+		for _, p := range get(a.json, "programs").([]any) {
+			if get(p, "id") == "dibao" {
+				dibao = p.(map[string]any)
+			}
+		}
+		if dibao == nil || len(get(dibao, "rules").([]any)) == 0 || get(dibao, "rules", 0, "description", "zh") == "" {
+			t.Fatalf("programs: %s", a.body)
+		}
+		params, _ := dibao["parameters"].(map[string]any)
+		if len(params) == 0 {
+			t.Fatalf("dibao has no parameters: %v", dibao)
+		}
+		for name, p := range params {
+			if get(p, "in_force") == nil || len(get(p, "history").([]any)) == 0 {
+				t.Fatalf("parameter %s: %v", name, p)
+			}
+		}
+		a = e.req("GET", "/v1/programs?as_of=2019-01-01", keyCounter, "", nil, "").expect(t, 200, "")
+		if a.json["date"] != "2019-01-01" {
+			t.Fatalf("as_of: %v", a.json["date"])
+		}
+	})
+
+	t.Run("operations", func(t *testing.T) {
+		e.req("GET", "/healthz", "", "", nil, "").expect(t, 200, "")
+		a := e.req("GET", "/readyz", "", "", nil, "").expect(t, 200, "")
+		if a.json["status"] != "ready" {
+			t.Fatal(a.body)
+		}
+		a = e.req("GET", "/metrics", "", "", nil, "").expect(t, 200, "")
+		if !strings.Contains(a.body, `residenthub_api_requests_total{code="200",method="GET",route="/v1/residents/{id_number}"}`) {
+			t.Fatalf("metrics lack request counts:\n%s", a.body)
+		}
+		a = e.req("GET", "/v1/openapi.json", "", "", nil, "").expect(t, 200, "")
+		if a.json["openapi"] == nil {
+			t.Fatal("openapi.json not served")
+		}
+	})
+
+	t.Run("audit log", func(t *testing.T) {
+		// Profile reads, checks with their decisions, misses and mismatches
+		// are all audited with caller, role and purpose.
+		waitAudit(t, e, "subject_id_number = '"+idZhang+"' AND endpoint = 'GET /v1/residents/{id_number}' AND caller = 'hall-1' AND role = 'counter' AND purpose = '"+purposeText+"' AND decision = 'shown' AND status = 200", 1)
+		waitAudit(t, e, "subject_id_number = '"+idZhang+"' AND endpoint = 'POST /v1/checks' AND program = 'dibao' AND decision = 'name_mismatch' AND status = 422", 1)
+		waitAudit(t, e, "subject_id_number = '"+idZhang+"' AND program = 'residence_certificate' AND decision = 'eligible' AND caller = 'desk-2'", 1)
+		waitAudit(t, e, "subject_id_number = '"+idUnknown+"' AND decision = 'not_found' AND status = 404", 1)
+		waitAudit(t, e, "subject_id_number = '"+idWang+"' AND decision = 'ineligible' AND status = 422", 1)
+		// Names never reach the audit log; refused requests (400/401/403) are not reads.
+		var n uint64
+		if err := e.conn.QueryRow(context.Background(), "SELECT count() FROM "+store.QuoteIdent(e.ch.Database)+".audit_log WHERE "+
+			"position(purpose, '张') > 0 OR position(caller, '张') > 0 OR subject_id_number = '' OR status IN (400, 401, 403)").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != 0 {
+			t.Fatalf("%d audit rows with names, no subject or refused requests", n)
+		}
+	})
+
+	t.Run("read fails when the audit cannot be written", func(t *testing.T) {
+		e.broker.Close()
+		a := e.req("GET", "/v1/residents/"+idZhang, keyCaseworker, purposeText, nil, "").expect(t, 503, "audit_unavailable")
+		if strings.Contains(a.body, "张三") || strings.Contains(a.body, "13812345678") {
+			t.Fatalf("503 answer leaks data: %s", a.body)
+		}
+		e.req("POST", "/v1/checks", keyCounter, purposeText, check("dibao", idZhang, "张三"), "").expect(t, 503, "audit_unavailable")
+		e.req("GET", "/v1/residents/"+idZhang+"/certificates/residence", keyCounter, purposeText, nil, "").expect(t, 503, "audit_unavailable")
+		// Endpoints that read no person's data keep working.
+		e.req("GET", "/v1/programs", keyCounter, "", nil, "").expect(t, 200, "")
+	})
+}
+
+// waitAudit runs the audit sink (once per env) and waits until audit_log
+// holds at least want rows matching the condition.
+func waitAudit(t *testing.T, e *testEnv, where string, want uint64) {
+	t.Helper()
+	if !e.sink {
+		e.sink = true
+		sink := audit.NewSink(e.conn, e.ch, e.broker.Brokers(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+		sink.Linger = 50 * time.Millisecond
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { _ = sink.Run(ctx); close(done) }()
+		e.t.Cleanup(func() { cancel(); <-done })
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	q := "SELECT count() FROM " + store.QuoteIdent(e.ch.Database) + ".audit_log FINAL WHERE " + where
+	var n uint64
+	for {
+		if err := e.conn.QueryRow(ctx, q).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n >= want {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("audit_log has %d rows where %s, want %d", n, where, want)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}

@@ -1,0 +1,47 @@
+package api
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/residenthub/residenthub/api/audit"
+	"github.com/residenthub/residenthub/pipelines/normalize"
+)
+
+// Audit decisions for reads that are not eligibility decisions.
+const (
+	auditShown        = "shown"         // profile or certificate served
+	auditNotFound     = "not_found"     // no current person record
+	auditNameMismatch = "name_mismatch" // the name did not match the ID number
+)
+
+// audit writes the audit event of a read of subject's data and waits for its
+// acknowledgement (at most Deps.AuditTimeout). It returns the event ID, or a
+// 503 that the caller must answer instead of the data.
+func (s *Server) audit(r *http.Request, subject, program, decision string, status int) (string, *apiError) {
+	c := caller(r)
+	p, _ := purpose(r)
+	e := audit.Event{
+		EventID:         audit.NewEventID(),
+		Time:            s.now().UTC(),
+		Purpose:         p,
+		SubjectIDNumber: subject,
+		Endpoint:        r.Method + " " + routePattern(r),
+		Program:         program,
+		Decision:        decision,
+		Status:          uint16(status),
+	}
+	if c != nil {
+		e.Caller, e.Role = c.Name, c.Role
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), s.deps.AuditTimeout)
+	defer cancel()
+	if err := s.deps.Audit.Write(ctx, e); err != nil {
+		s.metrics.auditFailures.Inc()
+		s.log.Error("cannot write audit event; refusing the read", "subject", normalize.MaskID(subject),
+			"endpoint", e.Endpoint, "caller", e.Caller, "err", err)
+		return "", errUnavailable("audit_unavailable",
+			"the data was not shown because the audit record of this read could not be written; try again in a minute, and call the hub operator if it persists", err)
+	}
+	return e.EventID, nil
+}

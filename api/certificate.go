@@ -1,0 +1,258 @@
+package api
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/residenthub/residenthub/eligibility"
+	"github.com/residenthub/residenthub/pipelines/normalize"
+	"github.com/residenthub/residenthub/profile"
+)
+
+// ResidenceCertificateProgram is the program whose decision a residence
+// certificate prints.
+const ResidenceCertificateProgram = "residence_certificate"
+
+//go:embed templates/*.html
+var templateFiles embed.FS
+
+var templates = template.Must(template.ParseFS(templateFiles, "templates/*.html"))
+
+// certificate is the residence certificate (居住证明), as JSON and as the
+// data of the HTML template. It shows the holder's full name and address
+// (the certificate is the holder's document) and the ID number masked like
+// 110105********002X for every role, as printed proofs usually do; the
+// verification code is the ID of the audit event of this issue, so the
+// issuing office can look the full record up in audit_log.
+type certificate struct {
+	Certificate      string             `json:"certificate"` // "residence"
+	Title            string             `json:"title"`       // 居住证明
+	Name             string             `json:"name"`
+	IDNumber         string             `json:"id_number"` // masked
+	Address          string             `json:"address"`
+	CommunityCode    string             `json:"community_code"`
+	District         string             `json:"district,omitempty"` // county name of the community code
+	Since            string             `json:"since"`              // YYYY-MM-DD
+	EvidenceKind     string             `json:"evidence_kind"`
+	Evidence         []certEvidenceView `json:"evidence"`
+	IssuedAt         time.Time          `json:"issued_at"`  // instant, UTC
+	IssueDate        string             `json:"issue_date"` // YYYY-MM-DD, China Standard Time
+	IssueDateZh      string             `json:"-"`
+	VerificationCode string             `json:"verification_code"`
+	Decision         string             `json:"decision"`
+}
+
+type certEvidenceView struct {
+	Dataset    string    `json:"dataset"`
+	Source     string    `json:"source"`
+	SourceTime time.Time `json:"source_time"`
+	Date       string    `json:"date"` // source_time's date, China Standard Time
+	KindZh     string    `json:"-"`
+}
+
+// evidenceKindZh names residence evidence kinds on the certificate.
+var evidenceKindZh = map[string]string{
+	"access_control":      "门禁登记",
+	"rental_registration": "房屋租赁登记备案",
+	"property":            "房产登记",
+	"other":               "其他登记",
+}
+
+var decisionZh = map[string]string{
+	eligibility.Eligible:    "符合条件",
+	eligibility.Ineligible:  "不符合条件",
+	eligibility.NeedsReview: "需人工审核",
+}
+
+// getResidenceCertificate serves GET /v1/residents/{id_number}/certificates/residence:
+// the residence_certificate program is evaluated for today; eligible → the
+// certificate (HTML by default, JSON with Accept: application/json),
+// otherwise 422 with the reasons.
+func (s *Server) getResidenceCertificate(r *http.Request) (any, *apiError) {
+	id, aerr := s.idNumber(chi.URLParam(r, "id_number"))
+	if aerr != nil {
+		return nil, aerr
+	}
+	prog, ok := s.deps.Programs.Program(ResidenceCertificateProgram)
+	if !ok {
+		return nil, errNotFound("unknown_program", "residence certificates are not configured on this hub (no program "+ResidenceCertificateProgram+")")
+	}
+	asOf := s.now()
+	applicant, in, aerr := s.readInput(r, id, prog, asOf)
+	if aerr != nil {
+		return nil, aerr
+	}
+	d := eligibility.Evaluate(prog, in, asOf)
+	wantJSON := prefersJSON(r)
+	if d.Decision != eligibility.Eligible {
+		if _, aerr := s.audit(r, id, prog.ID, d.Decision, http.StatusUnprocessableEntity); aerr != nil {
+			return nil, aerr
+		}
+		return s.notIssued(d, id, wantJSON, maskerFor(caller(r)))
+	}
+	eventID, aerr := s.audit(r, id, prog.ID, d.Decision, http.StatusOK)
+	if aerr != nil {
+		return nil, aerr
+	}
+	c := certificateOf(d, applicant, asOf, eventID)
+	if wantJSON {
+		return c, nil
+	}
+	var buf bytes.Buffer
+	if err := templates.ExecuteTemplate(&buf, "residence_certificate.html", c); err != nil {
+		return nil, errInternal("cannot render the certificate", err)
+	}
+	return &rawResponse{Status: http.StatusOK, ContentType: "text/html; charset=utf-8", Body: buf.Bytes()}, nil
+}
+
+// certificateOf builds the certificate from an eligible decision's outcomes;
+// the evidence is the applicant's residence record the outcomes name.
+func certificateOf(d eligibility.Decision, applicant *profile.Resident, issued time.Time, eventID string) *certificate {
+	str := func(keys ...string) string {
+		for _, k := range keys {
+			if v, ok := d.Amounts[k]; ok && v != nil {
+				switch x := v.(type) {
+				case string:
+					return x
+				case time.Time:
+					return x.In(cst).Format(time.DateOnly)
+				default:
+					return fmt.Sprint(x)
+				}
+			}
+		}
+		return ""
+	}
+	c := &certificate{
+		Certificate:      "residence",
+		Title:            "居住证明",
+		Name:             str("name"),
+		IDNumber:         normalize.MaskID(applicant.IDNumber),
+		Address:          str("address"),
+		CommunityCode:    str("community_code", "community"),
+		EvidenceKind:     str("evidence_kind"),
+		IssuedAt:         issued.UTC(),
+		IssueDate:        issued.In(cst).Format(time.DateOnly),
+		IssueDateZh:      issued.In(cst).Format("2006年1月2日"),
+		VerificationCode: verificationCode(eventID),
+		Decision:         d.Decision,
+		Evidence:         []certEvidenceView{},
+	}
+	if since := str("since"); len(since) >= 10 {
+		c.Since = since[:10]
+	}
+	if len(c.CommunityCode) >= 6 {
+		if name, _, ok := normalize.DefaultDivisions().County(c.CommunityCode[:6]); ok {
+			c.District = name
+		}
+	}
+	kind := evidenceKindZh[c.EvidenceKind]
+	if kind == "" {
+		kind = "居住登记"
+	}
+	for _, res := range applicant.Residences {
+		if res.Address == c.Address && res.CommunityCode == c.CommunityCode {
+			e := res.Evidence
+			c.Evidence = append(c.Evidence, certEvidenceView{Dataset: e.Dataset, Source: e.Source, SourceTime: e.SourceTime,
+				Date: e.SourceTime.In(cst).Format(time.DateOnly), KindZh: kindZh(res.EvidenceKind)})
+		}
+	}
+	if len(c.Evidence) == 0 { // fall back to every residence record behind the decision
+		for _, e := range d.Evidence {
+			if e.Dataset == profile.DatasetResidence {
+				c.Evidence = append(c.Evidence, certEvidenceView{Dataset: e.Dataset, Source: e.Source, SourceTime: e.SourceTime,
+					Date: e.SourceTime.In(cst).Format(time.DateOnly), KindZh: kindZh(c.EvidenceKind)})
+			}
+		}
+	}
+	return c
+}
+
+func kindZh(kind string) string {
+	if zh, ok := evidenceKindZh[kind]; ok {
+		return zh
+	}
+	return "居住登记"
+}
+
+// verificationCode groups an event ID in fours for reading aloud: 3F2A-9C01-...
+func verificationCode(eventID string) string {
+	v := strings.ToUpper(eventID)
+	var parts []string
+	for len(v) > 4 {
+		parts = append(parts, v[:4])
+		v = v[4:]
+	}
+	return strings.Join(append(parts, v), "-")
+}
+
+// reasonView is one reason a certificate was not issued.
+type reasonView struct {
+	Rule string `json:"rule,omitempty"`
+	En   string `json:"en"`
+	Zh   string `json:"zh"`
+}
+
+// notIssued answers 422: JSON {error, detail, decision, reasons} or, for a
+// browser, an HTML page with the same reasons.
+func (s *Server) notIssued(d eligibility.Decision, id string, wantJSON bool, m masker) (any, *apiError) {
+	var reasons []reasonView
+	for _, rr := range d.Rules {
+		if rr.Outcome == eligibility.Pass {
+			continue
+		}
+		reasons = append(reasons, reasonView{Rule: rr.ID, En: rr.Description.En + " (" + rr.Outcome + ")", Zh: rr.Description.Zh})
+	}
+	for _, miss := range d.Missing {
+		reasons = append(reasons, reasonView{En: miss, Zh: "数据缺失或过期：" + miss})
+	}
+	if len(reasons) == 0 {
+		reasons = append(reasons, reasonView{En: "the residence record could not be confirmed", Zh: "无法确认居住登记"})
+	}
+	en := make([]string, len(reasons))
+	for i, r := range reasons {
+		en[i] = r.En
+	}
+	detail := "no residence certificate can be issued (" + d.Decision + "): " + strings.Join(en, "; ")
+	if !wantJSON {
+		var buf bytes.Buffer
+		data := map[string]any{"IDNumber": normalize.MaskID(id), "Date": d.Date, "Decision": d.Decision,
+			"DecisionZh": decisionZh[d.Decision], "Reasons": reasons}
+		if err := templates.ExecuteTemplate(&buf, "not_issued.html", data); err != nil {
+			return nil, errInternal("cannot render the answer", err)
+		}
+		return &rawResponse{Status: http.StatusUnprocessableEntity, ContentType: "text/html; charset=utf-8", Body: buf.Bytes()}, nil
+	}
+	return nil, &apiError{Status: http.StatusUnprocessableEntity, Code: "not_eligible", Detail: detail,
+		Extra: map[string]any{"decision": maskDecision(d, m), "reasons": reasons}}
+}
+
+// prefersJSON reports whether the Accept header ranks application/json above
+// text/html (HTML is the default, also for */*).
+func prefersJSON(r *http.Request) bool {
+	best, bestQ := "", -1.0
+	for _, part := range strings.Split(r.Header.Get("Accept"), ",") {
+		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		q := 1.0
+		if qs, ok := params["q"]; ok {
+			if f, err := strconv.ParseFloat(qs, 64); err == nil {
+				q = f
+			}
+		}
+		if (mt == "application/json" || mt == "text/html") && q > bestQ {
+			best, bestQ = mt, q
+		}
+	}
+	return best == "application/json"
+}

@@ -1,0 +1,124 @@
+package api
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/residenthub/residenthub/config"
+	"github.com/residenthub/residenthub/schema"
+	"github.com/residenthub/residenthub/store"
+)
+
+// Test residents (valid GB 11643-1999 numbers).
+const (
+	idZhang   = "110105198001010016" // 张三: household H1, lives in 朝阳区 → certificate
+	idLi      = "110105198202020026" // 李四: household H1 (spouse)
+	idWang    = "110108199003030030" // 王五: lives only in 海淀区 → no certificate
+	idUnknown = "110105195005050046" // valid, not in the profile
+)
+
+// row is one profile row: canonical field values (missing ones take the
+// column's zero value) plus bookkeeping.
+type row struct {
+	source, key string
+	sourceTime  time.Time
+	fields      map[string]any
+}
+
+// insertRows writes rows into a dataset table with a batch insert naming
+// every column, as the pipelines do.
+func insertRows(t *testing.T, conn driver.Conn, ch config.ClickHouse, dataset string, ingest time.Time, rows ...row) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	ds := schema.Datasets[dataset]
+	cols := ds.ColumnNames()
+	q := "INSERT INTO " + store.QuoteIdent(ch.Database) + "." + dataset + " ("
+	for i, c := range cols {
+		if i > 0 {
+			q += ", "
+		}
+		q += c
+	}
+	batch, err := conn.PrepareBatch(ctx, q+")")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		var vals []any
+		for _, f := range ds.Fields {
+			v, ok := r.fields[f.Name]
+			if !ok {
+				v = zeroOf(f.Kind)
+			}
+			vals = append(vals, v)
+		}
+		vals = append(vals, r.source, r.key, uint8(0), r.sourceTime.UTC(), ingest.UTC(), "test")
+		if err := batch.Append(vals...); err != nil {
+			t.Fatalf("%s: %v", dataset, err)
+		}
+	}
+	if err := batch.Send(); err != nil {
+		t.Fatalf("%s: %v", dataset, err)
+	}
+}
+
+func zeroOf(k schema.Kind) any {
+	switch k {
+	case schema.KindDate:
+		return "" // calendar dates are ISO strings, "" = unknown
+	case schema.KindDateTime, schema.KindMonth:
+		return time.Unix(0, 0).UTC()
+	case schema.KindFen:
+		return int64(0)
+	case schema.KindInt:
+		return int32(0)
+	case schema.KindBool:
+		return uint8(0)
+	}
+	return ""
+}
+
+// loadProfile inserts a small district: household H1 (张三, 李四) living in
+// 朝阳区 and 王五 in household H2 living in 海淀区; records changed 10 days
+// before now and were loaded an hour ago.
+func loadProfile(t *testing.T, conn driver.Conn, ch config.ClickHouse, now time.Time) {
+	src := now.Add(-10 * 24 * time.Hour)
+	ingest := now.Add(-time.Hour)
+	insertRows(t, conn, ch, "person", ingest,
+		row{"hukou", idZhang, src, map[string]any{"id_number": idZhang, "name": "张三", "sex": "1", "birth_date": "1980-01-01",
+			"household_id": "H1", "relation_to_head": "01", "hukou_division": "110105", "hukou_address": "北京市朝阳区建国路88号院3号楼1单元502",
+			"status": "normal", "phone": "13812345678"}},
+		row{"hukou", idLi, src, map[string]any{"id_number": idLi, "name": "李四", "sex": "2", "birth_date": "1982-02-02",
+			"household_id": "H1", "relation_to_head": "10", "hukou_division": "110105", "hukou_address": "北京市朝阳区建国路88号院3号楼1单元502",
+			"status": "normal", "phone": "13900001111"}},
+		row{"hukou", idWang, src, map[string]any{"id_number": idWang, "name": "王五", "sex": "1", "birth_date": "1990-03-03",
+			"household_id": "H2", "relation_to_head": "01", "hukou_division": "110108", "hukou_address": "北京市海淀区中关村大街1号",
+			"status": "normal"}},
+	)
+	insertRows(t, conn, ch, "residence", ingest,
+		row{"access_ctl", idZhang + "|gate-7", src, map[string]any{"id_number": idZhang, "address": "北京市朝阳区望京街道花家地小区5号楼301",
+			"community_code": "110105001001", "since": "2019-05-01", "evidence_kind": "access_control"}},
+		row{"rental", idWang + "|r1", src, map[string]any{"id_number": idWang, "address": "北京市海淀区学院路3号",
+			"community_code": "110108001001", "since": "2021-01-01", "evidence_kind": "rental_registration"}},
+	)
+	month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
+	var jobs []row
+	for i := 1; i <= 6; i++ {
+		p := month.AddDate(0, -i, 0)
+		jobs = append(jobs, row{"payroll", idZhang + "|" + p.Format("2006-01"), src, map[string]any{"id_number": idZhang,
+			"employer_credit_code": "91110105MA01234567", "employer_name": "某某科技有限公司", "period": p,
+			"gross_income_fen": int64(350000), "income_kind": "wage"}})
+	}
+	insertRows(t, conn, ch, "employment", ingest, jobs...)
+	insertRows(t, conn, ch, "social_insurance", ingest,
+		row{"hrss", idZhang + "|pension", src, map[string]any{"id_number": idZhang, "insurance_type": "pension", "status": "active",
+			"employer_credit_code": "91110105MA01234567", "contribution_base_fen": int64(350000), "period_start": "2010-01-01"}})
+	insertRows(t, conn, ch, "health", ingest,
+		row{"health", idZhang, src, map[string]any{"id_number": idZhang, "health_code_colour": "green"}})
+	insertRows(t, conn, ch, "asset", ingest,
+		row{"realty", idZhang + "|house-1", src, map[string]any{"id_number": idZhang, "asset_kind": "real_estate",
+			"value_fen": int64(300000000), "registered_at": "2015-06-01"}})
+}

@@ -1,0 +1,19 @@
+package api
+
+import (
+	_ "embed"
+	"net/http"
+)
+
+// openAPI is the API document (OpenAPI 3.0), served at /v1/openapi.json.
+//
+//go:embed openapi.json
+var openAPI []byte
+
+// OpenAPI returns the embedded OpenAPI document.
+func OpenAPI() []byte { return openAPI }
+
+func serveOpenAPI(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	_, _ = w.Write(openAPI)
+}

@@ -1,0 +1,72 @@
+// Command residenthub is the one binary of the hub. Data flows, in order:
+//
+//	connectors (pull / push) → Kafka raw.<source> → pipelines (normalize,
+//	validate, resolve identity) → ClickHouse profile tables → api (checks,
+//	profiles, certificates) ; rejects → Kafka dlq.<source>
+//
+// Subcommands:
+//
+//	run        start the roles (connectors, pipelines, api) in this process
+//	migrate    apply the ClickHouse migrations
+//	report     print row counts per dataset and dead letters per source
+//	wait-loaded  wait until the drop folders are empty and the pipelines have no lag
+//	hash-key   print the SHA-256 of an API key, for api_keys[].key_sha256
+//	demo-data  write the demo district's department extracts and truth.json
+package main
+
+import (
+	"fmt"
+	"os"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		usage()
+		os.Exit(2)
+	}
+	var err error
+	switch os.Args[1] {
+	case "run":
+		err = cmdRun(os.Args[2:])
+	case "migrate":
+		err = cmdMigrate(os.Args[2:])
+	case "report":
+		err = cmdReport(os.Args[2:])
+	case "wait-loaded":
+		err = cmdWaitLoaded(os.Args[2:])
+	case "hash-key":
+		err = cmdHashKey(os.Args[2:])
+	case "demo-data":
+		err = cmdDemoData(os.Args[2:])
+	case "-h", "--help", "help":
+		usage()
+		return
+	default:
+		fmt.Fprintf(os.Stderr, "residenthub: unknown command %q\n\n", os.Args[1])
+		usage()
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "residenthub:", err)
+		os.Exit(1)
+	}
+}
+
+func usage() {
+	fmt.Fprint(os.Stderr, `usage: residenthub <command> [flags]
+
+commands:
+  run -config residenthub.yaml [-roles connectors,pipelines,api]
+        start the hub; with kafka.brokers empty it starts the embedded broker
+  migrate -config residenthub.yaml
+        apply the ClickHouse migrations (safe to run twice)
+  report -config residenthub.yaml
+        print current rows per dataset and dead letters per source
+  wait-loaded -config residenthub.yaml [-timeout 5m]
+        wait until drop folders are empty and the pipelines have no lag
+  hash-key [key]
+        print the hex SHA-256 of an API key (reads stdin without an argument)
+  demo-data -out DIR [-seed N] [-households N] [-as-of YYYY-MM-DD]
+        write the demo district's department extracts and the truth file
+`)
+}

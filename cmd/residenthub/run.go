@@ -1,0 +1,401 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/residenthub/residenthub/access"
+	"github.com/residenthub/residenthub/api"
+	"github.com/residenthub/residenthub/api/audit"
+	"github.com/residenthub/residenthub/bus"
+	"github.com/residenthub/residenthub/config"
+	"github.com/residenthub/residenthub/connectors"
+	"github.com/residenthub/residenthub/connectors/kinds"
+	"github.com/residenthub/residenthub/connectors/push"
+	"github.com/residenthub/residenthub/eligibility"
+	"github.com/residenthub/residenthub/pipelines"
+	"github.com/residenthub/residenthub/profile"
+	"github.com/residenthub/residenthub/schema"
+	"github.com/residenthub/residenthub/store"
+)
+
+// roles a process can run.
+var allRoles = []string{"connectors", "pipelines", "api"}
+
+func cmdRun(args []string) error {
+	fs := flag.NewFlagSet("run", flag.ExitOnError)
+	cfgPath := fs.String("config", "residenthub.yaml", "config file")
+	rolesFlag := fs.String("roles", strings.Join(allRoles, ","), "roles to start: any of connectors,pipelines,api")
+	logFormat := fs.String("log-format", "text", "log format: text or json")
+	_ = fs.Parse(args)
+
+	log := newLogger(*logFormat)
+	slog.SetDefault(log)
+	cfg, err := config.Load(*cfgPath)
+	if err != nil {
+		return err
+	}
+	roles, err := parseRoles(*rolesFlag)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	hub, err := startHub(ctx, cfg, roles, log)
+	if err != nil {
+		return err
+	}
+	<-ctx.Done()
+	log.Info("shutting down: stop pulling, flush in-flight batches, commit offsets")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	return hub.Shutdown(shutdownCtx)
+}
+
+func newLogger(format string) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: slog.LevelInfo}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+}
+
+func parseRoles(s string) (map[string]bool, error) {
+	roles := map[string]bool{}
+	for _, r := range strings.Split(s, ",") {
+		r = strings.TrimSpace(r)
+		if r == "" {
+			continue
+		}
+		ok := false
+		for _, known := range allRoles {
+			ok = ok || r == known
+		}
+		if !ok {
+			return nil, fmt.Errorf("-roles: unknown role %q (want connectors, pipelines, api)", r)
+		}
+		roles[r] = true
+	}
+	if len(roles) == 0 {
+		return nil, errors.New("-roles: no role given")
+	}
+	return roles, nil
+}
+
+// Hub is the running process: the roles it started and what they share.
+type Hub struct {
+	cfg      *config.Config
+	log      *slog.Logger
+	embedded *bus.Embedded
+	brokers  []string
+	conn     driver.Conn
+	registry *prometheus.Registry
+
+	scheduler *connectors.Scheduler
+	publisher *connectors.Publisher
+	pipes     *pipelines.Runner
+	server    *http.Server
+	auditW    *audit.Writer
+	writer    interface{ Close() error }
+
+	cancelWorkers context.CancelFunc
+	workers       sync.WaitGroup
+	workerErrs    chan error
+}
+
+// startHub starts the embedded broker (if no brokers are configured), opens
+// ClickHouse, applies migrations and starts the requested roles.
+func startHub(ctx context.Context, cfg *config.Config, roles map[string]bool, log *slog.Logger) (*Hub, error) {
+	h := &Hub{cfg: cfg, log: log, registry: prometheus.NewRegistry(), workerErrs: make(chan error, 8)}
+	h.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	ok := false
+	defer func() {
+		if !ok {
+			h.Shutdown(context.Background())
+		}
+	}()
+
+	h.brokers = cfg.Kafka.Brokers
+	if len(h.brokers) == 0 {
+		dir := filepath.Join(cfg.DataDir, "kafka")
+		e, err := bus.StartEmbedded(cfg.Kafka.EmbeddedListen, dir, cfg.Kafka.Partitions)
+		if err != nil {
+			return nil, err
+		}
+		h.embedded = e
+		h.brokers = e.Brokers()
+		log.Info("embedded kafka started", "addr", h.brokers[0], "data", dir)
+	}
+	topics := []string{schema.AuditTopic}
+	for _, s := range cfg.Sources {
+		topics = append(topics, schema.RawTopic(s.Name), schema.DLQTopic(s.Name))
+	}
+	if err := bus.EnsureTopics(ctx, h.brokers, cfg.Kafka.Partitions, topics...); err != nil {
+		return nil, err
+	}
+
+	if roles["pipelines"] || roles["api"] {
+		conn, err := store.Open(ctx, cfg.ClickHouse)
+		if err != nil {
+			return nil, err
+		}
+		h.conn = conn
+		applied, err := store.Migrate(ctx, conn, cfg.ClickHouse)
+		if err != nil {
+			return nil, err
+		}
+		log.Info("clickhouse ready", "addr", cfg.ClickHouse.Addr, "database", cfg.ClickHouse.Database, "applied_migrations", applied)
+	}
+
+	workerCtx, cancel := context.WithCancel(context.Background())
+	h.cancelWorkers = cancel
+
+	if roles["connectors"] {
+		if err := h.startConnectors(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if roles["pipelines"] {
+		runner, err := pipelines.New(cfg, h.conn, h.brokers, h.registry, log)
+		if err != nil {
+			return nil, err
+		}
+		h.pipes = runner
+		h.goWorker("pipelines", func() error { return runner.Run(workerCtx) })
+	}
+	if roles["api"] || roles["connectors"] && hasPushSource(cfg) {
+		if err := h.startAPI(workerCtx, roles["api"]); err != nil {
+			return nil, err
+		}
+	}
+	ok = true
+	return h, nil
+}
+
+func (h *Hub) startConnectors(ctx context.Context) error {
+	cps, err := connectors.NewFileCheckpoints(filepath.Join(h.cfg.DataDir, "checkpoints"))
+	if err != nil {
+		return err
+	}
+	w := bus.NewWriter(h.brokers)
+	h.writer = w
+	h.publisher = connectors.NewPublisher(w)
+	sched, err := connectors.NewScheduler(connectors.SchedulerConfig{
+		Sources:     h.cfg.Sources,
+		Kinds:       kinds.Kinds,
+		Publisher:   h.publisher,
+		Checkpoints: cps,
+		Registerer:  h.registry,
+		Logger:      h.log,
+	})
+	if err != nil {
+		return err
+	}
+	h.scheduler = sched
+	sched.Start(ctx)
+	h.log.Info("connectors started", "sources", len(h.cfg.Sources))
+	return nil
+}
+
+func hasPushSource(cfg *config.Config) bool {
+	for _, s := range cfg.Sources {
+		if s.Kind == "push" {
+			return true
+		}
+	}
+	return false
+}
+
+// startAPI serves HTTP. With the api role it serves everything; a
+// connectors-only process with push sources serves the API too (the push
+// endpoint needs it), which is why ClickHouse is opened for it as well.
+func (h *Hub) startAPI(workerCtx context.Context, apiRole bool) error {
+	if h.conn == nil {
+		conn, err := store.Open(workerCtx, h.cfg.ClickHouse)
+		if err != nil {
+			return err
+		}
+		h.conn = conn
+	}
+	programs, err := loadPrograms(h.cfg)
+	if err != nil {
+		return err
+	}
+	h.auditW = audit.NewWriter(h.brokers)
+	deps := api.Deps{
+		Keys:         access.NewKeys(h.cfg.APIKeys),
+		Profiles:     profile.NewReader(h.conn, h.cfg.ClickHouse),
+		Programs:     programs,
+		Audit:        h.auditW,
+		Ready:        h.ready,
+		SourceStatus: h.sourceStatus,
+		Metrics:      h.registry,
+		Registerer:   h.registry,
+		Logger:       h.log,
+	}
+	if h.scheduler != nil && hasPushSource(h.cfg) {
+		deps.Push = push.NewHandler(h.cfg, h.publisher, h.scheduler, h.log)
+	}
+	srv, err := api.New(deps)
+	if err != nil {
+		return err
+	}
+	if apiRole {
+		sink := audit.NewSink(h.conn, h.cfg.ClickHouse, h.brokers, h.log)
+		h.goWorker("audit", func() error { return sink.Run(workerCtx) })
+	}
+	ln, err := net.Listen("tcp", h.cfg.HTTP.Listen)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s: %w", h.cfg.HTTP.Listen, err)
+	}
+	h.server = &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := h.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			h.log.Error("http server stopped", "err", err)
+		}
+	}()
+	h.log.Info("api listening", "url", "http://"+ln.Addr().String())
+	return nil
+}
+
+func loadPrograms(cfg *config.Config) (*eligibility.Registry, error) {
+	if cfg.Programs.Dir == "" {
+		return eligibility.Default()
+	}
+	dir := cfg.Programs.Dir
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join(cfg.Dir, dir)
+	}
+	return eligibility.Load(os.DirFS(dir))
+}
+
+func (h *Hub) goWorker(name string, run func() error) {
+	h.workers.Add(1)
+	go func() {
+		defer h.workers.Done()
+		if err := run(); err != nil && !errors.Is(err, context.Canceled) {
+			h.log.Error("worker stopped", "worker", name, "err", err)
+			select {
+			case h.workerErrs <- fmt.Errorf("%s: %w", name, err):
+			default:
+			}
+		}
+	}()
+}
+
+// ready is GET /readyz: Kafka answers, ClickHouse answers, no migration pending.
+func (h *Hub) ready(ctx context.Context) error {
+	if err := bus.Ping(ctx, h.brokers); err != nil {
+		return err
+	}
+	if h.conn == nil {
+		return nil
+	}
+	if err := h.conn.Ping(ctx); err != nil {
+		return fmt.Errorf("clickhouse: %w", err)
+	}
+	pending, err := store.Pending(ctx, h.conn, h.cfg.ClickHouse)
+	if err != nil {
+		return err
+	}
+	if len(pending) > 0 {
+		return fmt.Errorf("clickhouse migrations not applied: %s (run residenthub migrate)", strings.Join(pending, ", "))
+	}
+	return nil
+}
+
+// SourceReport is one source's line in GET /v1/sources: the connector's
+// status and the pipeline's counters for it.
+type SourceReport struct {
+	connectors.SourceStatus
+	Pipeline *pipelines.DatasetStatus `json:"pipeline,omitempty"`
+}
+
+func (h *Hub) sourceStatus(ctx context.Context) any {
+	var pipe map[string]pipelines.DatasetStatus
+	if h.pipes != nil {
+		pipe = map[string]pipelines.DatasetStatus{}
+		for _, st := range h.pipes.Status() {
+			pipe[st.Source] = st
+		}
+	}
+	var out []SourceReport
+	if h.scheduler != nil {
+		for _, st := range h.scheduler.Status() {
+			r := SourceReport{SourceStatus: st}
+			if p, ok := pipe[st.Source]; ok {
+				r.Pipeline = &p
+			}
+			out = append(out, r)
+		}
+		return out
+	}
+	for _, s := range h.cfg.Sources {
+		r := SourceReport{SourceStatus: connectors.SourceStatus{Source: s.Name, Kind: s.Kind, Dataset: s.Dataset}}
+		if p, ok := pipe[s.Name]; ok {
+			r.Pipeline = &p
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// Shutdown stops the roles in data-flow order: connectors stop pulling and
+// finish their runs; the API stops taking requests; pipelines flush their
+// in-flight batch and commit offsets; then Kafka and ClickHouse close.
+func (h *Hub) Shutdown(ctx context.Context) error {
+	var errs []error
+	if h.scheduler != nil {
+		errs = append(errs, h.scheduler.Stop(ctx))
+	}
+	if h.server != nil {
+		errs = append(errs, h.server.Shutdown(ctx))
+	}
+	if h.cancelWorkers != nil {
+		h.cancelWorkers()
+	}
+	done := make(chan struct{})
+	go func() { h.workers.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		errs = append(errs, fmt.Errorf("workers did not stop in time: %w", ctx.Err()))
+	}
+drain:
+	for {
+		select {
+		case err := <-h.workerErrs:
+			errs = append(errs, err)
+		default:
+			break drain
+		}
+	}
+	if h.auditW != nil {
+		errs = append(errs, h.auditW.Close())
+	}
+	if h.writer != nil {
+		errs = append(errs, h.writer.Close())
+	}
+	if h.conn != nil {
+		errs = append(errs, h.conn.Close())
+	}
+	if h.embedded != nil {
+		h.embedded.Close()
+	}
+	return errors.Join(errs...)
+}

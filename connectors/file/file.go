@@ -1,0 +1,322 @@
+// Package file is the connector kind that reads a department's drop folder:
+// CSV (UTF-8 or GBK/GB18030, with or without BOM, header row), JSON lines
+// and Excel .xlsx. A fully published file moves to <dir>/done/, a file it
+// cannot read to <dir>/failed/ with a <name>.error note; a file still being
+// written is left alone until it has settled.
+package file
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/residenthub/residenthub/config"
+	"github.com/residenthub/residenthub/connectors"
+)
+
+// Settings are the file kind's settings (source "settings:").
+type Settings struct {
+	Dir      string `yaml:"dir"`      // drop folder; required
+	Pattern  string `yaml:"pattern"`  // glob on file names; default "*"
+	Format   string `yaml:"format"`   // csv, jsonl, xlsx or auto (by extension; default)
+	Encoding string `yaml:"encoding"` // utf-8, gbk, gb18030 or auto (default): text formats only
+	Sheet    string `yaml:"sheet"`    // xlsx sheet; default the first
+	// Delimiter of CSV fields; default ",".
+	Delimiter string `yaml:"delimiter"`
+	// Settle is how long a file must stay unmodified before it is read;
+	// default 2s.
+	Settle time.Duration `yaml:"settle"`
+	// PageSize is how many records are published per Kafka write and
+	// checkpoint; default 1000.
+	PageSize int `yaml:"page_size"`
+}
+
+// Conn reads one source's drop folder.
+type Conn struct {
+	s     Settings
+	delim rune
+	now   func() time.Time
+}
+
+var _ connectors.Puller = (*Conn)(nil)
+
+// New is the file kind's connectors.Factory.
+func New(src *config.Source) (connectors.Puller, error) {
+	s := Settings{Pattern: "*", Format: "auto", Encoding: "auto", Delimiter: ",", Settle: 2 * time.Second, PageSize: 1000}
+	if err := connectors.DecodeSettings(src, &s); err != nil {
+		return nil, err
+	}
+	if s.Dir == "" {
+		return nil, errors.New("settings.dir is required")
+	}
+	s.Dir = src.Path(s.Dir) // relative to the config file's folder
+	if _, err := filepath.Match(s.Pattern, "x"); err != nil {
+		return nil, fmt.Errorf("settings.pattern %q: %w", s.Pattern, err)
+	}
+	switch s.Format {
+	case "auto", "csv", "jsonl", "xlsx":
+	default:
+		return nil, fmt.Errorf("settings.format %q: want csv, jsonl, xlsx or auto", s.Format)
+	}
+	s.Encoding = strings.ToLower(s.Encoding)
+	switch s.Encoding {
+	case "utf8":
+		s.Encoding = "utf-8"
+	case "auto", "utf-8", "gbk", "gb18030":
+	default:
+		return nil, fmt.Errorf("settings.encoding %q: want utf-8, gbk, gb18030 or auto", s.Encoding)
+	}
+	if utf8.RuneCountInString(s.Delimiter) != 1 {
+		return nil, fmt.Errorf("settings.delimiter %q: want one character", s.Delimiter)
+	}
+	if s.Settle < 0 || s.PageSize < 1 {
+		return nil, errors.New("settings.settle must not be negative and settings.page_size must be positive")
+	}
+	d, _ := utf8.DecodeRuneInString(s.Delimiter)
+	return &Conn{s: s, delim: d, now: time.Now}, nil
+}
+
+// position is the file kind's cursor: the file in progress (identified by
+// name, size and modification time) and how many of its records were
+// published.
+type position struct {
+	File  string `json:"file"`
+	Size  int64  `json:"size"`
+	MTime int64  `json:"mtime_ns"`
+	Rows  int64  `json:"rows"`
+}
+
+func (p position) String() string {
+	b, _ := json.Marshal(p)
+	return string(b)
+}
+
+// errNotReady marks a file that changed while being read: it is still being
+// written and is retried later, not failed.
+var errNotReady = errors.New("file is still being written")
+
+// unreadableError marks a file that cannot be read; it moves to failed/.
+type unreadableError struct{ err error }
+
+func (e *unreadableError) Error() string { return e.err.Error() }
+func (e *unreadableError) Unwrap() error { return e.err }
+
+// Pull reads every settled file of the drop folder in name order. It stops
+// at the first file that is not settled yet, so files are published in
+// order. Files it cannot read are moved to failed/ and reported as the run's
+// error after the others were processed.
+func (c *Conn) Pull(ctx context.Context, run *connectors.Run) error {
+	var pos position
+	if run.Cursor != "" {
+		if err := json.Unmarshal([]byte(run.Cursor), &pos); err != nil {
+			return fmt.Errorf("cannot decode cursor %q: %w", run.Cursor, err)
+		}
+	}
+	names, err := c.candidates()
+	if err != nil {
+		return err
+	}
+	var failed []error
+	for _, name := range names {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		path := filepath.Join(c.s.Dir, name)
+		info, err := os.Stat(path)
+		if errors.Is(err, os.ErrNotExist) {
+			continue // moved away meanwhile
+		}
+		if err != nil {
+			return fmt.Errorf("cannot stat %s: %w", name, err)
+		}
+		if c.now().Sub(info.ModTime()) < c.s.Settle {
+			run.Logger.Debug("file not settled yet; waiting", "file", name)
+			break
+		}
+		err = c.process(ctx, run, name, info, pos)
+		var ue *unreadableError
+		switch {
+		case err == nil:
+			if err := moveTo(c.s.Dir, "done", name); err != nil {
+				return err
+			}
+			run.Logger.Info("file published", "file", name)
+		case errors.Is(err, errNotReady):
+			run.Logger.Info("file changed while being read; retrying later", "file", name)
+			return nil
+		case errors.As(err, &ue):
+			run.Logger.Error("file cannot be read; moved to failed/", "file", name, "err", err)
+			if merr := moveFailed(c.s.Dir, name, err); merr != nil {
+				return merr
+			}
+			failed = append(failed, fmt.Errorf("%s moved to failed/: %w", name, err))
+		default:
+			return fmt.Errorf("cannot publish %s: %w", name, err)
+		}
+	}
+	if len(failed) > 0 {
+		return errors.Join(failed...)
+	}
+	return nil
+}
+
+// candidates lists the drop folder's regular files matching the pattern, in
+// name order, ignoring dotfiles and partial downloads.
+func (c *Conn) candidates() ([]string, error) {
+	entries, err := os.ReadDir(c.s.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("cannot list drop folder: %w", err)
+	}
+	var names []string
+	for _, e := range entries {
+		name := e.Name()
+		if !e.Type().IsRegular() || strings.HasPrefix(name, ".") || partial(name) {
+			continue
+		}
+		if ok, _ := filepath.Match(c.s.Pattern, name); ok {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+func partial(name string) bool {
+	lower := strings.ToLower(name)
+	for _, suf := range []string{".tmp", ".part", ".crdownload", ".error"} {
+		if strings.HasSuffix(lower, suf) {
+			return true
+		}
+	}
+	return false
+}
+
+// process publishes one file page by page, resuming after the records the
+// cursor says were published if it names this very file (same size and
+// modification time). A first pass reads the whole file, so a file that is
+// broken anywhere publishes nothing and moves to failed/.
+func (c *Conn) process(ctx context.Context, run *connectors.Run, name string, info os.FileInfo, pos position) error {
+	path := filepath.Join(c.s.Dir, name)
+	cur := position{File: name, Size: info.Size(), MTime: info.ModTime().UnixNano()}
+	format, err := formatOf(c.s.Format, name)
+	if err != nil {
+		return &unreadableError{err}
+	}
+	enc, err := encodingOf(c.s.Encoding, path)
+	if err != nil {
+		return c.unreadable(path, cur, err)
+	}
+	total, err := c.count(path, name, format, enc)
+	if err != nil {
+		return c.unreadable(path, cur, err)
+	}
+	skip := int64(0)
+	if pos.File == cur.File && pos.Size == cur.Size && pos.MTime == cur.MTime {
+		skip = min(pos.Rows, total)
+	}
+	rr, err := openRecords(path, name, format, enc, c.s.Sheet, c.delim)
+	if err != nil {
+		return c.unreadable(path, cur, err)
+	}
+	defer rr.Close()
+	page := make([]connectors.Row, 0, c.s.PageSize)
+	for n := int64(0); ; n++ {
+		row, err := rr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return c.unreadable(path, cur, err)
+		}
+		if n < skip {
+			continue
+		}
+		page = append(page, row)
+		if len(page) == c.s.PageSize {
+			cur.Rows = n + 1
+			if err := run.Emit(ctx, page, cur.String()); err != nil {
+				return err
+			}
+			page = page[:0]
+		}
+	}
+	cur.Rows = total
+	if len(page) > 0 || skip == 0 {
+		if err := run.Emit(ctx, page, cur.String()); err != nil {
+			return err
+		}
+	}
+	if changed(path, info) {
+		return errNotReady
+	}
+	return nil
+}
+
+// count reads the whole file once and returns its number of records.
+func (c *Conn) count(path, name, format, enc string) (int64, error) {
+	rr, err := openRecords(path, name, format, enc, c.s.Sheet, c.delim)
+	if err != nil {
+		return 0, err
+	}
+	defer rr.Close()
+	var n int64
+	for {
+		if _, err := rr.Next(); err == io.EOF {
+			return n, nil
+		} else if err != nil {
+			return 0, err
+		}
+		n++
+	}
+}
+
+// unreadable classifies a read error: if the file changed meanwhile it was
+// still being written (errNotReady), otherwise it is unreadable.
+func (c *Conn) unreadable(path string, cur position, err error) error {
+	if info, serr := os.Stat(path); serr == nil && (info.Size() != cur.Size || info.ModTime().UnixNano() != cur.MTime) {
+		return errNotReady
+	}
+	return &unreadableError{err}
+}
+
+func changed(path string, before os.FileInfo) bool {
+	info, err := os.Stat(path)
+	return err != nil || info.Size() != before.Size() || !info.ModTime().Equal(before.ModTime())
+}
+
+// moveTo moves dir/name into dir/sub/, creating sub; an existing file of the
+// same name there is kept and the new one gets a time suffix.
+func moveTo(dir, sub, name string) error {
+	dst := filepath.Join(dir, sub)
+	if err := os.MkdirAll(dst, 0o750); err != nil {
+		return fmt.Errorf("cannot create %s: %w", dst, err)
+	}
+	target := filepath.Join(dst, name)
+	if _, err := os.Stat(target); err == nil {
+		target = filepath.Join(dst, name+"."+time.Now().UTC().Format("20060102T150405.000000000Z"))
+	}
+	if err := os.Rename(filepath.Join(dir, name), target); err != nil {
+		return fmt.Errorf("cannot move %s to %s/: %w", name, sub, err)
+	}
+	return nil
+}
+
+// moveFailed moves a file to failed/ and writes <name>.error beside it.
+func moveFailed(dir, name string, cause error) error {
+	if err := moveTo(dir, "failed", name); err != nil {
+		return err
+	}
+	note := fmt.Sprintf("%s\nfailed at %s\n", cause, time.Now().UTC().Format(time.RFC3339))
+	if err := os.WriteFile(filepath.Join(dir, "failed", name+".error"), []byte(note), 0o640); err != nil {
+		return fmt.Errorf("cannot write %s.error: %w", name, err)
+	}
+	return nil
+}

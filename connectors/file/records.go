@@ -1,0 +1,326 @@
+package file
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/residenthub/residenthub/connectors"
+	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding/simplifiedchinese"
+	"golang.org/x/text/transform"
+)
+
+// recordReader streams a file's records. Next returns io.EOF after the last.
+type recordReader interface {
+	Next() (connectors.Row, error)
+	Close() error
+}
+
+// formatOf resolves format "auto" by the file's extension.
+func formatOf(setting, name string) (string, error) {
+	if setting != "auto" {
+		return setting, nil
+	}
+	lower := strings.ToLower(name)
+	switch {
+	case strings.HasSuffix(lower, ".csv"), strings.HasSuffix(lower, ".txt"):
+		return "csv", nil
+	case strings.HasSuffix(lower, ".jsonl"), strings.HasSuffix(lower, ".ndjson"), strings.HasSuffix(lower, ".json"):
+		return "jsonl", nil
+	case strings.HasSuffix(lower, ".xlsx"):
+		return "xlsx", nil
+	}
+	return "", fmt.Errorf("cannot tell the format of %s from its extension (set format: csv, jsonl or xlsx)", name)
+}
+
+// encodingOf resolves encoding "auto": UTF-8 if the whole file is valid
+// UTF-8, GB18030 (a superset of GBK) otherwise.
+func encodingOf(setting, path string) (string, error) {
+	if setting != "auto" {
+		return setting, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	ok, err := validUTF8(f)
+	if err != nil {
+		return "", err
+	}
+	if ok {
+		return "utf-8", nil
+	}
+	return "gb18030", nil
+}
+
+// validUTF8 reports whether r is valid UTF-8, streaming.
+func validUTF8(r io.Reader) (bool, error) {
+	buf := make([]byte, 64<<10)
+	var carry []byte
+	for {
+		n, err := r.Read(buf)
+		chunk := append(carry, buf[:n]...)
+		// Keep an incomplete rune at the end for the next chunk.
+		cut := len(chunk)
+		for i := 1; i <= utf8.UTFMax && i <= len(chunk); i++ {
+			if utf8.RuneStart(chunk[len(chunk)-i]) {
+				if !utf8.FullRune(chunk[len(chunk)-i:]) {
+					cut = len(chunk) - i
+				}
+				break
+			}
+		}
+		if !utf8.Valid(chunk[:cut]) {
+			return false, nil
+		}
+		carry = append([]byte(nil), chunk[cut:]...)
+		if err == io.EOF {
+			return len(carry) == 0, nil
+		}
+		if err != nil {
+			return false, err
+		}
+	}
+}
+
+// textReader opens path as UTF-8 text: decoded from GBK/GB18030 when asked,
+// with a leading byte-order mark removed.
+func textReader(path, enc string) (io.Reader, io.Closer, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	var r io.Reader = f
+	switch enc {
+	case "gbk":
+		r = transform.NewReader(r, simplifiedchinese.GBK.NewDecoder())
+	case "gb18030":
+		r = transform.NewReader(r, simplifiedchinese.GB18030.NewDecoder())
+	}
+	br := bufio.NewReaderSize(r, 64<<10)
+	if b, err := br.Peek(3); err == nil && bytes.Equal(b, []byte{0xEF, 0xBB, 0xBF}) {
+		_, _ = br.Discard(3)
+	}
+	return br, f, nil
+}
+
+func openRecords(path, name, format, enc, sheet string, delimiter rune) (recordReader, error) {
+	switch format {
+	case "csv":
+		return openCSV(path, name, enc, delimiter)
+	case "jsonl":
+		return openJSONL(path, name, enc)
+	case "xlsx":
+		return openXLSX(path, name, sheet)
+	}
+	return nil, fmt.Errorf("unknown format %q", format)
+}
+
+type csvReader struct {
+	name   string
+	r      *csv.Reader
+	c      io.Closer
+	header []string
+}
+
+func openCSV(path, name, enc string, delimiter rune) (*csvReader, error) {
+	text, c, err := textReader(path, enc)
+	if err != nil {
+		return nil, err
+	}
+	r := csv.NewReader(text)
+	r.Comma = delimiter
+	header, err := r.Read()
+	if err != nil {
+		c.Close()
+		if err == io.EOF {
+			return nil, errors.New("no header row")
+		}
+		return nil, fmt.Errorf("cannot read header row: %w", err)
+	}
+	seen := map[string]bool{}
+	for i, h := range header {
+		h = strings.TrimSpace(h)
+		if h == "" {
+			c.Close()
+			return nil, fmt.Errorf("header column %d is empty", i+1)
+		}
+		if seen[h] {
+			c.Close()
+			return nil, fmt.Errorf("header column %q appears twice", h)
+		}
+		seen[h] = true
+		header[i] = h
+	}
+	return &csvReader{name: name, r: r, c: c, header: header}, nil
+}
+
+func (c *csvReader) Next() (connectors.Row, error) {
+	rec, err := c.r.Read()
+	if err != nil {
+		return connectors.Row{}, err
+	}
+	line, _ := c.r.FieldPos(0)
+	vals := make(map[string]any, len(rec))
+	for i, v := range rec {
+		if !utf8.ValidString(v) {
+			return connectors.Row{}, fmt.Errorf("line %d: invalid UTF-8 (set encoding: gbk or auto)", line)
+		}
+		vals[c.header[i]] = v
+	}
+	return connectors.Row{Values: vals, Origin: c.name + ":" + strconv.Itoa(line)}, nil
+}
+
+func (c *csvReader) Close() error { return c.c.Close() }
+
+type jsonlReader struct {
+	name string
+	r    *bufio.Reader
+	c    io.Closer
+	line int
+}
+
+func openJSONL(path, name, enc string) (*jsonlReader, error) {
+	text, c, err := textReader(path, enc)
+	if err != nil {
+		return nil, err
+	}
+	return &jsonlReader{name: name, r: bufio.NewReaderSize(text, 64<<10), c: c}, nil
+}
+
+func (j *jsonlReader) Next() (connectors.Row, error) {
+	for {
+		b, err := j.r.ReadBytes('\n')
+		if len(b) == 0 && err != nil {
+			return connectors.Row{}, err // io.EOF at the end
+		}
+		if err != nil && err != io.EOF {
+			return connectors.Row{}, err
+		}
+		j.line++
+		b = bytes.TrimSpace(b)
+		if len(b) == 0 {
+			continue
+		}
+		if !utf8.Valid(b) {
+			return connectors.Row{}, fmt.Errorf("line %d: invalid UTF-8", j.line)
+		}
+		obj, err := connectors.DecodeObject(b)
+		if err != nil {
+			return connectors.Row{}, fmt.Errorf("line %d: %w", j.line, err)
+		}
+		return connectors.Row{Values: connectors.Flatten(obj), Origin: j.name + ":" + strconv.Itoa(j.line)}, nil
+	}
+}
+
+func (j *jsonlReader) Close() error { return j.c.Close() }
+
+type xlsxReader struct {
+	name, sheet string
+	f           *excelize.File
+	rows        *excelize.Rows
+	header      []string
+	row         int
+}
+
+func openXLSX(path, name, sheet string) (*xlsxReader, error) {
+	f, err := excelize.OpenFile(path, excelize.Options{ShortDatePattern: "yyyy-mm-dd", LongTimePattern: "hh:mm:ss"})
+	if err != nil {
+		return nil, fmt.Errorf("cannot open workbook: %w", err)
+	}
+	if sheet == "" {
+		list := f.GetSheetList()
+		if len(list) == 0 {
+			f.Close()
+			return nil, errors.New("workbook has no sheet")
+		}
+		sheet = list[0]
+	}
+	rows, err := f.Rows(sheet)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cannot read sheet %q: %w", sheet, err)
+	}
+	x := &xlsxReader{name: name, sheet: sheet, f: f, rows: rows}
+	for {
+		cells, err := x.nextCells()
+		if err != nil {
+			x.Close()
+			if err == io.EOF {
+				return nil, errors.New("no header row")
+			}
+			return nil, err
+		}
+		if cells == nil {
+			continue
+		}
+		for i := range cells {
+			cells[i] = strings.TrimSpace(cells[i])
+			if cells[i] == "" {
+				x.Close()
+				return nil, fmt.Errorf("header column %d is empty", i+1)
+			}
+		}
+		x.header = cells
+		return x, nil
+	}
+}
+
+// nextCells returns the next row's cells, nil for an empty row.
+func (x *xlsxReader) nextCells() ([]string, error) {
+	if !x.rows.Next() {
+		if err := x.rows.Error(); err != nil {
+			return nil, err
+		}
+		return nil, io.EOF
+	}
+	x.row++
+	cells, err := x.rows.Columns()
+	if err != nil {
+		return nil, fmt.Errorf("row %d: %w", x.row, err)
+	}
+	for _, c := range cells {
+		if strings.TrimSpace(c) != "" {
+			return cells, nil
+		}
+	}
+	return nil, nil
+}
+
+func (x *xlsxReader) Next() (connectors.Row, error) {
+	for {
+		cells, err := x.nextCells()
+		if err != nil {
+			return connectors.Row{}, err
+		}
+		if cells == nil {
+			continue
+		}
+		if len(cells) > len(x.header) {
+			return connectors.Row{}, fmt.Errorf("row %d has %d cells, the header %d", x.row, len(cells), len(x.header))
+		}
+		vals := make(map[string]any, len(x.header))
+		for i, h := range x.header {
+			v := ""
+			if i < len(cells) {
+				v = cells[i]
+			}
+			vals[h] = v
+		}
+		return connectors.Row{Values: vals, Origin: fmt.Sprintf("%s:%s!%d", x.name, x.sheet, x.row)}, nil
+	}
+}
+
+func (x *xlsxReader) Close() error {
+	x.rows.Close()
+	return x.f.Close()
+}

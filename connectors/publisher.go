@@ -1,0 +1,121 @@
+package connectors
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/residenthub/residenthub/config"
+	"github.com/residenthub/residenthub/schema"
+	"github.com/segmentio/kafka-go"
+)
+
+// MessageWriter is what the publisher needs of a Kafka producer;
+// *kafka.Writer from bus.NewWriter (acks=all) satisfies it.
+type MessageWriter interface {
+	WriteMessages(ctx context.Context, msgs ...kafka.Message) error
+}
+
+// PipelineVersion is written to schema.DeadLetter.PipelineVersion for rows
+// the connectors reject.
+const PipelineVersion = "connectors/1"
+
+// Publisher maps rows of a source and writes them to Kafka: envelopes to
+// raw.<source> (key = record key), rejected rows to dlq.<source>. Publish
+// returns only after Kafka acknowledged every message. Safe for concurrent
+// use when the writer is (kafka.Writer is).
+type Publisher struct {
+	w   MessageWriter
+	now func() time.Time
+}
+
+// NewPublisher returns a publisher writing with w (bus.NewWriter(brokers)).
+// The caller closes w after the scheduler and push handler have stopped.
+func NewPublisher(w MessageWriter) *Publisher {
+	return &Publisher{w: w, now: time.Now}
+}
+
+// BadRecord is a record that could not even be read as a row (e.g. a
+// malformed JSON line), sent to dlq.<source> as it arrived.
+type BadRecord struct {
+	Index    int    // the caller's position of the record, reported back in Rejection.Index
+	Origin   string // e.g. "line 7"
+	Reason   string
+	Original []byte // the record's bytes as received
+}
+
+// Publish maps rows with MapRow (pulled_at = now), writes the envelopes to
+// raw.<source> and the rows MapRow refused, plus bad, to dlq.<source> as
+// schema.DeadLetter, and waits for acks=all. On error nothing may be assumed
+// published (some messages may have been: a retry repeats them).
+func (p *Publisher) Publish(ctx context.Context, src *config.Source, rows []Row, bad ...BadRecord) (EmitResult, error) {
+	now := p.now().UTC()
+	var res EmitResult
+	msgs := make([]kafka.Message, 0, len(rows)+len(bad))
+	raw, dlq := schema.RawTopic(src.Name), schema.DLQTopic(src.Name)
+	type dead struct {
+		BadRecord
+		bad bool
+	}
+	var deads []dead
+	for i, row := range rows {
+		env, reason := MapRow(src, row, now)
+		if reason != "" {
+			orig, err := json.Marshal(formatValues(row.Values))
+			if err != nil {
+				return EmitResult{}, fmt.Errorf("cannot encode rejected row: %w", err)
+			}
+			deads = append(deads, dead{BadRecord{Index: i, Origin: row.Origin, Reason: reason, Original: orig}, false})
+			continue
+		}
+		b, err := env.Marshal()
+		if err != nil {
+			return EmitResult{}, fmt.Errorf("cannot encode envelope: %w", err)
+		}
+		msgs = append(msgs, kafka.Message{Topic: raw, Key: []byte(env.RecordKey), Value: b, Time: now})
+		res.Accepted++
+	}
+	for _, b := range bad {
+		deads = append(deads, dead{b, true})
+	}
+	for _, b := range deads {
+		dl := schema.DeadLetter{
+			Source:          src.Name,
+			Dataset:         src.Dataset,
+			Reason:          b.Reason,
+			PipelineVersion: PipelineVersion,
+			RejectedAt:      now,
+			Topic:           "",
+			Partition:       -1,
+			Offset:          -1,
+			Original:        b.Original,
+		}
+		if b.Origin != "" {
+			dl.Reason = b.Origin + ": " + b.Reason
+		}
+		v, err := json.Marshal(dl)
+		if err != nil {
+			return EmitResult{}, fmt.Errorf("cannot encode dead letter: %w", err)
+		}
+		msgs = append(msgs, kafka.Message{Topic: dlq, Value: v, Time: now})
+		res.Rejected = append(res.Rejected, Rejection{Index: b.Index, Bad: b.bad, Origin: b.Origin, Reason: b.Reason})
+	}
+	if len(msgs) == 0 {
+		return res, nil
+	}
+	if err := p.w.WriteMessages(ctx, msgs...); err != nil {
+		return EmitResult{}, fmt.Errorf("cannot publish %d messages of source %s: %w", len(msgs), src.Name, err)
+	}
+	return res, nil
+}
+
+func formatValues(m map[string]any) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		if s, ok := FormatValue(v); ok {
+			out[k] = s
+		}
+	}
+	return out
+}

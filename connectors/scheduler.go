@@ -1,0 +1,313 @@
+package connectors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/residenthub/residenthub/config"
+	"github.com/robfig/cron/v3"
+)
+
+// SchedulerConfig is what NewScheduler needs.
+type SchedulerConfig struct {
+	// Sources are the configured department feeds (config.Config.Sources).
+	Sources []config.Source
+	// Kinds maps a source's kind to its factory (connectors/kinds.Kinds).
+	Kinds map[string]Factory
+	// Publisher writes to Kafka (NewPublisher(bus.NewWriter(brokers))).
+	Publisher *Publisher
+	// Checkpoints stores cursors (NewFileCheckpoints(<data_dir>/checkpoints)).
+	Checkpoints Checkpoints
+	// Registerer receives the connector metrics; nil registers none.
+	Registerer prometheus.Registerer
+	// Logger; nil uses slog.Default().
+	Logger *slog.Logger
+	// RunTimeout bounds one run; default 1 h.
+	RunTimeout time.Duration
+	// Location of cron schedules; default Shanghai (UTC+8).
+	Location *time.Location
+}
+
+// Scheduler runs every scheduled source on its cron schedule, never two runs
+// of one source at once, and keeps each source's status. One source failing
+// never stops the others: a failed run is logged, reported in Status and
+// retried on the next tick.
+type Scheduler struct {
+	cfg     SchedulerConfig
+	log     *slog.Logger
+	cron    *cron.Cron
+	order   []string
+	sources map[string]*sourceState
+	metrics *metrics
+
+	mu      sync.Mutex
+	started bool
+	wg      sync.WaitGroup
+	runCtx  context.Context
+	cancel  context.CancelFunc
+}
+
+type sourceState struct {
+	src       *config.Source
+	puller    Puller
+	schedule  cron.Schedule // nil when unscheduled
+	notBefore time.Time
+	st        SourceStatus
+}
+
+// NewScheduler builds every source's Puller with its kind's factory
+// (validating the kinds' settings) and loads the checkpointed cursors.
+func NewScheduler(cfg SchedulerConfig) (*Scheduler, error) {
+	if cfg.Publisher == nil || cfg.Checkpoints == nil {
+		return nil, errors.New("cannot create scheduler: Publisher and Checkpoints are required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.RunTimeout <= 0 {
+		cfg.RunTimeout = time.Hour
+	}
+	if cfg.Location == nil {
+		cfg.Location = Shanghai
+	}
+	s := &Scheduler{
+		cfg:     cfg,
+		log:     cfg.Logger.With("component", "connectors"),
+		cron:    cron.New(cron.WithParser(config.CronParser), cron.WithLocation(cfg.Location)),
+		sources: map[string]*sourceState{},
+	}
+	for i := range cfg.Sources {
+		src := &cfg.Sources[i]
+		factory, ok := cfg.Kinds[src.Kind]
+		if !ok {
+			return nil, fmt.Errorf("cannot create source %s: unknown connector kind %q", src.Name, src.Kind)
+		}
+		p, err := factory(src)
+		if err != nil {
+			return nil, fmt.Errorf("cannot create source %s (kind %s): %w", src.Name, src.Kind, err)
+		}
+		cursor, err := cfg.Checkpoints.Load(src.Name)
+		if err != nil {
+			return nil, err
+		}
+		ss := &sourceState{src: src, puller: p, st: SourceStatus{
+			Source: src.Name, Kind: src.Kind, Dataset: src.Dataset, Schedule: src.Schedule, Cursor: cursor,
+		}}
+		if src.Schedule != "" {
+			sched, err := config.CronParser.Parse(src.Schedule)
+			if err != nil {
+				return nil, fmt.Errorf("cannot parse schedule of source %s: %w", src.Name, err)
+			}
+			ss.schedule = sched
+			name := src.Name
+			s.cron.Schedule(sched, cron.FuncJob(func() { s.tick(name) }))
+		}
+		s.sources[src.Name] = ss
+		s.order = append(s.order, src.Name)
+	}
+	s.metrics = newMetrics(s)
+	if cfg.Registerer != nil {
+		if err := cfg.Registerer.Register(s.metrics); err != nil {
+			return nil, fmt.Errorf("cannot register connector metrics: %w", err)
+		}
+	}
+	return s, nil
+}
+
+// Start begins ticking. Runs started by ticks use a context that is NOT
+// cancelled with ctx (only its values are kept), so a shutdown can let them
+// finish their page: call Stop.
+func (s *Scheduler) Start(ctx context.Context) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.started {
+		return
+	}
+	s.runCtx, s.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	s.started = true
+	s.cron.Start()
+	s.log.Info("connector scheduler started", "sources", len(s.order))
+}
+
+// Stop stops ticking and waits for running pulls to finish flushing. If ctx
+// ends first, the runs are cancelled (their last page is repeated on the next
+// start) and ctx's error is returned once they returned.
+func (s *Scheduler) Stop(ctx context.Context) error {
+	s.mu.Lock()
+	started := s.started
+	s.started = false
+	s.mu.Unlock()
+	if started {
+		<-s.cron.Stop().Done() // never blocks long: jobs only hand off to run
+	}
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		if s.cancel != nil {
+			s.cancel()
+		}
+		return nil
+	case <-ctx.Done():
+		if s.cancel != nil {
+			s.cancel()
+		}
+		<-done
+		return fmt.Errorf("cannot stop connectors gracefully: %w", ctx.Err())
+	}
+}
+
+// tick is one cron tick of a source: skipped while a run of the source is in
+// progress or while it backs off.
+func (s *Scheduler) tick(name string) {
+	ss := s.sources[name]
+	s.mu.Lock()
+	if !s.started || ss.st.Running || time.Now().Before(ss.notBefore) {
+		if ss.st.Running {
+			s.log.Debug("tick skipped: previous run still in progress", "source", name)
+		}
+		s.mu.Unlock()
+		return
+	}
+	ss.st.Running = true
+	s.wg.Add(1)
+	ctx := s.runCtx
+	s.mu.Unlock()
+	defer s.wg.Done()
+	_ = s.run(ctx, ss)
+}
+
+// RunNow runs a source immediately in the caller's goroutine and returns the
+// run's error; ErrRunning if a run of the source is in progress,
+// ErrUnknownSource if it is not configured, ErrNotPullable for push sources.
+func (s *Scheduler) RunNow(ctx context.Context, source string) error {
+	ss, ok := s.sources[source]
+	if !ok {
+		return fmt.Errorf("%w: %q", ErrUnknownSource, source)
+	}
+	s.mu.Lock()
+	if ss.st.Running {
+		s.mu.Unlock()
+		return fmt.Errorf("%s: %w", source, ErrRunning)
+	}
+	ss.st.Running = true
+	s.wg.Add(1)
+	s.mu.Unlock()
+	defer s.wg.Done()
+	return s.run(ctx, ss)
+}
+
+// run executes one pull; the caller has set Running.
+func (s *Scheduler) run(ctx context.Context, ss *sourceState) error {
+	name := ss.src.Name
+	log := s.log.With("source", name, "kind", ss.src.Kind)
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.RunTimeout)
+	defer cancel()
+
+	var err error
+	run := &Run{Source: ss.src, Logger: log}
+	run.Cursor, err = s.cfg.Checkpoints.Load(name)
+	if err == nil {
+		saved := run.Cursor
+		run.emit = func(ctx context.Context, rows []Row, bad []BadRecord, cursor string) (EmitResult, error) {
+			res, err := s.cfg.Publisher.Publish(ctx, ss.src, rows, bad...)
+			if err != nil {
+				return res, err
+			}
+			if cursor != saved {
+				if err := s.cfg.Checkpoints.Save(name, cursor); err != nil {
+					return res, fmt.Errorf("published but cannot checkpoint (the page will be repeated): %w", err)
+				}
+				saved = cursor
+			}
+			s.mu.Lock()
+			ss.st.Cursor = cursor
+			ss.st.RowsPulled += int64(res.Accepted)
+			ss.st.RowsRejected += int64(len(res.Rejected))
+			s.mu.Unlock()
+			return res, nil
+		}
+		err = ss.puller.Pull(ctx, run)
+	}
+	if errors.Is(err, ErrNotPullable) {
+		s.mu.Lock()
+		ss.st.Running = false
+		s.mu.Unlock()
+		return err
+	}
+	end := time.Now()
+	s.metrics.duration.WithLabelValues(name).Observe(end.Sub(start).Seconds())
+	s.mu.Lock()
+	ss.st.Running = false
+	s.finish(ss, start, end, run.rows, err)
+	var bo *BackOffError
+	if errors.As(err, &bo) {
+		ss.notBefore = end.Add(bo.Wait)
+	}
+	s.mu.Unlock()
+	if err != nil {
+		log.Error("connector run failed", "err", err, "rows", run.rows, "rejected", run.rejected, "duration", end.Sub(start))
+		return fmt.Errorf("source %s: %w", name, err)
+	}
+	log.Info("connector run finished", "rows", run.rows, "rejected", run.rejected, "duration", end.Sub(start))
+	return nil
+}
+
+// finish updates a source's status after a run; s.mu is held.
+func (s *Scheduler) finish(ss *sourceState, start, end time.Time, rows int64, err error) {
+	st := &ss.st
+	t := start.UTC()
+	st.LastRun = &t
+	st.LastDurationSeconds = end.Sub(start).Seconds()
+	st.LastRunRows = rows
+	st.Runs++
+	if err != nil {
+		st.Errors++
+		st.LastError = err.Error()
+		return
+	}
+	st.LastError = ""
+	st.LastSuccess = &t
+}
+
+// Record implements Recorder: the push handler reports each push here so
+// push sources appear in Status with last_run = the latest push.
+func (s *Scheduler) Record(r RunReport) {
+	ss, ok := s.sources[r.Source]
+	if !ok {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ss.st.RowsPulled += r.Rows
+	ss.st.RowsRejected += r.Rejected
+	s.finish(ss, r.Started, r.Finished, r.Rows, r.Err)
+}
+
+// Status returns every source's status in configuration order.
+func (s *Scheduler) Status() []SourceStatus {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := time.Now()
+	out := make([]SourceStatus, 0, len(s.order))
+	for _, name := range s.order {
+		ss := s.sources[name]
+		st := ss.st
+		if ss.schedule != nil && s.started {
+			from := now
+			if from.Before(ss.notBefore) {
+				from = ss.notBefore.Add(-time.Second)
+			}
+			next := ss.schedule.Next(from.In(s.cfg.Location)).UTC()
+			st.NextRun = &next
+		}
+		out = append(out, st)
+	}
+	return out
+}

@@ -1,0 +1,216 @@
+package connectors_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/residenthub/residenthub/config"
+	"github.com/residenthub/residenthub/connectors"
+	ct "github.com/residenthub/residenthub/connectors/connectorstest"
+)
+
+// counter is a fake kind: rows 1..total in pages of 10, cursor = last row
+// published; rows divisible by 7 have an empty key (DLQ). fail makes Pull fail.
+type counter struct {
+	total   int
+	fail    error
+	mu      sync.Mutex
+	block   chan struct{}
+	started chan struct{}
+}
+
+func (c *counter) Pull(ctx context.Context, run *connectors.Run) error {
+	if c.started != nil {
+		c.started <- struct{}{}
+		<-c.block
+	}
+	if c.fail != nil {
+		return c.fail
+	}
+	from, _ := strconv.Atoi(run.Cursor)
+	for from < c.total {
+		var rows []connectors.Row
+		to := min(from+10, c.total)
+		for i := from + 1; i <= to; i++ {
+			key := strconv.Itoa(i)
+			if i%7 == 0 {
+				key = ""
+			}
+			rows = append(rows, connectors.Row{Values: map[string]any{"id": key, "name": "n" + key, "hh": int64(i)}, Origin: fmt.Sprintf("row %d", i)})
+		}
+		if err := run.Emit(ctx, rows, strconv.Itoa(to)); err != nil {
+			return err
+		}
+		from = to
+	}
+	return nil
+}
+
+const fakeSources = `
+- name: alpha
+  kind: fake
+  dataset: person
+  schedule: "@every 1s"
+  key: [id]
+  fields: {id_number: id, name: name, household_id: hh}
+- name: beta
+  kind: fake
+  dataset: person
+  schedule: "@every 1s"
+  key: [id]
+  fields: {id_number: id, name: name, household_id: hh}
+`
+
+func TestSchedulerPublishesAndCheckpoints(t *testing.T) {
+	ctx := ct.Context(t, 60*time.Second)
+	brokers := ct.Kafka(t)
+	dataDir := t.TempDir()
+	alpha := &counter{total: 25}
+	kinds := map[string]connectors.Factory{"fake": func(src *config.Source) (connectors.Puller, error) {
+		if src.Name == "alpha" {
+			return alpha, nil
+		}
+		return &counter{fail: errors.New("department offline")}, nil
+	}}
+	sources := ct.Sources(t, fakeSources)
+	fc, err := connectors.NewFileCheckpoints(dataDir + "/checkpoints")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Crash after the first checkpoint: page 2 is published, its checkpoint fails.
+	crash := &ct.FailingCheckpoints{Checkpoints: fc, Allow: 1}
+	h := ct.NewHarness(t, brokers, dataDir, kinds, crash, sources)
+	if err := h.Scheduler.RunNow(ctx, "alpha"); err == nil || !strings.Contains(err.Error(), "injected crash") {
+		t.Fatalf("want injected crash, got %v", err)
+	}
+	if got, _ := fc.Load("alpha"); got != "10" {
+		t.Fatalf("checkpoint after crash = %q, want 10", got)
+	}
+
+	// "Restart": a new scheduler over the same checkpoints folder.
+	reg := prometheus.NewRegistry()
+	s, err := connectors.NewScheduler(connectors.SchedulerConfig{Sources: sources, Kinds: kinds, Publisher: h.Publisher, Checkpoints: fc, Registerer: reg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := s.Status(); st[0].Cursor != "10" {
+		t.Fatalf("status cursor after restart = %q", st[0].Cursor)
+	}
+	if err := s.RunNow(ctx, "alpha"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RunNow(ctx, "beta"); err == nil || !strings.Contains(err.Error(), "department offline") {
+		t.Fatalf("beta: %v", err)
+	}
+	envs := ct.Envelopes(t, ctx, brokers, "alpha")
+	counts := ct.CountKeys(envs)
+	repeats := 0
+	for i := 1; i <= 25; i++ {
+		if i%7 == 0 {
+			continue
+		}
+		n := counts[strconv.Itoa(i)]
+		if n == 0 {
+			t.Fatalf("row %d lost", i)
+		}
+		repeats += n - 1
+	}
+	if repeats > 10 {
+		t.Fatalf("%d repeats, want at most one page (10)", repeats)
+	}
+	dead := ct.DeadLetters(t, ctx, brokers, "alpha")
+	if len(dead) < 3 || !strings.Contains(dead[0].Reason, `key column "id" is empty`) || dead[0].Partition != -1 {
+		t.Fatalf("dead letters: %+v", dead)
+	}
+	st := s.Status()
+	if st[0].Cursor != "25" || st[0].LastSuccess == nil || st[0].LastError != "" || st[0].RowsPulled != int64(25-10-3+1) {
+		t.Fatalf("alpha status: %+v", st[0])
+	}
+	if st[1].Errors != 1 || st[1].LastSuccess != nil || !strings.Contains(st[1].LastError, "department offline") {
+		t.Fatalf("beta status: %+v", st[1])
+	}
+	if got := metricValue(t, reg, "residenthub_connector_run_errors_total", "beta"); got != 1 {
+		t.Fatalf("beta errors metric = %v", got)
+	}
+	if got := metricValue(t, reg, "residenthub_connector_rows_pulled_total", "alpha"); got != float64(st[0].RowsPulled) {
+		t.Fatalf("alpha rows metric = %v", got)
+	}
+}
+
+// metricValue gathers one series' value (counter or gauge) from the registry.
+func metricValue(t *testing.T, reg *prometheus.Registry, name, source string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.Metric {
+			for _, l := range m.Label {
+				if l.GetName() == "source" && l.GetValue() == source {
+					return m.GetCounter().GetValue() + m.GetGauge().GetValue()
+				}
+			}
+		}
+	}
+	t.Fatalf("no series %s{source=%q}", name, source)
+	return 0
+}
+
+func TestSchedulerTicksWithoutOverlap(t *testing.T) {
+	ctx := ct.Context(t, 60*time.Second)
+	brokers := ct.Kafka(t)
+	slow := &counter{total: 3, block: make(chan struct{}), started: make(chan struct{})}
+	failing := &counter{fail: connectors.BackOff(errors.New("429"), time.Hour)}
+	kinds := map[string]connectors.Factory{"fake": func(src *config.Source) (connectors.Puller, error) {
+		if src.Name == "alpha" {
+			return slow, nil
+		}
+		return failing, nil
+	}}
+	h := ct.NewHarness(t, brokers, t.TempDir(), kinds, nil, ct.Sources(t, fakeSources))
+	s := h.Scheduler
+	s.Start(ctx)
+	<-slow.started // a tick started alpha and it is blocked
+	if err := s.RunNow(ctx, "alpha"); !errors.Is(err, connectors.ErrRunning) {
+		t.Fatalf("RunNow during a run: %v", err)
+	}
+	if !s.Status()[0].Running {
+		t.Fatal("alpha not reported running")
+	}
+	// beta fails with a back-off of an hour: it runs once, then its next run moves.
+	for s.Status()[1].Runs == 0 {
+		select {
+		case <-ctx.Done():
+			t.Fatal("beta never ran")
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	if next := s.Status()[1].NextRun; next == nil || time.Until(*next) < 50*time.Minute {
+		t.Fatalf("beta next run %v, want about an hour away", next)
+	}
+	close(slow.block) // alpha finishes; Stop waits for it
+	slow.started = nil
+	stopCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := s.Stop(stopCtx); err != nil {
+		t.Fatal(err)
+	}
+	st := s.Status()
+	if st[0].Running || st[0].Cursor != "3" || st[1].Runs != 1 {
+		t.Fatalf("status after stop: %+v", st)
+	}
+	if n := len(ct.Envelopes(t, ctx, brokers, "alpha")); n != 3 {
+		t.Fatalf("alpha published %d, want 3", n)
+	}
+}
