@@ -211,7 +211,6 @@ func (r *Reader) readPersons(ctx context.Context, ids []string, asOf time.Time, 
 				best = p
 			}
 		}
-		best.BirthDate = utcDate(best.BirthDate)
 		if res := into[id]; res != nil {
 			res.Person = &best
 		}
@@ -225,9 +224,6 @@ func (r *Reader) readResidences(ctx context.Context, ids []string, asOf time.Tim
 		return nil, err
 	}
 	for id, rs := range recs {
-		for i := range rs {
-			rs[i].Since = utcDate(rs[i].Since)
-		}
 		if res := into[id]; res != nil {
 			res.Residences = rs
 		}
@@ -241,9 +237,6 @@ func (r *Reader) readSocialInsurance(ctx context.Context, ids []string, asOf tim
 		return nil, err
 	}
 	for id, rs := range recs {
-		for i := range rs {
-			rs[i].PeriodStart, rs[i].PeriodEnd = utcDate(rs[i].PeriodStart), utcDate(rs[i].PeriodEnd)
-		}
 		if res := into[id]; res != nil {
 			res.SocialInsurance = rs
 		}
@@ -292,9 +285,6 @@ func (r *Reader) readAssets(ctx context.Context, ids []string, asOf time.Time, i
 		return nil, err
 	}
 	for id, rs := range recs {
-		for i := range rs {
-			rs[i].RegisteredAt = utcDate(rs[i].RegisteredAt)
-		}
 		if res := into[id]; res != nil {
 			res.Assets = rs
 		}

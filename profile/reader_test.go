@@ -169,6 +169,9 @@ func TestHousehold(t *testing.T) {
 		var got []string
 		for _, m := range h.Members {
 			got = append(got, m.IDNumber+":"+m.Person.Status)
+			if m.IDNumber == idD && !m.Person.BirthDate.Equal(day("1940-01-01")) {
+				t.Errorf("birth date before 1970 read back as %v", m.Person.BirthDate)
+			}
 		}
 		if len(got) != len(want) {
 			t.Fatalf("as of %s: members %v, want %v", asOf, got, want)

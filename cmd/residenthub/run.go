@@ -110,6 +110,7 @@ type Hub struct {
 	publisher *connectors.Publisher
 	pipes     *pipelines.Runner
 	server    *http.Server
+	apiAddr   string // host:port the API listens on
 	auditW    *audit.Writer
 	writer    interface{ Close() error }
 
@@ -263,6 +264,7 @@ func (h *Hub) startAPI(workerCtx context.Context, apiRole bool) error {
 	if err != nil {
 		return fmt.Errorf("cannot listen on %s: %w", h.cfg.HTTP.Listen, err)
 	}
+	h.apiAddr = ln.Addr().String()
 	h.server = &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := h.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -37,7 +37,7 @@ func cmdWaitLoaded(args []string) error {
 		case <-time.After(500 * time.Millisecond):
 		}
 		files := pendingDropFiles(cfg)
-		lag, err := pipelineLag(ctx, cfg)
+		lag, err := pipelineLag(ctx, brokersOf(cfg), cfg)
 		switch {
 		case err != nil:
 			last = err.Error()
@@ -82,8 +82,8 @@ func pendingDropFiles(cfg *config.Config) int {
 
 // pipelineLag sums, over every raw topic, the messages not yet committed by
 // the pipelines' consumer group.
-func pipelineLag(ctx context.Context, cfg *config.Config) (int64, error) {
-	client := &kafka.Client{Addr: kafka.TCP(brokersOf(cfg)...), Timeout: 10 * time.Second}
+func pipelineLag(ctx context.Context, brokers []string, cfg *config.Config) (int64, error) {
+	client := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 10 * time.Second}
 	var topics []string
 	for _, s := range cfg.Sources {
 		topics = append(topics, schema.RawTopic(s.Name))
