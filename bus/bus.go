@@ -107,11 +107,25 @@ func EnsureTopics(ctx context.Context, brokers []string, partitions int, topics 
 	return nil
 }
 
-// Ping checks that the brokers answer a metadata request.
+// Ping checks that one of the brokers answers a metadata request on a new
+// connection (a shared client's transport could answer from its cache).
 func Ping(ctx context.Context, brokers []string) error {
-	client := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 5 * time.Second}
-	if _, err := client.Metadata(ctx, &kafka.MetadataRequest{}); err != nil {
-		return fmt.Errorf("kafka %v: %w", brokers, err)
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	var errs []error
+	for _, b := range brokers {
+		conn, err := kafka.DialContext(ctx, "tcp", b)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
+		_, err = conn.Brokers()
+		conn.Close()
+		if err == nil {
+			return nil
+		}
+		errs = append(errs, err)
 	}
-	return nil
+	return fmt.Errorf("kafka %v: %w", brokers, errors.Join(errs...))
 }

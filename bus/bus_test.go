@@ -55,3 +55,20 @@ func TestEmbeddedPersistsAcrossRestart(t *testing.T) {
 		}
 	}
 }
+
+// TestPingFailsWhenBrokerIsGone: readiness must not be answered from a cache.
+func TestPingFailsWhenBrokerIsGone(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	e, err := StartEmbedded("127.0.0.1:0", t.TempDir(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Ping(ctx, e.Brokers()); err != nil {
+		t.Fatal(err)
+	}
+	e.Close()
+	if err := Ping(ctx, e.Brokers()); err == nil {
+		t.Fatal("Ping succeeded after the broker closed")
+	}
+}

@@ -258,6 +258,7 @@ func (h *Hub) startAPI(workerCtx context.Context, apiRole bool) error {
 	}
 	if apiRole {
 		sink := audit.NewSink(h.conn, h.cfg.ClickHouse, h.brokers, h.log)
+		sink.Partitions = h.cfg.Kafka.Partitions
 		h.goWorker("audit", func() error { return sink.Run(workerCtx) })
 	}
 	ln, err := net.Listen("tcp", h.cfg.HTTP.Listen)

@@ -1,0 +1,79 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const validSource = `
+sources:
+  - name: hukou
+    kind: file
+    dataset: person
+    schedule: "*/30 * * * * *"
+    key: [身份证号]
+    fields: {id_number: 身份证号, name: 姓名, household_id: 户号}
+    settings: {dir: drop/hukou}
+`
+
+func TestParse(t *testing.T) {
+	f := func(yaml, wantErr string) {
+		t.Helper()
+		_, err := Parse([]byte(yaml))
+		switch {
+		case wantErr == "" && err != nil:
+			t.Fatalf("Parse(%q) = %v, want no error", yaml, err)
+		case wantErr != "" && (err == nil || !strings.Contains(err.Error(), wantErr)):
+			t.Fatalf("Parse(%q) = %v, want an error containing %q", yaml, err, wantErr)
+		}
+	}
+	f("", "")
+	f(validSource, "")
+	f("clickhouse: {adress: x}", "field adress not found")
+	f("kafka: {partitions: 0}", "kafka.partitions")
+	f("pipelines: {batch_rows: 0}", "batch_rows")
+	f(strings.Replace(validSource, "dataset: person", "dataset: people", 1), `unknown dataset "people"`)
+	f(strings.Replace(validSource, "name: hukou", "name: Hukou-1", 1), "lower-case")
+	f(strings.Replace(validSource, `"*/30 * * * * *"`, `"every day"`, 1), "schedule")
+	f(strings.Replace(validSource, "key: [身份证号]", "key: []", 1), "key")
+	f(strings.Replace(validSource, ", household_id: 户号", "", 1), `required field "household_id"`)
+	f(strings.Replace(validSource, "name: 姓名", "name: 姓名, nickname: 昵称", 1), `"nickname" is not a field`)
+	f(validSource+validSource[len("sources:\n"):], "duplicate source")
+	f(validSource+"api_keys: [{name: a, role: clerk, key_sha256: "+HashKey("k")+"}]", `unknown role "clerk"`)
+	f(validSource+"api_keys: [{name: a, role: counter, key_sha256: abc}]", "64 hex")
+	f(validSource+"api_keys: [{name: a, role: department, key_sha256: "+HashKey("k")+", sources: [payroll]}]", `unknown source "payroll"`)
+	f(validSource+"api_keys: [{name: a, role: department, key_sha256: "+HashKey("k")+", sources: [hukou]}]", "")
+}
+
+func TestLoadResolvesPathsAgainstTheConfigFolder(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "residenthub.yaml")
+	if err := os.WriteFile(path, []byte(validSource), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.DataDir != filepath.Join(dir, "var") {
+		t.Errorf("data_dir = %s, want %s", cfg.DataDir, filepath.Join(dir, "var"))
+	}
+	src, ok := cfg.Source("hukou")
+	if !ok {
+		t.Fatal("source hukou missing")
+	}
+	if got := src.Path("drop/hukou"); got != filepath.Join(dir, "drop/hukou") {
+		t.Errorf("Path(drop/hukou) = %s", got)
+	}
+	if got := src.Path("/abs/x"); got != "/abs/x" {
+		t.Errorf("Path(/abs/x) = %s", got)
+	}
+}
+
+func TestHashKey(t *testing.T) {
+	if got := HashKey("demo-counter-key"); len(got) != 64 || got == HashKey("demo-counter-key ") {
+		t.Fatalf("HashKey = %q", got)
+	}
+}

@@ -1,0 +1,65 @@
+package schema
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestUnmarshalEnvelope(t *testing.T) {
+	f := func(in, wantErr string) {
+		t.Helper()
+		e, err := UnmarshalEnvelope([]byte(in))
+		switch {
+		case wantErr == "" && err != nil:
+			t.Fatalf("UnmarshalEnvelope(%s) = %v", in, err)
+		case wantErr == "" && (e.Fields["name"] != "张三" || e.SourceTime.IsZero()):
+			t.Fatalf("UnmarshalEnvelope(%s) = %+v", in, e)
+		case wantErr != "" && (err == nil || !strings.Contains(err.Error(), wantErr)):
+			t.Fatalf("UnmarshalEnvelope(%s) = %v, want error with %q", in, err, wantErr)
+		}
+	}
+	ok := `{"source":"hukou","dataset":"person","record_key":"k1","op":"upsert","source_time":"2026-11-01T02:00:00Z","pulled_at":"2026-11-29T08:00:00Z","fields":{"name":"张三"}}`
+	f(ok, "")
+	f(strings.Replace(ok, `"op":"upsert"`, `"op":"delete"`, 1), "")
+	f(strings.Replace(ok, `"op":"upsert"`, `"op":"merge"`, 1), "unknown op")
+	f(strings.Replace(ok, `"dataset":"person"`, `"dataset":"people"`, 1), "unknown dataset")
+	f(strings.Replace(ok, `"record_key":"k1"`, `"record_key":""`, 1), "empty record_key")
+	f(strings.Replace(ok, `"source":"hukou"`, `"source":""`, 1), "empty source")
+	f(`not json`, "cannot decode")
+	f(`{"fields":{"name":1}}`, "cannot decode")
+}
+
+func FuzzUnmarshalEnvelope(f *testing.F) {
+	f.Add([]byte(`{"source":"s","dataset":"person","record_key":"k","op":"upsert","fields":{"a":"b"}}`))
+	f.Add([]byte(`{}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		e, err := UnmarshalEnvelope(b)
+		if err == nil && e.Validate() != nil {
+			t.Fatalf("accepted an invalid envelope %+v", e)
+		}
+	})
+}
+
+func TestDatasetsAreConsistent(t *testing.T) {
+	for name, ds := range Datasets {
+		if ds.Name != name {
+			t.Errorf("dataset %s has Name %s", name, ds.Name)
+		}
+		if _, ok := ds.Field(ds.SubjectField); !ok {
+			t.Errorf("dataset %s: subject field %s is not a field", name, ds.SubjectField)
+		}
+		seen := map[string]bool{}
+		for _, f := range ds.Fields {
+			if seen[f.Name] {
+				t.Errorf("dataset %s: field %s twice", name, f.Name)
+			}
+			seen[f.Name] = true
+			if f.Kind == KindEnum && len(f.Values) == 0 {
+				t.Errorf("dataset %s: enum %s has no values", name, f.Name)
+			}
+			if f.Kind == KindCode && f.CodeTable == "" {
+				t.Errorf("dataset %s: code %s has no code table", name, f.Name)
+			}
+		}
+	}
+}
