@@ -1,13 +1,6 @@
 package profile
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"time"
-
-	"github.com/residenthub/residenthub/eligibility"
-)
+import "github.com/residenthub/residenthub/eligibility"
 
 // Input adapts the household to the rules engine: every member (applicant
 // included) and the dataset-wide freshness as of the read date.
@@ -26,51 +19,6 @@ func (h *Household) Input() eligibility.Input {
 // enough for programs whose scope is the applicant).
 func (r *Resident) Input() eligibility.Input {
 	return eligibility.Input{Applicant: r.IDNumber, Members: []eligibility.Member{member(r)}, Datasets: datasetStatus(r.Freshness)}
-}
-
-// Check reads what program p needs for the applicant as of asOf (the
-// household when p's scope is "household" or p depends on other programs,
-// else the resident alone) and evaluates it. An applicant without a current
-// person record is not an error: the decision says so (ineligible, rule
-// applicant_found / person_found fails), with the dataset freshness read.
-func (r *Reader) Check(ctx context.Context, p *eligibility.Program, idNumber string, asOf time.Time) (eligibility.Decision, error) {
-	var in eligibility.Input
-	if p.Scope == "household" || len(p.DependsOn) > 0 {
-		h, err := r.Household(ctx, idNumber, asOf)
-		switch {
-		case errors.Is(err, ErrNotFound):
-			in, err = r.notFound(ctx, idNumber, asOf)
-			if err != nil {
-				return eligibility.Decision{}, err
-			}
-		case err != nil:
-			return eligibility.Decision{}, err
-		default:
-			in = h.Input()
-		}
-	} else {
-		res, err := r.Resident(ctx, idNumber, asOf)
-		switch {
-		case errors.Is(err, ErrNotFound):
-			in, err = r.notFound(ctx, idNumber, asOf)
-			if err != nil {
-				return eligibility.Decision{}, err
-			}
-		case err != nil:
-			return eligibility.Decision{}, err
-		default:
-			in = res.Input()
-		}
-	}
-	return eligibility.Evaluate(p, in, asOf), nil
-}
-
-func (r *Reader) notFound(ctx context.Context, idNumber string, asOf time.Time) (eligibility.Input, error) {
-	wide, err := r.datasetStatus(ctx, asOf.UTC())
-	if err != nil {
-		return eligibility.Input{}, fmt.Errorf("cannot read dataset freshness: %w", err)
-	}
-	return eligibility.Input{Applicant: idNumber, Datasets: datasetStatus(freshness(nil, wide))}, nil
 }
 
 func datasetStatus(f map[string]Freshness) map[string]eligibility.DatasetStatus {
