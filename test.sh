@@ -2,13 +2,19 @@
 # Runs the whole residenthub test suite. Starts what the integration tests
 # need on loopback: a private ClickHouse (deploy/local/clickhouse.sh, installed
 # with apt if missing), PostgreSQL and MariaDB for the SQL connector tests
-# (started, or installed with apt, if not running). Kafka is the embedded
-# broker each test starts itself.
+# (started, or installed with apt, if not running), and Debian's chromium for
+# the service-hall page test (RESIDENTHUB_SKIP_BROWSER=1 skips that test).
+# Kafka is the embedded broker each test starts itself.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 ./deploy/local/clickhouse.sh start
 ./deploy/local/databases.sh start
+# Headless browser for the service-hall page test (api/webpage_test.go).
+if [ ! -x /usr/bin/chromium ] && [ "${RESIDENTHUB_SKIP_BROWSER:-}" != 1 ]; then
+  echo "installing Debian's chromium for the page test ..."
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+fi
 go=$(./deploy/local/go.sh)
 gofmt=$(dirname "$go")/gofmt
 

@@ -7,6 +7,8 @@
 // read fails with 503.
 //
 // The API document is openapi.json (embedded, served at /v1/openapi.json).
+// The router also serves the service-hall page (package web) at GET / and
+// GET /web/*, without a key; the page calls the API with the clerk's key.
 package api
 
 import (

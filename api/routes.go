@@ -5,6 +5,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/residenthub/residenthub/access"
+	"github.com/residenthub/residenthub/web"
 )
 
 // route is one endpoint: who may call it and what answers it.
@@ -17,6 +18,9 @@ type route struct {
 	// Person marks reads of a person's data: they require the X-Purpose
 	// header and write an audit event before answering.
 	Person bool
+	// Page marks the service-hall page (package web): served without a key
+	// and not part of the API document.
+	Page   bool
 	Handle handlerFunc  // result-returning handler, or
 	Raw    http.Handler // a plain handler (metrics, OpenAPI file, push)
 }
@@ -29,9 +33,12 @@ var (
 )
 
 // routes lists every endpoint of the API (also documented in openapi.json;
-// TestOpenAPICoversRoutes checks the two agree).
+// TestOpenAPICoversRoutes checks the two agree) and the service-hall page.
 func (s *Server) routes() []route {
+	page := web.Handler()
 	rs := []route{
+		{Method: "GET", Pattern: "/", Roles: public, Page: true, Raw: page},
+		{Method: "GET", Pattern: "/web/*", Roles: public, Page: true, Raw: page},
 		{Method: "GET", Pattern: "/healthz", Roles: public, Handle: s.healthz},
 		{Method: "GET", Pattern: "/readyz", Roles: public, Handle: s.readyz},
 		{Method: "GET", Pattern: "/metrics", Roles: public, Raw: s.metricsHandler()},

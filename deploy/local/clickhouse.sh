@@ -58,16 +58,30 @@ write_config() {
 
 start() {
   install_server
-  if running_pid >/dev/null && answers; then
-    echo "clickhouse running: native 127.0.0.1:$tcp_port http 127.0.0.1:$http_port (data $home)"
+  if answers; then
+    if running_pid >/dev/null; then
+      echo "clickhouse running: native 127.0.0.1:$tcp_port http 127.0.0.1:$http_port (data $home)"
+    else
+      # Someone else's server (another checkout, the system one) holds the
+      # ports: use it, and say so truthfully.
+      rm -f "$pidfile"
+      echo "clickhouse running: native 127.0.0.1:$tcp_port http 127.0.0.1:$http_port (a server not started from this checkout; for a private one set CLICKHOUSE_TCP_PORT and CLICKHOUSE_HTTP_PORT to free ports)"
+    fi
     return 0
   fi
   write_config
-  local bin
+  local bin pid
   bin=$(server_bin)
   nohup "$bin" --config-file="$home/config.xml" >"$home/log/stdout.log" 2>&1 &
-  echo $! >"$pidfile"
+  pid=$!
+  echo "$pid" >"$pidfile"
   for _ in $(seq 1 120); do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      rm -f "$pidfile"
+      echo "clickhouse-server exited during start; last log lines:" >&2
+      tail -n 20 "$home/log/clickhouse-server.err.log" "$home/log/stdout.log" >&2 2>/dev/null || true
+      exit 1
+    fi
     if answers; then
       echo "clickhouse running: native 127.0.0.1:$tcp_port http 127.0.0.1:$http_port (data $home)"
       return 0
