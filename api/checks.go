@@ -46,7 +46,7 @@ func (s *Server) postCheck(r *http.Request) (any, *apiError) {
 	}
 	name, err := normalize.Name(req.Name)
 	if err != nil {
-		return nil, errBadRequest("invalid_name", "the name is not valid: it "+reason(err))
+		return nil, errBadRequest("invalid_name", "the name is not valid — "+reason(err))
 	}
 	prog, ok := s.deps.Programs.Program(strings.TrimSpace(req.Program))
 	if !ok {

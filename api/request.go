@@ -22,7 +22,7 @@ func (s *Server) idNumber(raw string) (string, *apiError) {
 		detail := "the ID number is not valid"
 		var ne *normalize.Error
 		if errors.As(err, &ne) {
-			detail = fmt.Sprintf("the ID number %s is not valid: it %s", ne.Value, ne.Reason)
+			detail = fmt.Sprintf("ID number %s is not valid — %s", ne.Value, ne.Reason)
 		}
 		return "", errBadRequest("invalid_id_number", detail)
 	}

@@ -114,7 +114,7 @@ func TestServiceHallPage(t *testing.T) {
 		}
 	}
 	result := b.text("#result")
-	for _, want := range []string{"840.00 元", "每月低保金", "dibao_standards.tsv", "payroll", "工资收入", "适用参数", "数据依据"} {
+	for _, want := range []string{"840.00 元", "每月低保金", "reported 2022-09-02", "payroll", "工资收入", "适用参数", "数据依据"} {
 		if !strings.Contains(result, want) {
 			t.Errorf("result lacks %q", want)
 		}

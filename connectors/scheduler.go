@@ -255,7 +255,11 @@ func (s *Scheduler) run(ctx context.Context, ss *sourceState) error {
 		log.Error("connector run failed", "err", err, "rows", run.rows, "rejected", run.rejected, "duration", end.Sub(start))
 		return fmt.Errorf("source %s: %w", name, err)
 	}
-	log.Info("connector run finished", "rows", run.rows, "rejected", run.rejected, "duration", end.Sub(start))
+	level := slog.LevelInfo
+	if run.rows == 0 && run.rejected == 0 {
+		level = slog.LevelDebug // nothing new: a quiet tick
+	}
+	log.Log(ctx, level, "connector run finished", "rows", run.rows, "rejected", run.rejected, "duration", end.Sub(start))
 	return nil
 }
 

@@ -78,7 +78,7 @@ func (d Dataset) ColumnNames() []string {
 
 var idNumber = Field{Name: "id_number", Kind: KindIDNumber, Required: true, Sensitive: true}
 
-// Datasets are the canonical datasets by name (see DESIGN.md).
+// Datasets are the canonical datasets by name (the README lists them with their sources).
 var Datasets = map[string]Dataset{
 	"person": {Name: "person", SubjectField: "id_number", Fields: []Field{
 		idNumber,

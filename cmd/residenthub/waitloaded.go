@@ -50,6 +50,7 @@ func cmdWaitLoaded(args []string) error {
 			quiet++
 		}
 	}
+	fmt.Println("loaded: drop folders empty, pipelines have consumed every raw message")
 	return nil
 }
 
