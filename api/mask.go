@@ -7,6 +7,7 @@ import (
 
 	"github.com/residenthub/residenthub/access"
 	"github.com/residenthub/residenthub/pipelines/normalize"
+	"github.com/residenthub/residenthub/profile"
 	"github.com/residenthub/residenthub/schema"
 )
 
@@ -18,6 +19,7 @@ import (
 //	name       张**                  (normalize.MaskName)
 //	phone      138****5678          (first 3 and last 4 digits)
 //	address    北京市朝阳区****        (first 6 characters, at most half)
+//	birth date null                  (it is the hidden middle of the ID number)
 type masker struct{ on bool }
 
 // maskerFor returns the masker of a caller's role.
@@ -40,6 +42,15 @@ func (m masker) field(dataset, field, value string) string {
 		return value
 	}
 	return maskKind(f.Kind, value)
+}
+
+// date hides a birth date from the counter role: it is the part of the ID
+// number the mask hides (the decision already carries the ages it used).
+func (m masker) date(d profile.Date) profile.Date {
+	if m.on {
+		return profile.Date{}
+	}
+	return d
 }
 
 // id masks an ID number.

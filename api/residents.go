@@ -34,13 +34,13 @@ type householdView struct {
 // memberView is what the profile shows of another household member: who
 // they are to the household, not their own facts (read their profile for those).
 type memberView struct {
-	IDNumber       string    `json:"id_number"`
-	Name           string    `json:"name"`
-	Sex            string    `json:"sex"`
-	BirthDate      time.Time `json:"birth_date"`
-	RelationToHead string    `json:"relation_to_head"`
-	Status         string    `json:"status"`
-	IsSubject      bool      `json:"is_subject"`
+	IDNumber       string       `json:"id_number"`
+	Name           string       `json:"name"`
+	Sex            string       `json:"sex"`
+	BirthDate      profile.Date `json:"birth_date"` // null for the counter role
+	RelationToHead string       `json:"relation_to_head"`
+	Status         string       `json:"status"`
+	IsSubject      bool         `json:"is_subject"`
 }
 
 // readHousehold reads the subject's household as of asOf, auditing a miss.
@@ -122,6 +122,7 @@ func residentViewOf(h *profile.Household, m masker) *residentView {
 		p.Name = m.field("person", "name", p.Name)
 		p.HukouAddress = m.field("person", "hukou_address", p.HukouAddress)
 		p.Phone = m.field("person", "phone", p.Phone)
+		p.BirthDate = m.date(p.BirthDate)
 		p.Evidence = m.evidence(p.Evidence)
 		v.Person = &p
 	}
@@ -134,7 +135,7 @@ func residentViewOf(h *profile.Household, m masker) *residentView {
 			IDNumber:       m.field("person", "id_number", p.IDNumber),
 			Name:           m.field("person", "name", p.Name),
 			Sex:            p.Sex,
-			BirthDate:      p.BirthDate,
+			BirthDate:      m.date(p.BirthDate),
 			RelationToHead: p.RelationToHead,
 			Status:         p.Status,
 			IsSubject:      p.IDNumber == a.IDNumber,

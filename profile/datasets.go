@@ -104,7 +104,7 @@ var personTable = table[Person]{
 	name: DatasetPerson,
 	cols: []string{"name", "sex", "birth_date", "ethnicity", "household_id", "relation_to_head", "hukou_division", "hukou_address", "status", "phone"},
 	dest: func(p *Person) []any {
-		return []any{&p.IDNumber, &p.Name, &p.Sex, (*isoDate)(&p.BirthDate), &p.Ethnicity, &p.HouseholdID, &p.RelationToHead, &p.HukouDivision, &p.HukouAddress, &p.Status, &p.Phone}
+		return []any{&p.IDNumber, &p.Name, &p.Sex, &p.BirthDate, &p.Ethnicity, &p.HouseholdID, &p.RelationToHead, &p.HukouDivision, &p.HukouAddress, &p.Status, &p.Phone}
 	},
 	evidence: func(p *Person) *Evidence { return &p.Evidence },
 }
@@ -113,7 +113,7 @@ var residenceTable = table[Residence]{
 	name: DatasetResidence,
 	cols: []string{"address", "community_code", "since", "evidence_kind"},
 	dest: func(p *Residence) []any {
-		return []any{&p.IDNumber, &p.Address, &p.CommunityCode, (*isoDate)(&p.Since), &p.EvidenceKind}
+		return []any{&p.IDNumber, &p.Address, &p.CommunityCode, &p.Since, &p.EvidenceKind}
 	},
 	evidence: func(p *Residence) *Evidence { return &p.Evidence },
 }
@@ -122,7 +122,7 @@ var socialInsuranceTable = table[SocialInsurance]{
 	name: DatasetSocialInsurance,
 	cols: []string{"insurance_type", "status", "employer_credit_code", "contribution_base_fen", "monthly_pension_fen", "period_start", "period_end"},
 	dest: func(p *SocialInsurance) []any {
-		return []any{&p.IDNumber, &p.InsuranceType, &p.Status, &p.EmployerCreditCode, &p.ContributionBaseFen, &p.MonthlyPensionFen, (*isoDate)(&p.PeriodStart), (*isoDate)(&p.PeriodEnd)}
+		return []any{&p.IDNumber, &p.InsuranceType, &p.Status, &p.EmployerCreditCode, &p.ContributionBaseFen, &p.MonthlyPensionFen, &p.PeriodStart, &p.PeriodEnd}
 	},
 	evidence: func(p *SocialInsurance) *Evidence { return &p.Evidence },
 }
@@ -155,39 +155,9 @@ var assetTable = table[Asset]{
 	name: DatasetAsset,
 	cols: []string{"asset_kind", "value_fen", "registered_at"},
 	dest: func(p *Asset) []any {
-		return []any{&p.IDNumber, &p.AssetKind, &p.ValueFen, (*isoDate)(&p.RegisteredAt)}
+		return []any{&p.IDNumber, &p.AssetKind, &p.ValueFen, &p.RegisteredAt}
 	},
 	evidence: func(p *Asset) *Evidence { return &p.Evidence },
-}
-
-// isoDate scans a calendar-date column stored as an ISO "2006-01-02" String
-// ("" = unknown → zero time) into UTC midnight. Dates are Strings because
-// ClickHouse 18.16's Date cannot hold dates before 1970.
-type isoDate time.Time
-
-// Scan implements sql.Scanner for clickhouse-go's String column.
-func (d *isoDate) Scan(v any) error {
-	s, _ := v.(string)
-	if s == "" {
-		*d = isoDate(time.Time{})
-		return nil
-	}
-	t, err := time.Parse(time.DateOnly, s)
-	if err != nil {
-		return fmt.Errorf("cannot read date %q: %w", s, err)
-	}
-	*d = isoDate(t)
-	return nil
-}
-
-// utcDate keeps a Date column's calendar day as UTC midnight (the driver may
-// return it in the server's zone).
-func utcDate(t time.Time) time.Time {
-	if t.Unix() <= 0 {
-		return time.Time{}
-	}
-	y, m, d := t.Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
 // utcTime returns an instant in UTC, zero for the epoch ("unknown").
@@ -250,9 +220,6 @@ func (r *Reader) readEmployment(ctx context.Context, ids []string, asOf time.Tim
 		return nil, err
 	}
 	for id, rs := range recs {
-		for i := range rs {
-			rs[i].Period = utcDate(rs[i].Period)
-		}
 		if res := into[id]; res != nil {
 			res.Employment = rs
 		}

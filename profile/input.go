@@ -37,19 +37,19 @@ func member(r *Resident) eligibility.Member {
 	m := eligibility.Member{IDNumber: r.IDNumber}
 	if p := r.Person; p != nil {
 		m.Person = &eligibility.Person{
-			Name: p.Name, Sex: p.Sex, BirthDate: p.BirthDate, HouseholdID: p.HouseholdID,
+			Name: p.Name, Sex: p.Sex, BirthDate: p.BirthDate.Time, HouseholdID: p.HouseholdID,
 			RelationToHead: p.RelationToHead, HukouDivision: p.HukouDivision, HukouAddress: p.HukouAddress,
 			Status: p.Status, Evidence: ev(p.Evidence),
 		}
 	}
 	for _, x := range r.Residences {
-		m.Residences = append(m.Residences, eligibility.Residence{Address: x.Address, CommunityCode: x.CommunityCode, Since: x.Since, EvidenceKind: x.EvidenceKind, Evidence: ev(x.Evidence)})
+		m.Residences = append(m.Residences, eligibility.Residence{Address: x.Address, CommunityCode: x.CommunityCode, Since: x.Since.Time, EvidenceKind: x.EvidenceKind, Evidence: ev(x.Evidence)})
 	}
 	for _, x := range r.SocialInsurance {
 		m.SocialInsurance = append(m.SocialInsurance, eligibility.SocialInsurance{InsuranceType: x.InsuranceType, Status: x.Status, MonthlyPensionFen: x.MonthlyPensionFen, Evidence: ev(x.Evidence)})
 	}
 	for _, x := range r.Employment {
-		m.Employment = append(m.Employment, eligibility.Employment{Period: x.Period, GrossIncomeFen: x.GrossIncomeFen, IncomeKind: x.IncomeKind, Evidence: ev(x.Evidence)})
+		m.Employment = append(m.Employment, eligibility.Employment{Period: x.Period.Time, GrossIncomeFen: x.GrossIncomeFen, IncomeKind: x.IncomeKind, Evidence: ev(x.Evidence)})
 	}
 	for _, x := range r.Health {
 		m.Health = append(m.Health, eligibility.Health{DisabilityCategory: x.DisabilityCategory, DisabilityGrade: int64(x.DisabilityGrade), MajorIllness: x.MajorIllness, Evidence: ev(x.Evidence)})

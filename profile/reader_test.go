@@ -89,7 +89,7 @@ func TestResidentHistoryAndAsOf(t *testing.T) {
 	if res.Person.Evidence.Source != "hukou_b" || res.Person.HukouAddress != "新地址" {
 		t.Errorf("person from %s (%q), want hukou_b", res.Person.Evidence.Source, res.Person.HukouAddress)
 	}
-	if res.Person.BirthDate != day("1975-03-12") {
+	if !res.Person.BirthDate.Equal(day("1975-03-12")) {
 		t.Errorf("birth date %v", res.Person.BirthDate)
 	}
 	// 12 months, the replayed one once, with the replay's ingest time.
@@ -108,7 +108,7 @@ func TestResidentHistoryAndAsOf(t *testing.T) {
 	if f.Records != 12 || f.DatasetRows < 12 || !f.LatestSourceTime.Equal(day("2024-01-01")) || !f.DatasetIngestTime.Equal(day("2024-02-10")) {
 		t.Errorf("freshness %+v", f)
 	}
-	if len(res.Residences) != 1 || res.Residences[0].Since != day("2019-05-01") {
+	if len(res.Residences) != 1 || !res.Residences[0].Since.Equal(day("2019-05-01")) {
 		t.Errorf("residences %+v", res.Residences)
 	}
 

@@ -35,55 +35,55 @@ type Evidence struct {
 }
 
 // Person is the current household-registration (户籍) record of one person.
-// Calendar dates are UTC midnight; the zero time means unknown.
+// Calendar dates are Dates (JSON "2006-01-02", null when unknown).
 type Person struct {
-	IDNumber       string    `json:"id_number"`        // GB 11643-1999, 18 chars
-	Name           string    `json:"name"`             // sensitive
-	Sex            string    `json:"sex"`              // GB/T 2261.1 code
-	BirthDate      time.Time `json:"birth_date"`       // calendar date
-	Ethnicity      string    `json:"ethnicity"`        // GB 3304 code
-	HouseholdID    string    `json:"household_id"`     // 户号
-	RelationToHead string    `json:"relation_to_head"` // GB/T 4761 code
-	HukouDivision  string    `json:"hukou_division"`   // GB/T 2260 code, 6/9/12 digits
-	HukouAddress   string    `json:"hukou_address"`    // sensitive
-	Status         string    `json:"status"`           // normal, deceased, moved_out
-	Phone          string    `json:"phone"`            // sensitive
-	Evidence       Evidence  `json:"evidence"`
+	IDNumber       string   `json:"id_number"`        // GB 11643-1999, 18 chars
+	Name           string   `json:"name"`             // sensitive
+	Sex            string   `json:"sex"`              // GB/T 2261.1 code
+	BirthDate      Date     `json:"birth_date"`       // calendar date
+	Ethnicity      string   `json:"ethnicity"`        // GB 3304 code
+	HouseholdID    string   `json:"household_id"`     // 户号
+	RelationToHead string   `json:"relation_to_head"` // GB/T 4761 code
+	HukouDivision  string   `json:"hukou_division"`   // GB/T 2260 code, 6/9/12 digits
+	HukouAddress   string   `json:"hukou_address"`    // sensitive
+	Status         string   `json:"status"`           // normal, deceased, moved_out
+	Phone          string   `json:"phone"`            // sensitive
+	Evidence       Evidence `json:"evidence"`
 }
 
 // Residence is one current actual-residence record (access control, rental
 // registration, ...).
 type Residence struct {
-	IDNumber      string    `json:"id_number"`
-	Address       string    `json:"address"`        // sensitive
-	CommunityCode string    `json:"community_code"` // GB/T 2260 extended, 12 digits
-	Since         time.Time `json:"since"`          // calendar date
-	EvidenceKind  string    `json:"evidence_kind"`  // access_control, rental_registration, property, other
-	Evidence      Evidence  `json:"evidence"`
+	IDNumber      string   `json:"id_number"`
+	Address       string   `json:"address"`        // sensitive
+	CommunityCode string   `json:"community_code"` // GB/T 2260 extended, 12 digits
+	Since         Date     `json:"since"`          // calendar date
+	EvidenceKind  string   `json:"evidence_kind"`  // access_control, rental_registration, property, other
+	Evidence      Evidence `json:"evidence"`
 }
 
 // SocialInsurance is one current social-insurance record. Money in fen.
 type SocialInsurance struct {
-	IDNumber            string    `json:"id_number"`
-	InsuranceType       string    `json:"insurance_type"` // pension, medical, unemployment, work_injury, maternity
-	Status              string    `json:"status"`         // active, suspended, terminated, receiving
-	EmployerCreditCode  string    `json:"employer_credit_code"`
-	ContributionBaseFen int64     `json:"contribution_base_fen"`
-	MonthlyPensionFen   int64     `json:"monthly_pension_fen"`
-	PeriodStart         time.Time `json:"period_start"` // calendar date
-	PeriodEnd           time.Time `json:"period_end"`   // calendar date
-	Evidence            Evidence  `json:"evidence"`
+	IDNumber            string   `json:"id_number"`
+	InsuranceType       string   `json:"insurance_type"` // pension, medical, unemployment, work_injury, maternity
+	Status              string   `json:"status"`         // active, suspended, terminated, receiving
+	EmployerCreditCode  string   `json:"employer_credit_code"`
+	ContributionBaseFen int64    `json:"contribution_base_fen"`
+	MonthlyPensionFen   int64    `json:"monthly_pension_fen"`
+	PeriodStart         Date     `json:"period_start"` // calendar date
+	PeriodEnd           Date     `json:"period_end"`   // calendar date
+	Evidence            Evidence `json:"evidence"`
 }
 
 // Employment is one current payroll record: gross income of one month.
 type Employment struct {
-	IDNumber           string    `json:"id_number"`
-	EmployerCreditCode string    `json:"employer_credit_code"`
-	EmployerName       string    `json:"employer_name"`
-	Period             time.Time `json:"period"`           // 1st of the month, UTC midnight
-	GrossIncomeFen     int64     `json:"gross_income_fen"` // fen
-	IncomeKind         string    `json:"income_kind"`      // wage, other
-	Evidence           Evidence  `json:"evidence"`
+	IDNumber           string   `json:"id_number"`
+	EmployerCreditCode string   `json:"employer_credit_code"`
+	EmployerName       string   `json:"employer_name"`
+	Period             Date     `json:"period"`           // 1st of the month, UTC midnight
+	GrossIncomeFen     int64    `json:"gross_income_fen"` // fen
+	IncomeKind         string   `json:"income_kind"`      // wage, other
+	Evidence           Evidence `json:"evidence"`
 }
 
 // Health is one current health-commission record.
@@ -99,11 +99,11 @@ type Health struct {
 
 // Asset is one current registered asset. Money in fen.
 type Asset struct {
-	IDNumber     string    `json:"id_number"`
-	AssetKind    string    `json:"asset_kind"` // real_estate, vehicle, deposit, other
-	ValueFen     int64     `json:"value_fen"`
-	RegisteredAt time.Time `json:"registered_at"` // calendar date
-	Evidence     Evidence  `json:"evidence"`
+	IDNumber     string   `json:"id_number"`
+	AssetKind    string   `json:"asset_kind"` // real_estate, vehicle, deposit, other
+	ValueFen     int64    `json:"value_fen"`
+	RegisteredAt Date     `json:"registered_at"` // calendar date
+	Evidence     Evidence `json:"evidence"`
 }
 
 // Freshness says how current one dataset is, as of the date read.
