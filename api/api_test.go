@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -250,7 +251,15 @@ func TestAPI(t *testing.T) {
 		}
 		e.req("GET", "/v1/residents/12345", keyCounter, purposeText, nil, "").expect(t, 400, "invalid_id_number")
 		e.req("POST", "/v1/checks", keyCounter, purposeText, `{"program": "dibao",`, "").expect(t, 400, "malformed_body")
-		e.req("POST", "/v1/checks", keyCounter, purposeText, `[1]`, "").expect(t, 400, "malformed_body")
+		a = e.req("POST", "/v1/checks", keyCounter, purposeText, `[1]`, "").expect(t, 400, "malformed_body")
+		if d, _ := a.json["detail"].(string); !strings.Contains(d, "must be a JSON object") || strings.Contains(d, "api.") {
+			t.Fatalf("array body detail: %s", a.body)
+		}
+		a = e.req("POST", "/v1/checks", keyCounter, purposeText, `{"program":"dibao","id_number":1,"name":"张三"}`, "").expect(t, 400, "malformed_body")
+		if d, _ := a.json["detail"].(string); !strings.Contains(d, `"id_number" must be a string, not a JSON number`) {
+			t.Fatalf("typed field detail: %s", a.body)
+		}
+		e.req("POST", "/v1/checks", keyCounter, purposeText, `{"program":"`+strings.Repeat("x", 70000)+`"}`, "").expect(t, 413, "body_too_large")
 		e.req("POST", "/v1/checks", keyCounter, purposeText, "", "").expect(t, 400, "malformed_body")
 		e.req("POST", "/v1/checks", keyCounter, purposeText, `{"program":"dibao","id_number":1,"name":"张三"}`, "").expect(t, 400, "malformed_body")
 		e.req("POST", "/v1/checks", keyCounter, purposeText, `{"program":"dibao","idnumber":"x","name":"张三"}`, "").expect(t, 400, "malformed_body")
@@ -360,7 +369,10 @@ func TestAPI(t *testing.T) {
 
 	t.Run("residence certificate", func(t *testing.T) {
 		path := "/v1/residents/" + idZhang + "/certificates/residence"
-		a := e.req("GET", path, keyCounter, "print residence certificate", nil, "text/html,*/*;q=0.8").expect(t, 200, "")
+		// The counter must name the holder: an ID number alone reveals no name or address.
+		e.req("GET", path, keyCounter, "print residence certificate", nil, "").expect(t, 400, "missing_name")
+		e.req("GET", path+"?name="+url.QueryEscape("张四"), keyCounter, "print residence certificate", nil, "").expect(t, 422, "name_mismatch")
+		a := e.req("GET", path+"?name="+url.QueryEscape("张三"), keyCounter, "print residence certificate", nil, "text/html,*/*;q=0.8").expect(t, 200, "")
 		if !strings.HasPrefix(a.ctype, "text/html") {
 			t.Fatalf("content type %s", a.ctype)
 		}
@@ -382,7 +394,7 @@ func TestAPI(t *testing.T) {
 		// The verification code is the audit event of the issue.
 		waitAudit(t, e, "event_id = '"+strings.ToLower(strings.ReplaceAll(code, "-", ""))+"' AND decision = 'eligible'", 1)
 
-		wang := "/v1/residents/" + idWang + "/certificates/residence"
+		wang := "/v1/residents/" + idWang + "/certificates/residence?name=" + url.QueryEscape("王五")
 		a = e.req("GET", wang, keyCounter, "print residence certificate", nil, "application/json").expect(t, 422, "not_eligible")
 		if !strings.Contains(a.json["detail"].(string), "Chaoyang") || get(a.json, "reasons", 0, "rule") != "resides_in_district" {
 			t.Fatalf("not eligible: %s", a.body)
@@ -394,7 +406,7 @@ func TestAPI(t *testing.T) {
 		if !strings.HasPrefix(a.ctype, "text/html") || !strings.Contains(a.body, "无法开具居住证明") || !strings.Contains(a.body, "朝阳区") {
 			t.Fatalf("HTML not-issued page: %s %s", a.ctype, a.body)
 		}
-		e.req("GET", "/v1/residents/"+idUnknown+"/certificates/residence", keyCounter, "print", nil, "").expect(t, 404, "person_not_found")
+		e.req("GET", "/v1/residents/"+idUnknown+"/certificates/residence?name=x", keyCounter, "print", nil, "").expect(t, 404, "person_not_found")
 	})
 
 	t.Run("programs", func(t *testing.T) {
@@ -465,7 +477,7 @@ func TestAPI(t *testing.T) {
 			t.Fatalf("503 answer leaks data: %s", a.body)
 		}
 		e.req("POST", "/v1/checks", keyCounter, purposeText, check("dibao", idZhang, "张三"), "").expect(t, 503, "audit_unavailable")
-		e.req("GET", "/v1/residents/"+idZhang+"/certificates/residence", keyCounter, purposeText, nil, "").expect(t, 503, "audit_unavailable")
+		e.req("GET", "/v1/residents/"+idZhang+"/certificates/residence?name="+url.QueryEscape("张三"), keyCounter, purposeText, nil, "").expect(t, 503, "audit_unavailable")
 		// Endpoints that read no person's data keep working.
 		e.req("GET", "/v1/programs", keyCounter, "", nil, "").expect(t, 200, "")
 	})

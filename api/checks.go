@@ -168,14 +168,32 @@ func decodeJSON(r *http.Request, v any) *apiError {
 		detail = "the request body is empty; send a JSON object"
 	case errors.As(err, &syn):
 		detail = fmt.Sprintf("the request body is not valid JSON (at byte %d)", syn.Offset)
+	case errors.As(err, &typ) && typ.Field == "":
+		detail = "the request body must be a JSON object like {\"program\": \"dibao\", \"id_number\": \"...\", \"name\": \"...\"}, not a JSON " + typ.Value
 	case errors.As(err, &typ):
-		detail = fmt.Sprintf("field %q must be a %s", typ.Field, typ.Type)
+		detail = fmt.Sprintf("field %q must be a %s, not a JSON %s", typ.Field, jsonKind(typ.Type.Kind().String()), typ.Value)
 	case errors.As(err, &big):
-		detail = fmt.Sprintf("the request body is larger than %d bytes", maxBodyBytes)
+		return &apiError{Status: http.StatusRequestEntityTooLarge, Code: "body_too_large",
+			Detail: fmt.Sprintf("the request body is larger than %d bytes; a check is a small JSON object", maxBodyBytes)}
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		detail = "unknown field " + strings.TrimPrefix(err.Error(), "json: unknown field ") + " in the request body"
 	}
 	return errBadRequest("malformed_body", detail)
+}
+
+// jsonKind names a Go kind the way a JSON client thinks of it.
+func jsonKind(goKind string) string {
+	switch goKind {
+	case "string":
+		return "string"
+	case "struct", "map":
+		return "JSON object"
+	case "slice", "array":
+		return "JSON array"
+	case "bool":
+		return "true or false"
+	}
+	return "number"
 }
 
 // reason returns the reason of a normalize error, or its text.

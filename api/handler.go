@@ -36,11 +36,11 @@ const maxPurposeRunes = 200
 func (s *Server) router() http.Handler {
 	r := chi.NewRouter()
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, errNotFound("not_found", fmt.Sprintf("there is no endpoint %s %s; see /v1/openapi.json", r.Method, r.URL.Path)))
+		writeError(w, errNotFound("not_found", fmt.Sprintf("there is no endpoint %s %s; see /v1/openapi.json", r.Method, masker{on: true}.text(r.URL.Path))))
 	})
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &apiError{Status: http.StatusMethodNotAllowed, Code: "method_not_allowed",
-			Detail: fmt.Sprintf("%s is not allowed on %s; see /v1/openapi.json", r.Method, r.URL.Path)})
+			Detail: fmt.Sprintf("%s is not allowed on %s; see /v1/openapi.json", r.Method, masker{on: true}.text(r.URL.Path))})
 	})
 	for _, rt := range s.routes() {
 		r.Method(rt.Method, rt.Pattern, s.wrap(rt))
@@ -106,7 +106,10 @@ func (s *Server) wrap(rt route) http.Handler {
 
 // fail logs (5xx with the internal cause) and writes the error.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, e *apiError) {
-	if e.Status >= 500 {
+	if e.Status >= 500 && r.Context().Err() != nil {
+		// The client went away: nothing failed on our side.
+		s.log.Info("request abandoned by the client", "method", r.Method, "path", routePattern(r), "code", e.Code)
+	} else if e.Status >= 500 {
 		cause := ""
 		if e.Err != nil {
 			// Store errors may quote SQL holding ID numbers: mask them.

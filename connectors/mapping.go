@@ -34,7 +34,8 @@ type Rejection struct {
 // without normalizing the values, marks deletes by src.Op and reads the source
 // time from src.SourceTime (ParseSourceTime; pulledAt when the column is
 // absent or empty). It returns a reason instead of an envelope when a key
-// column is empty or the source time cannot be parsed. Pure: no I/O.
+// column is empty, an object or an array, or the source time cannot be
+// parsed. Pure: no I/O.
 func MapRow(src *config.Source, row Row, pulledAt time.Time) (schema.Envelope, string) {
 	vals := make(map[string]string, len(row.Values))
 	for col, v := range row.Values {
@@ -44,6 +45,9 @@ func MapRow(src *config.Source, row Row, pulledAt time.Time) (schema.Envelope, s
 	}
 	keyParts := make([]string, len(src.Key))
 	for i, col := range src.Key {
+		if kind := nestedKind(row.Values, col); kind != "" {
+			return schema.Envelope{}, fmt.Sprintf("key column %q is %s; it must be a string or a number", col, kind)
+		}
 		v := strings.TrimSpace(vals[col])
 		if v == "" {
 			return schema.Envelope{}, fmt.Sprintf("key column %q is empty", col)
@@ -84,6 +88,29 @@ func MapRow(src *config.Source, row Row, pulledAt time.Time) (schema.Envelope, s
 		}
 	}
 	return env, ""
+}
+
+// nestedKind reports whether column col of a row holds an object or an array
+// rather than a plain value: "a JSON object" (also when Flatten spread it
+// into "col.*" columns), "a JSON array", or "" for anything else.
+func nestedKind(vals map[string]any, col string) string {
+	v, ok := vals[col]
+	if !ok {
+		prefix := col + "."
+		for name := range vals {
+			if strings.HasPrefix(name, prefix) {
+				return "a JSON object"
+			}
+		}
+		return ""
+	}
+	switch v.(type) {
+	case map[string]any:
+		return "a JSON object"
+	case []any:
+		return "a JSON array"
+	}
+	return ""
 }
 
 // FormatValue renders a department value as the string carried in

@@ -2,6 +2,9 @@ package connectors
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -22,7 +25,8 @@ type MessageWriter interface {
 const PipelineVersion = "connectors/1"
 
 // Publisher maps rows of a source and writes them to Kafka: envelopes to
-// raw.<source> (key = record key), rejected rows to dlq.<source>. Publish
+// raw.<source> (key = record key), rejected rows to dlq.<source> (key =
+// DeadLetterKey, so repeats are recognisable). Publish
 // returns only after Kafka acknowledged every message. Safe for concurrent
 // use when the writer is (kafka.Writer is).
 type Publisher struct {
@@ -98,7 +102,7 @@ func (p *Publisher) Publish(ctx context.Context, src *config.Source, rows []Row,
 		if err != nil {
 			return EmitResult{}, fmt.Errorf("cannot encode dead letter: %w", err)
 		}
-		msgs = append(msgs, kafka.Message{Topic: dlq, Value: v, Time: now})
+		msgs = append(msgs, kafka.Message{Topic: dlq, Key: DeadLetterKey(src.Name, b.Origin, b.Original), Value: v, Time: now})
 		res.Rejected = append(res.Rejected, Rejection{Index: b.Index, Bad: b.bad, Origin: b.Origin, Reason: b.Reason})
 	}
 	if len(msgs) == 0 {
@@ -108,6 +112,22 @@ func (p *Publisher) Publish(ctx context.Context, src *config.Source, rows []Row,
 		return EmitResult{}, fmt.Errorf("cannot publish %d messages of source %s: %w", len(msgs), src.Name, err)
 	}
 	return res, nil
+}
+
+// DeadLetterKey is the Kafka message key of a dead letter the connectors
+// write: 32 hex digits of the SHA-256 of the source name, the record's origin
+// (e.g. "hukou.csv:17") and its original bytes. It depends on nothing else
+// (not the time), so when a crash makes a run repeat its last page, the
+// repeated dead letters carry the same keys as the first ones.
+func DeadLetterKey(source, origin string, original []byte) []byte {
+	h := sha256.New()
+	for _, part := range [][]byte{[]byte(source), []byte(origin), original} {
+		var n [8]byte
+		binary.BigEndian.PutUint64(n[:], uint64(len(part)))
+		h.Write(n[:])
+		h.Write(part)
+	}
+	return []byte(hex.EncodeToString(h.Sum(nil)[:16]))
 }
 
 func formatValues(m map[string]any) map[string]string {

@@ -337,7 +337,7 @@
   async function openCertificate(req) {
     $('error').hidden = true;
     try {
-      const resp = await api('v1/residents/' + encodeURIComponent(req.id_number) + '/certificates/residence',
+      const resp = await api('v1/residents/' + encodeURIComponent(req.id_number) + '/certificates/residence?name=' + encodeURIComponent(req.name),
         { accept: 'text/html', purpose: req.purpose });
       const type = resp.headers.get('Content-Type') || '';
       if (!type.startsWith('text/html')) {
