@@ -57,6 +57,14 @@ func TestMapRow(t *testing.T) {
 		map[string]string{"id_number": "1", "household_id": "2"}, "")
 	f("empty key", map[string]any{"SFZH": "1", "HH": "  "}, "", "", time.Time{}, nil, `key column "HH" is empty`)
 	f("missing key", map[string]any{"SFZH": "1"}, "", "", time.Time{}, nil, `key column "HH" is empty`)
+	f("object key", map[string]any{"SFZH": "1", "HH": map[string]any{"a": 1}}, "", "", time.Time{}, nil,
+		`key column "HH" is a JSON object; it must be a string or a number`)
+	f("flattened object key", Flatten(map[string]any{"SFZH": "1", "HH": map[string]any{"a": json.Number("1")}}), "", "", time.Time{}, nil,
+		`key column "HH" is a JSON object; it must be a string or a number`)
+	f("array key", map[string]any{"SFZH": []any{"1"}, "HH": "2"}, "", "", time.Time{}, nil,
+		`key column "SFZH" is a JSON array; it must be a string or a number`)
+	f("dotted neighbour", map[string]any{"SFZH": "1", "HH": "2", "HH.x": "3"}, "1|2", schema.OpUpsert, pulled,
+		map[string]string{"id_number": "1", "household_id": "2"}, "")
 	f("bad time", map[string]any{"SFZH": "1", "HH": "2", "GXSJ": "yesterday"}, "", "", time.Time{}, nil,
 		`source_time column "GXSJ": cannot parse time "yesterday" (want RFC 3339, "2006-01-02 15:04:05" or a date)`)
 	f("db time", map[string]any{"SFZH": "1", "HH": "2", "GXSJ": time.Date(2026, 1, 2, 3, 4, 5, 6000, time.UTC)}, "1|2", schema.OpUpsert,

@@ -28,6 +28,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -201,7 +202,14 @@ func (r *Runner) readerConfig() kafka.ReaderConfig {
 		ReadBackoffMin:    100 * time.Millisecond,
 		ReadBackoffMax:    time.Second,
 		ErrorLogger: kafka.LoggerFunc(func(msg string, args ...any) {
-			r.log.Warn("kafka: " + fmt.Sprintf(msg, args...))
+			text := fmt.Sprintf(msg, args...)
+			if strings.Contains(text, "i/o timeout") {
+				// A fetch that outlived its deadline while the broker was busy;
+				// the reader retries it. Not worth an operator's attention.
+				r.log.Debug("kafka: " + text)
+				return
+			}
+			r.log.Warn("kafka: " + text)
 		}),
 	}
 }

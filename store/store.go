@@ -18,9 +18,26 @@ import (
 )
 
 // Open connects to ClickHouse over the native protocol (the HTTP protocol of
-// clickhouse-go does not work with ClickHouse 18.16) and pings it. The
-// connection's default database is cfg.Database, which need not exist yet.
+// clickhouse-go does not work with ClickHouse 18.16) and pings it, so an
+// unreachable server is an error here.
 func Open(ctx context.Context, cfg config.ClickHouse) (driver.Conn, error) {
+	conn, err := Connect(cfg)
+	if err != nil {
+		return nil, err
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := conn.Ping(pingCtx); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("clickhouse %s: %w", cfg.Addr, err)
+	}
+	return conn, nil
+}
+
+// Connect returns a native-protocol connection pool without dialling: the
+// server may be down now and come up later (every query dials as needed).
+// Errors are configuration errors only.
+func Connect(cfg config.ClickHouse) (driver.Conn, error) {
 	conn, err := clickhouse.Open(&clickhouse.Options{
 		Addr:            []string{cfg.Addr},
 		Protocol:        clickhouse.Native,
@@ -31,12 +48,6 @@ func Open(ctx context.Context, cfg config.ClickHouse) (driver.Conn, error) {
 		ConnMaxLifetime: time.Hour,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("clickhouse %s: %w", cfg.Addr, err)
-	}
-	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if err := conn.Ping(pingCtx); err != nil {
-		conn.Close()
 		return nil, fmt.Errorf("clickhouse %s: %w", cfg.Addr, err)
 	}
 	return conn, nil

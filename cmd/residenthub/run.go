@@ -114,6 +114,7 @@ type Hub struct {
 	auditW    *audit.Writer
 	writer    interface{ Close() error }
 
+	migrated      chan struct{} // closed once the ClickHouse migrations are applied
 	cancelWorkers context.CancelFunc
 	workers       sync.WaitGroup
 	workerErrs    chan error
@@ -150,21 +151,20 @@ func startHub(ctx context.Context, cfg *config.Config, roles map[string]bool, lo
 		return nil, err
 	}
 
-	if roles["pipelines"] || roles["api"] {
-		conn, err := store.Open(ctx, cfg.ClickHouse)
+	workerCtx, cancel := context.WithCancel(context.Background())
+	h.cancelWorkers = cancel
+	h.migrated = make(chan struct{})
+	if roles["pipelines"] || roles["api"] || hasPushSource(cfg) {
+		// ClickHouse may be down at start: the API answers (/readyz says
+		// why it is not ready) while migrations are retried in the
+		// background; pipelines and the audit sink start once they apply.
+		conn, err := store.Connect(cfg.ClickHouse)
 		if err != nil {
 			return nil, err
 		}
 		h.conn = conn
-		applied, err := store.Migrate(ctx, conn, cfg.ClickHouse)
-		if err != nil {
-			return nil, err
-		}
-		log.Info("clickhouse ready", "addr", cfg.ClickHouse.Addr, "database", cfg.ClickHouse.Database, "applied_migrations", applied)
+		h.goWorker("migrate", func() error { return h.migrateUntilApplied(workerCtx) })
 	}
-
-	workerCtx, cancel := context.WithCancel(context.Background())
-	h.cancelWorkers = cancel
 
 	if roles["connectors"] {
 		if err := h.startConnectors(ctx); err != nil {
@@ -177,7 +177,12 @@ func startHub(ctx context.Context, cfg *config.Config, roles map[string]bool, lo
 			return nil, err
 		}
 		h.pipes = runner
-		h.goWorker("pipelines", func() error { return runner.Run(workerCtx) })
+		h.goWorker("pipelines", func() error {
+			if !h.waitMigrated(workerCtx) {
+				return nil
+			}
+			return runner.Run(workerCtx)
+		})
 	}
 	if roles["api"] || roles["connectors"] && hasPushSource(cfg) {
 		if err := h.startAPI(workerCtx, roles["api"]); err != nil {
@@ -226,13 +231,6 @@ func hasPushSource(cfg *config.Config) bool {
 // connectors-only process with push sources serves the API too (the push
 // endpoint needs it), which is why ClickHouse is opened for it as well.
 func (h *Hub) startAPI(workerCtx context.Context, apiRole bool) error {
-	if h.conn == nil {
-		conn, err := store.Open(workerCtx, h.cfg.ClickHouse)
-		if err != nil {
-			return err
-		}
-		h.conn = conn
-	}
 	programs, err := loadPrograms(h.cfg)
 	if err != nil {
 		return err
@@ -259,7 +257,12 @@ func (h *Hub) startAPI(workerCtx context.Context, apiRole bool) error {
 	if apiRole {
 		sink := audit.NewSink(h.conn, h.cfg.ClickHouse, h.brokers, h.log)
 		sink.Partitions = h.cfg.Kafka.Partitions
-		h.goWorker("audit", func() error { return sink.Run(workerCtx) })
+		h.goWorker("audit", func() error {
+			if !h.waitMigrated(workerCtx) {
+				return nil
+			}
+			return sink.Run(workerCtx)
+		})
 	}
 	ln, err := net.Listen("tcp", h.cfg.HTTP.Listen)
 	if err != nil {
@@ -274,6 +277,43 @@ func (h *Hub) startAPI(workerCtx context.Context, apiRole bool) error {
 	}()
 	h.log.Info("api listening", "url", "http://"+ln.Addr().String())
 	return nil
+}
+
+// migrateUntilApplied applies the ClickHouse migrations, retrying with
+// backoff (up to pipelines.max_backoff) while ClickHouse cannot be reached,
+// then closes h.migrated. It returns nil when ctx ends first.
+func (h *Hub) migrateUntilApplied(ctx context.Context) error {
+	wait := time.Second
+	for {
+		attemptCtx, cancel := context.WithTimeout(ctx, time.Minute)
+		applied, err := store.Migrate(attemptCtx, h.conn, h.cfg.ClickHouse)
+		cancel()
+		if err == nil {
+			h.log.Info("clickhouse ready", "addr", h.cfg.ClickHouse.Addr, "database", h.cfg.ClickHouse.Database, "applied_migrations", applied)
+			close(h.migrated)
+			return nil
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		h.log.Warn("clickhouse not ready; retrying", "addr", h.cfg.ClickHouse.Addr, "err", err, "retry_in", wait)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, max(h.cfg.Pipelines.MaxBackoff, time.Second))
+	}
+}
+
+// waitMigrated blocks until the migrations are applied; false if ctx ended first.
+func (h *Hub) waitMigrated(ctx context.Context) bool {
+	select {
+	case <-h.migrated:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
 func loadPrograms(cfg *config.Config) (*eligibility.Registry, error) {

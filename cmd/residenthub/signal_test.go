@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -12,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/residenthub/residenthub/config"
+	"github.com/residenthub/residenthub/store"
 	"github.com/residenthub/residenthub/store/storetest"
 )
 
@@ -89,4 +93,82 @@ func freeAddr(t *testing.T) string {
 	}
 	defer ln.Close()
 	return ln.Addr().String()
+}
+
+// TestHubWaitsForClickHouse starts the hub while ClickHouse cannot be
+// reached: the API answers and /readyz says why it is not ready; once
+// ClickHouse appears (a TCP proxy to the real server starts on the
+// configured address) migrations apply and the hub becomes ready by itself.
+func TestHubWaitsForClickHouse(t *testing.T) {
+	_, ch := storetest.New(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	proxyAddr := freeAddr(t) // nothing listens there yet
+	real := ch.Addr
+	ch.Addr = proxyAddr
+	ch.Database += "_late" // a database the hub itself must create
+	ch.AnalyticsDatabase += "_late"
+	cfg := config.Default()
+	cfg.DataDir = t.TempDir()
+	cfg.Kafka.EmbeddedListen = "127.0.0.1:0"
+	cfg.HTTP.Listen = "127.0.0.1:0"
+	cfg.ClickHouse = ch
+	cfg.Pipelines.MaxBackoff = time.Second
+	hub, err := startHub(ctx, &cfg, map[string]bool{"connectors": true, "pipelines": true, "api": true}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatalf("hub did not start without ClickHouse: %v", err)
+	}
+	defer hub.Shutdown(context.Background())
+	t.Cleanup(func() {
+		if conn, err := store.Open(context.Background(), config.ClickHouse{Addr: real, User: "default"}); err == nil {
+			_ = conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+store.QuoteIdent(ch.Database))
+			_ = conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+store.QuoteIdent(ch.AnalyticsDatabase))
+			conn.Close()
+		}
+	})
+	readyz := func() int {
+		resp, err := http.Get("http://" + hub.apiAddr + "/readyz")
+		if err != nil {
+			t.Fatalf("API not answering: %v", err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := readyz(); got != http.StatusServiceUnavailable {
+		t.Fatalf("/readyz = %d without ClickHouse, want 503", got)
+	}
+
+	ln, err := net.Listen("tcp", proxyAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go proxyTo(ln, real)
+	for readyz() != http.StatusOK {
+		select {
+		case <-ctx.Done():
+			t.Fatal("hub did not become ready after ClickHouse appeared")
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// proxyTo forwards every connection accepted on ln to addr.
+func proxyTo(ln net.Listener, addr string) {
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		go func() {
+			defer c.Close()
+			s, err := net.Dial("tcp", addr)
+			if err != nil {
+				return
+			}
+			defer s.Close()
+			go func() { _, _ = io.Copy(s, c) }()
+			_, _ = io.Copy(c, s)
+		}()
+	}
 }

@@ -214,7 +214,7 @@ func (c *Conn) process(ctx context.Context, run *connectors.Run, name string, in
 	if err != nil {
 		return c.unreadable(path, cur, err)
 	}
-	total, err := c.count(path, name, format, enc)
+	total, err := c.count(run, path, name, format, enc)
 	if err != nil {
 		return c.unreadable(path, cur, err)
 	}
@@ -260,13 +260,17 @@ func (c *Conn) process(ctx context.Context, run *connectors.Run, name string, in
 	return nil
 }
 
-// count reads the whole file once and returns its number of records.
-func (c *Conn) count(path, name, format, enc string) (int64, error) {
+// count checks the file's header against the source (checkHeader) and then
+// reads the whole file once and returns its number of records.
+func (c *Conn) count(run *connectors.Run, path, name, format, enc string) (int64, error) {
 	rr, err := openRecords(path, name, format, enc, c.s.Sheet, c.delim)
 	if err != nil {
 		return 0, err
 	}
 	defer rr.Close()
+	if err := checkHeader(run, name, format, enc, rr.Header()); err != nil {
+		return 0, err
+	}
 	var n int64
 	for {
 		if _, err := rr.Next(); err == io.EOF {

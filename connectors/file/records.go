@@ -19,8 +19,11 @@ import (
 )
 
 // recordReader streams a file's records. Next returns io.EOF after the last.
+// Header returns the column names of the header row (CSV, xlsx), nil for
+// formats without a header (JSON lines).
 type recordReader interface {
 	Next() (connectors.Row, error)
+	Header() []string
 	Close() error
 }
 
@@ -180,6 +183,8 @@ func (c *csvReader) Next() (connectors.Row, error) {
 	return connectors.Row{Values: vals, Origin: c.name + ":" + strconv.Itoa(line)}, nil
 }
 
+func (c *csvReader) Header() []string { return c.header }
+
 func (c *csvReader) Close() error { return c.c.Close() }
 
 type jsonlReader struct {
@@ -216,11 +221,13 @@ func (j *jsonlReader) Next() (connectors.Row, error) {
 		}
 		obj, err := connectors.DecodeObject(b)
 		if err != nil {
-			return connectors.Row{}, fmt.Errorf("line %d: %w", j.line, err)
+			return connectors.Row{}, fmt.Errorf("line %d %w", j.line, err)
 		}
 		return connectors.Row{Values: connectors.Flatten(obj), Origin: j.name + ":" + strconv.Itoa(j.line)}, nil
 	}
 }
+
+func (j *jsonlReader) Header() []string { return nil }
 
 func (j *jsonlReader) Close() error { return j.c.Close() }
 
@@ -319,6 +326,8 @@ func (x *xlsxReader) Next() (connectors.Row, error) {
 		return connectors.Row{Values: vals, Origin: fmt.Sprintf("%s:%s!%d", x.name, x.sheet, x.row)}, nil
 	}
 }
+
+func (x *xlsxReader) Header() []string { return x.header }
 
 func (x *xlsxReader) Close() error {
 	x.rows.Close()

@@ -80,11 +80,10 @@ func NewHandler(cfg *config.Config, pub *connectors.Publisher, rec connectors.Re
 	return &Handler{cfg: cfg, pub: pub, rec: rec, log: logger.With("component", "push")}
 }
 
-// Response is the answer to a push.
+// Response is the answer to a push that was published (200 or 207).
 type Response struct {
 	Accepted int            `json:"accepted"` // records published to raw.<source>
-	Rejected []RejectedLine `json:"rejected"` // records sent to dlq.<source> instead
-	Error    string         `json:"error,omitempty"`
+	Rejected []RejectedLine `json:"rejected"` // records sent to dlq.<source> instead; never null
 }
 
 // RejectedLine names a rejected record: its line (NDJSON) or its position
@@ -94,45 +93,76 @@ type RejectedLine struct {
 	Reason string `json:"reason"`
 }
 
+// ErrorResponse is the answer to a push that was not published: the API's
+// error format, a stable code and a sentence for the department's IT staff.
+type ErrorResponse struct {
+	Error  string `json:"error"`
+	Detail string `json:"detail"`
+}
+
+// Error codes of ErrorResponse.
+const (
+	CodeUnauthenticated = "unauthenticated"  // 401: no API key
+	CodeUnknownSource   = "unknown_source"   // 404: no push source of that name
+	CodeForbiddenSource = "forbidden_source" // 403: the key may not push to the source
+	CodeEmptyBody       = "empty_body"       // 400
+	CodeMalformedBody   = "malformed_body"   // 400: not a well-formed JSON array, or unreadable
+	CodeBodyTooLarge    = "body_too_large"   // 413
+	CodeUnavailable     = "unavailable"      // 503: Kafka did not acknowledge
+	CodeInternal        = "internal"         // 500: the source is misconfigured
+)
+
 // ServeHTTP answers 200 when every record was accepted, 207 when some were
-// rejected (see the body), 400 for an unreadable body, 401 without a caller,
-// 403 when the caller may not push to the source, 404 for a source that is
-// not a push source, 413 for a body over the limit, 503 when Kafka did not
-// acknowledge (nothing is accepted; the sender retries).
+// rejected (see Response), and otherwise an ErrorResponse: 400 for an empty
+// or unreadable body, 401 without a caller, 403 when the caller may not push
+// to the source, 404 for a source that is not a push source, 413 for a body
+// over the limit, 503 when Kafka did not acknowledge (nothing is accepted;
+// the sender retries).
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	name := chi.URLParam(r, "source")
 	caller, ok := access.FromContext(r.Context())
 	if !ok {
-		writeJSON(w, http.StatusUnauthorized, Response{Error: "authentication required"})
+		writeError(w, http.StatusUnauthorized, CodeUnauthenticated,
+			`missing or unknown API key: send it as "Authorization: Bearer <key>" or "X-API-Key: <key>"`)
 		return
 	}
 	src, ok := h.cfg.Source(name)
 	if !ok || src.Kind != Kind {
-		writeJSON(w, http.StatusNotFound, Response{Error: fmt.Sprintf("no push source %q", name)})
+		writeError(w, http.StatusNotFound, CodeUnknownSource,
+			fmt.Sprintf("there is no push source %q; check the source name in the URL with the hub operator", name))
 		return
 	}
 	if !caller.MayPushTo(name) {
-		writeJSON(w, http.StatusForbidden, Response{Error: fmt.Sprintf("%s may not push to %s", caller.Name, name)})
+		writeError(w, http.StatusForbidden, CodeForbiddenSource,
+			fmt.Sprintf("the API key %q may not push to source %q; ask the hub operator to add the source to the key", caller.Name, name))
 		return
 	}
 	s, err := settings(src)
 	if err != nil {
-		writeJSON(w, http.StatusInternalServerError, Response{Error: err.Error()})
+		h.log.Error("push source misconfigured", "source", name, "err", err)
+		writeError(w, http.StatusInternalServerError, CodeInternal,
+			"the push source is misconfigured on the hub; tell the hub operator")
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.MaxBodyBytes))
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		writeJSON(w, http.StatusRequestEntityTooLarge, Response{Error: fmt.Sprintf("body over %d bytes; split the delivery", s.MaxBodyBytes)})
+		writeError(w, http.StatusRequestEntityTooLarge, CodeBodyTooLarge,
+			fmt.Sprintf("the body is larger than %d bytes, the limit of this source; split the delivery into smaller requests", s.MaxBodyBytes))
 		return
 	}
 	if err != nil {
-		writeJSON(w, http.StatusBadRequest, Response{Error: "cannot read body: " + err.Error()})
+		writeError(w, http.StatusBadRequest, CodeMalformedBody,
+			"the request body could not be read to its end; send it again")
 		return
 	}
 	recs, err := Parse(body)
 	if err != nil {
-		writeJSON(w, http.StatusBadRequest, Response{Error: err.Error()})
+		code := CodeMalformedBody
+		if errors.Is(err, ErrEmptyBody) {
+			code = CodeEmptyBody
+		}
+		writeError(w, http.StatusBadRequest, code, err.Error())
 		return
 	}
 	started := time.Now()
@@ -140,7 +170,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var rowLines []int
 	var bad []connectors.BadRecord
 	for _, rc := range recs {
-		origin := fmt.Sprintf("%s push by %s line %d", started.UTC().Format(time.RFC3339), caller.Name, rc.Line)
+		// The origin depends only on the caller and the line, so a retried
+		// push gives its dead letters the same keys (connectors.DeadLetterKey).
+		origin := fmt.Sprintf("push by %s line %d", caller.Name, rc.Line)
 		if rc.Err != nil {
 			bad = append(bad, connectors.BadRecord{Index: rc.Line, Origin: origin, Reason: rc.Err.Error(), Original: rc.Raw})
 			continue
@@ -153,7 +185,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		h.record(report)
 		h.log.Error("push not published", "source", name, "caller", caller.Name, "err", err)
-		writeJSON(w, http.StatusServiceUnavailable, Response{Error: "cannot publish; nothing was accepted, retry later"})
+		writeError(w, http.StatusServiceUnavailable, CodeUnavailable,
+			"the records could not be stored; nothing was accepted, send the same body again in a minute")
 		return
 	}
 	resp := Response{Accepted: res.Accepted, Rejected: []RejectedLine{}}
@@ -190,23 +223,34 @@ type Record struct {
 	Err    error
 }
 
+// ErrEmptyBody is returned by Parse for a body without any record.
+var ErrEmptyBody = errors.New("the body is empty: send a JSON array of objects or NDJSON (one object per line)")
+
+// bom is the UTF-8 byte-order mark some Windows tools write first.
+var bom = []byte{0xEF, 0xBB, 0xBF}
+
 // Parse splits a push body into records: a JSON array of objects (line =
 // position in the array) or NDJSON (line = line number; blank lines
-// skipped). An element or line that is not a JSON object is returned with
-// Err set; a body that is not even a well-formed array is an error.
+// skipped). A leading UTF-8 byte-order mark is ignored. An element or line
+// that is not a JSON object is returned with Err set ("line 3 is a JSON
+// array, not an object"); an empty body is ErrEmptyBody, a body that is not
+// even a well-formed array another error. Error texts are meant for the
+// sender's IT staff.
 func Parse(body []byte) ([]Record, error) {
+	body = bytes.TrimPrefix(body, bom)
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 {
-		return nil, errors.New("empty body: send a JSON array of objects or NDJSON")
+		return nil, ErrEmptyBody
 	}
 	if trimmed[0] == '[' {
 		var elems []json.RawMessage
 		if err := json.Unmarshal(trimmed, &elems); err != nil {
-			return nil, fmt.Errorf("malformed JSON array: %w", err)
+			return nil, fmt.Errorf("the body starts with '[' but is not a well-formed JSON array: %s; send a JSON array of objects or NDJSON (one object per line)",
+				connectors.JSONErrorText(err))
 		}
 		out := make([]Record, len(elems))
 		for i, e := range elems {
-			out[i] = decode(i+1, e)
+			out[i] = decode("element", i+1, e)
 		}
 		return out, nil
 	}
@@ -216,18 +260,27 @@ func Parse(body []byte) ([]Record, error) {
 		if len(line) == 0 {
 			continue
 		}
-		out = append(out, decode(i+1, line))
+		out = append(out, decode("line", i+1, line))
 	}
 	return out, nil
 }
 
-func decode(line int, raw []byte) Record {
+// decode decodes one record; what names it in the error ("line", "element").
+func decode(what string, line int, raw []byte) Record {
 	obj, err := connectors.DecodeObject(raw)
+	if err != nil {
+		err = fmt.Errorf("%s %d %w", what, line, err)
+	}
 	return Record{Line: line, Object: obj, Raw: append([]byte(nil), raw...), Err: err}
 }
 
+func writeError(w http.ResponseWriter, status int, code, detail string) {
+	writeJSON(w, status, ErrorResponse{Error: code, Detail: detail})
+}
+
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
 }

@@ -1,0 +1,74 @@
+package connectors
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/residenthub/residenthub/schema"
+	"github.com/segmentio/kafka-go"
+)
+
+type recordingWriter struct{ msgs []kafka.Message }
+
+func (w *recordingWriter) WriteMessages(_ context.Context, msgs ...kafka.Message) error {
+	w.msgs = append(w.msgs, msgs...)
+	return nil
+}
+
+// TestDeadLetterKeys checks that the connectors' dead letters carry a key
+// that depends only on the record, so a repeated page is recognisable.
+func TestDeadLetterKeys(t *testing.T) {
+	src := testSource()
+	rows := []Row{
+		{Values: map[string]any{"SFZH": "1", "HH": "2"}, Origin: "a.csv:2"},
+		{Values: map[string]any{"SFZH": "1", "HH": ""}, Origin: "a.csv:3"},  // empty key
+		{Values: map[string]any{"SFZH": "", "HH": "x"}, Origin: "a.csv:4"},  // empty key
+		{Values: map[string]any{"SFZH": "1", "HH": ""}, Origin: "b.csv:3"},  // same row, other file
+		{Values: map[string]any{"SFZH": "9", "HH": " "}, Origin: "a.csv:3"}, // other row, same origin
+	}
+	bad := BadRecord{Index: 7, Origin: "a.jsonl:5", Reason: "line 5 is a JSON array, not an object", Original: []byte("[1]")}
+	publish := func(at time.Time) map[string]string {
+		t.Helper()
+		w := &recordingWriter{}
+		p := NewPublisher(w)
+		p.now = func() time.Time { return at }
+		res, err := p.Publish(context.Background(), src, rows, bad)
+		if err != nil || res.Accepted != 1 || len(res.Rejected) != 5 {
+			t.Fatalf("%+v %v", res, err)
+		}
+		keys := map[string]string{} // reason + original → key
+		for _, m := range w.msgs {
+			if m.Topic != schema.DLQTopic(src.Name) {
+				continue
+			}
+			var d schema.DeadLetter
+			if err := json.Unmarshal(m.Value, &d); err != nil {
+				t.Fatal(err)
+			}
+			if len(m.Key) != 32 {
+				t.Fatalf("dead letter %q has key %q", d.Reason, m.Key)
+			}
+			keys[d.Reason+" "+string(d.Original)] = string(m.Key)
+		}
+		if len(keys) != 5 {
+			t.Fatalf("keys %v", keys)
+		}
+		seen := map[string]bool{}
+		for _, k := range keys {
+			if seen[k] {
+				t.Fatalf("two dead letters share key %s: %v", k, keys)
+			}
+			seen[k] = true
+		}
+		return keys
+	}
+	first := publish(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC))
+	again := publish(time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)) // a crash repeats the page a day later
+	for reason, k := range first {
+		if again[reason] != k {
+			t.Fatalf("%s: key %s, then %s", reason, k, again[reason])
+		}
+	}
+}
