@@ -90,6 +90,18 @@ func TestDemoDistrictEndToEnd(t *testing.T) {
 			if got[s.Name] != want[s.Name] {
 				t.Errorf("dlq.%s holds %d records, truth has %d invalid", s.Name, got[s.Name], want[s.Name])
 			}
+			letters, err := readDeadLetters(ctx, hub.brokers, s.Name, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if int64(len(letters)) != want[s.Name] {
+				t.Errorf("dead-letters -source %s read %d, want %d", s.Name, len(letters), want[s.Name])
+			}
+			for _, d := range letters {
+				if d.Reason == "" || d.Source != s.Name {
+					t.Errorf("dead letter without reason or source: %+v", d.DeadLetter)
+				}
+			}
 		}
 	})
 

@@ -9,6 +9,7 @@
 //	run        start the roles (connectors, pipelines, api) in this process
 //	migrate    apply the ClickHouse migrations
 //	report     print row counts per dataset and dead letters per source
+//	dead-letters print a source's rejected records and why
 //	wait-loaded  wait until the drop folders are empty and the pipelines have no lag
 //	hash-key   print the SHA-256 of an API key, for api_keys[].key_sha256
 //	demo-data  write the demo district's department extracts and truth.json
@@ -32,6 +33,8 @@ func main() {
 		err = cmdMigrate(os.Args[2:])
 	case "report":
 		err = cmdReport(os.Args[2:])
+	case "dead-letters":
+		err = cmdDeadLetters(os.Args[2:])
 	case "wait-loaded":
 		err = cmdWaitLoaded(os.Args[2:])
 	case "hash-key":
@@ -62,6 +65,8 @@ commands:
         apply the ClickHouse migrations (safe to run twice)
   report -config residenthub.yaml
         print current rows per dataset and dead letters per source
+  dead-letters -config residenthub.yaml -source NAME [-n 50]
+        print a source's rejected records (dlq.<source>): origin, field, reason
   wait-loaded -config residenthub.yaml [-timeout 5m]
         wait until drop folders are empty and the pipelines have no lag
   hash-key [key]

@@ -199,7 +199,9 @@ func TestCrashBetweenPublishAndCheckpoint(t *testing.T) {
 	ctx := ct.Context(t, 60*time.Second)
 	brokers := ct.Kafka(t)
 	dir, dataDir := t.TempDir(), t.TempDir()
-	writeOld(t, filepath.Join(dir, "a.csv"), []byte(csvRows(35)))
+	// A row without key in the second page, the one the crash repeats.
+	a := strings.Replace(csvRows(35), "ID0013,", ",无键,H0,2026-11-01 10:00:00\r\nID0013,", 1)
+	writeOld(t, filepath.Join(dir, "a.csv"), []byte(a))
 	writeOld(t, filepath.Join(dir, "b.csv"), []byte(strings.ReplaceAll(csvRows(5), "ID", "B")))
 	fc, err := connectors.NewFileCheckpoints(filepath.Join(dataDir, "checkpoints"))
 	if err != nil {
@@ -232,6 +234,11 @@ func TestCrashBetweenPublishAndCheckpoint(t *testing.T) {
 	}
 	if repeats == 0 || repeats > 10 {
 		t.Fatalf("%d repeats, want 1..10 (one page)", repeats)
+	}
+	// The repeated dead letter is recognisable by its key.
+	dead := ct.ReadTopic(t, ctx, brokers, "dlq.hukou")
+	if len(dead) != 2 || len(dead[0].Key) == 0 || string(dead[0].Key) != string(dead[1].Key) {
+		t.Fatalf("want the repeated dead letter twice with one key, got %d: %+v", len(dead), dead)
 	}
 	for _, n := range []string{"a.csv", "b.csv"} {
 		if _, err := os.Stat(filepath.Join(dir, "done", n)); err != nil {

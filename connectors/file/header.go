@@ -67,7 +67,7 @@ func encodingName(enc string) string {
 	case "gbk", "gb18030":
 		return "in " + strings.ToUpper(enc)
 	}
-	return "UTF-8"
+	return "in UTF-8"
 }
 
 // quoteList quotes up to max names, comma separated, saying how many more.

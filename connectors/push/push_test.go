@@ -62,7 +62,7 @@ func TestPush(t *testing.T) {
 	srv := httptest.NewServer(r)
 	defer srv.Close()
 
-	post := func(caller, source, body string) (int, Response) {
+	send := func(caller, source, body string) (int, []byte) {
 		t.Helper()
 		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+"/v1/sources/"+source+"/records", strings.NewReader(body))
 		req.Header.Set("X-Test-Caller", caller)
@@ -72,11 +72,22 @@ func TestPush(t *testing.T) {
 		}
 		defer resp.Body.Close()
 		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, b
+	}
+	// post expects a published answer (200/207): accepted and rejected,
+	// rejected never null, no error fields.
+	post := func(caller, source, body string) (int, Response) {
+		t.Helper()
+		code, b := send(caller, source, body)
+		var fields map[string]json.RawMessage
 		var out Response
-		if err := json.Unmarshal(b, &out); err != nil {
+		if err := json.Unmarshal(b, &fields); err != nil || json.Unmarshal(b, &out) != nil {
 			t.Fatalf("%s: %v", b, err)
 		}
-		return resp.StatusCode, out
+		if len(fields) != 2 || string(fields["rejected"]) == "null" || fields["accepted"] == nil {
+			t.Fatalf("%d %s: want exactly accepted and rejected (an array)", code, b)
+		}
+		return code, out
 	}
 
 	ndjson := `{"sfzh":"110105199001011234","month":"2026-10","income":{"fen":850000},"employer":"甲公司","changed":"2026-11-01 10:00:00"}
@@ -87,16 +98,35 @@ func TestPush(t *testing.T) {
 `
 	code, resp := post("payroll-dept", "payroll", ndjson)
 	if code != http.StatusMultiStatus || resp.Accepted != 2 || len(resp.Rejected) != 2 ||
-		resp.Rejected[0].Line != 2 || !strings.Contains(resp.Rejected[0].Reason, "not a JSON object") ||
-		resp.Rejected[1].Line != 3 || !strings.Contains(resp.Rejected[1].Reason, `key column "sfzh" is empty`) {
+		resp.Rejected[0].Line != 2 || resp.Rejected[0].Reason != "line 2 is not valid JSON: it ends before the JSON is complete" ||
+		resp.Rejected[1].Line != 3 || resp.Rejected[1].Reason != `key column "sfzh" is empty` {
 		t.Fatalf("ndjson: %d %+v", code, resp)
 	}
 	code, resp = post("admin", "payroll", `[{"sfzh":"3","month":"2026-09","income":{"fen":"1"}}, 5]`)
-	if code != http.StatusMultiStatus || resp.Accepted != 1 || len(resp.Rejected) != 1 || resp.Rejected[0].Line != 2 {
+	if code != http.StatusMultiStatus || resp.Accepted != 1 || len(resp.Rejected) != 1 || resp.Rejected[0].Line != 2 ||
+		resp.Rejected[0].Reason != "element 2 is a JSON number, not an object" {
 		t.Fatalf("array: %d %+v", code, resp)
 	}
+	// A leading UTF-8 byte-order mark (Windows tools) is ignored, in NDJSON
+	// and in arrays.
+	code, resp = post("payroll-dept", "payroll", "\xef\xbb\xbf"+`{"sfzh":"BOM1","month":"2026-10"}`+"\n")
+	if code != http.StatusOK || resp.Accepted != 1 || len(resp.Rejected) != 0 {
+		t.Fatalf("bom ndjson: %d %+v", code, resp)
+	}
+	code, resp = post("payroll-dept", "payroll", "\xef\xbb\xbf"+` [{"sfzh":"BOM2","month":"2026-10"}]`)
+	if code != http.StatusOK || resp.Accepted != 1 {
+		t.Fatalf("bom array: %d %+v", code, resp)
+	}
+	// Reasons in the department's terms, not Go's.
+	code, resp = post("payroll-dept", "payroll", `{"sfzh":{"a":1},"month":"2026-10"}`+"\n[1,2]\n"+`{"sfzh":["x"],"month":"2026-10"}`)
+	if code != http.StatusMultiStatus || resp.Accepted != 0 || len(resp.Rejected) != 3 ||
+		resp.Rejected[0].Reason != `key column "sfzh" is a JSON object; it must be a string or a number` ||
+		resp.Rejected[1].Reason != "line 2 is a JSON array, not an object" ||
+		resp.Rejected[2].Reason != `key column "sfzh" is a JSON array; it must be a string or a number` {
+		t.Fatalf("reasons: %d %+v", code, resp)
+	}
 	envs := ct.Envelopes(t, ctx, brokers, "payroll")
-	if len(envs) != 3 {
+	if len(envs) != 5 {
 		t.Fatalf("%d envelopes", len(envs))
 	}
 	byKey := map[string]map[string]string{}
@@ -113,27 +143,41 @@ func TestPush(t *testing.T) {
 		t.Fatalf("fields %v", f)
 	}
 	dead := ct.DeadLetters(t, ctx, brokers, "payroll")
-	if len(dead) != 3 || string(dead[0].Original) == "" {
+	if len(dead) != 6 || string(dead[0].Original) == "" {
 		t.Fatalf("dead letters %+v", dead)
 	}
-
-	f := func(caller, source, body string, want int) {
-		t.Helper()
-		if code, resp := post(caller, source, body); code != want {
-			t.Fatalf("%s → %s: %d %+v, want %d", caller, source, code, resp, want)
+	for _, m := range ct.ReadTopic(t, ctx, brokers, "dlq.payroll") {
+		if len(m.Key) == 0 {
+			t.Fatalf("dead letter without key: %s", m.Value)
 		}
 	}
-	f("", "payroll", `[]`, http.StatusUnauthorized)
-	f("other-dept", "payroll", `[]`, http.StatusForbidden)
-	f("payroll-dept", "nope", `[]`, http.StatusNotFound)
-	f("other-dept", "hukou", `[]`, http.StatusNotFound) // not a push source
-	f("payroll-dept", "payroll", ``, http.StatusBadRequest)
-	f("payroll-dept", "payroll", `[{"a":1},`, http.StatusBadRequest)
-	f("payroll-dept", "payroll_small", `[`+strings.Repeat(`{"sfzh":"1","month":"2026-01","income":1},`, 10)+`{}]`, http.StatusRequestEntityTooLarge)
-	f("payroll-dept", "payroll", `[{"sfzh":"9","month":"2026-01"}]`, http.StatusOK)
+
+	// Errors: the API's {"error", "detail"} shape and nothing else.
+	f := func(caller, source, body string, want int, wantCode string) {
+		t.Helper()
+		code, b := send(caller, source, body)
+		var e map[string]any
+		if err := json.Unmarshal(b, &e); err != nil {
+			t.Fatalf("%s: %v", b, err)
+		}
+		if code != want || e["error"] != wantCode || e["detail"] == "" || len(e) != 2 {
+			t.Fatalf("%s → %s: %d %s, want %d %s", caller, source, code, b, want, wantCode)
+		}
+	}
+	f("", "payroll", `[]`, http.StatusUnauthorized, "unauthenticated")
+	f("other-dept", "payroll", `[]`, http.StatusForbidden, "forbidden_source")
+	f("payroll-dept", "nope", `[]`, http.StatusNotFound, "unknown_source")
+	f("other-dept", "hukou", `[]`, http.StatusNotFound, "unknown_source") // not a push source
+	f("payroll-dept", "payroll", ``, http.StatusBadRequest, "empty_body")
+	f("payroll-dept", "payroll", "\xef\xbb\xbf \n", http.StatusBadRequest, "empty_body")
+	f("payroll-dept", "payroll", `[{"a":1},`, http.StatusBadRequest, "malformed_body")
+	f("payroll-dept", "payroll_small", `[`+strings.Repeat(`{"sfzh":"1","month":"2026-01","income":1},`, 10)+`{}]`, http.StatusRequestEntityTooLarge, "body_too_large")
+	if code, resp := post("payroll-dept", "payroll", `[{"sfzh":"9","month":"2026-01"}]`); code != http.StatusOK || resp.Accepted != 1 || resp.Rejected == nil {
+		t.Fatalf("%d %+v", code, resp)
+	}
 
 	st := h.Scheduler.Status()[0]
-	if st.Source != "payroll" || st.RowsPulled != 4 || st.RowsRejected != 3 || st.Runs != 3 || st.LastRun == nil || st.NextRun != nil {
+	if st.Source != "payroll" || st.RowsPulled != 6 || st.RowsRejected != 6 || st.Runs != 6 || st.LastRun == nil || st.NextRun != nil {
 		t.Fatalf("status %+v", st)
 	}
 	if err := h.Scheduler.RunNow(ctx, "payroll"); err != connectors.ErrNotPullable {
@@ -150,6 +194,34 @@ func TestSampleConfig(t *testing.T) {
 	if _, err := New(&src); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func TestParse(t *testing.T) {
+	f := func(body string, wantLines []int, wantErr string) {
+		t.Helper()
+		recs, err := Parse([]byte(body))
+		if wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), wantErr) || strings.Contains(err.Error(), "Go value") {
+				t.Fatalf("%q: err %v, want %q", body, err, wantErr)
+			}
+			return
+		}
+		if err != nil || len(recs) != len(wantLines) {
+			t.Fatalf("%q: %+v %v", body, recs, err)
+		}
+		for i, r := range recs {
+			if r.Line != wantLines[i] || r.Err != nil {
+				t.Fatalf("%q: record %d = %+v", body, i, r)
+			}
+		}
+	}
+	f("\xef\xbb\xbf{\"ticket_id\":\"BOM9\"}\n", []int{1}, "")
+	f("\xef\xbb\xbf[{\"a\":1},{\"b\":2}]", []int{1, 2}, "")
+	f("{\"a\":1}\r\n\r\n{\"b\":2}\r\n", []int{1, 3}, "")
+	f("", nil, "the body is empty")
+	f("\xef\xbb\xbf", nil, "the body is empty")
+	f(`[{"a":1},`, nil, "not a well-formed JSON array: it ends before the JSON is complete")
+	f(`[{"a":1}] x`, nil, "not a well-formed JSON array: invalid character 'x' after top-level value (at byte 11)")
 }
 
 // FuzzParse checks Parse never panics and numbers records from 1.

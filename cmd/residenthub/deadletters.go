@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"regexp"
+	"time"
+
+	"github.com/residenthub/residenthub/config"
+	"github.com/residenthub/residenthub/pipelines/normalize"
+	"github.com/residenthub/residenthub/schema"
+	"github.com/segmentio/kafka-go"
+)
+
+// cmdDeadLetters prints the records a source's connector or pipeline
+// rejected (Kafka dlq.<source>), oldest first: where each came from, the
+// field and the reason. ID numbers in record keys and origins are masked.
+func cmdDeadLetters(args []string) error {
+	fs := flag.NewFlagSet("dead-letters", flag.ExitOnError)
+	cfgPath := fs.String("config", "residenthub.yaml", "config file")
+	source := fs.String("source", "", "source name (required)")
+	limit := fs.Int("n", 50, "print at most this many")
+	_ = fs.Parse(args)
+	cfg, err := config.Load(*cfgPath)
+	if err != nil {
+		return err
+	}
+	if _, ok := cfg.Source(*source); !ok {
+		return fmt.Errorf("dead-letters: -source %q is not a configured source", *source)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	letters, err := readDeadLetters(ctx, brokersOf(cfg), *source, *limit)
+	if err != nil {
+		return err
+	}
+	if len(letters) == 0 {
+		fmt.Printf("dlq.%s is empty\n", *source)
+		return nil
+	}
+	for _, d := range letters {
+		where := d.Origin
+		if where == "" {
+			where = fmt.Sprintf("%s/%d@%d", d.Topic, d.Partition, d.Offset)
+		}
+		fmt.Printf("%s  %-34s key=%-28s field=%-16s %s  (%s)\n", d.RejectedAt.Format(time.RFC3339), maskIDs(where), maskIDs(d.RecordKey), d.Field, maskIDs(d.Reason), d.PipelineVersion)
+	}
+	return nil
+}
+
+// deadLetter is a DLQ message with the origin of the original record, when
+// the original was an envelope.
+type deadLetter struct {
+	schema.DeadLetter
+	Origin string
+}
+
+// readDeadLetters reads up to limit messages of dlq.<source> from the start of
+// every partition, without joining a consumer group.
+func readDeadLetters(ctx context.Context, brokers []string, source string, limit int) ([]deadLetter, error) {
+	topic := schema.DLQTopic(source)
+	conn, err := kafka.DialContext(ctx, "tcp", brokers[0])
+	if err != nil {
+		return nil, fmt.Errorf("cannot reach kafka: %w", err)
+	}
+	parts, err := conn.ReadPartitions(topic)
+	conn.Close()
+	if err != nil {
+		return nil, fmt.Errorf("cannot read partitions of %s: %w", topic, err)
+	}
+	var out []deadLetter
+	for _, p := range parts {
+		pc, err := kafka.DialLeader(ctx, "tcp", brokers[0], topic, p.ID)
+		if err != nil {
+			return nil, fmt.Errorf("cannot read %s/%d: %w", topic, p.ID, err)
+		}
+		first, last, err := pc.ReadOffsets()
+		if err == nil && first < last {
+			_, err = pc.Seek(first, kafka.SeekAbsolute)
+		}
+		for offset := first; err == nil && offset < last && len(out) < limit; {
+			var m kafka.Message
+			_ = pc.SetReadDeadline(time.Now().Add(5 * time.Second))
+			if m, err = pc.ReadMessage(1 << 20); err != nil {
+				break
+			}
+			offset = m.Offset + 1
+			var d deadLetter
+			if json.Unmarshal(m.Value, &d.DeadLetter) == nil {
+				if env, derr := schema.UnmarshalEnvelope(d.Original); derr == nil {
+					d.Origin = env.Origin
+				}
+				out = append(out, d)
+			}
+		}
+		pc.Close()
+		if err != nil {
+			return nil, fmt.Errorf("cannot read %s/%d: %w", topic, p.ID, err)
+		}
+	}
+	return out, nil
+}
+
+var idInText = regexp.MustCompile(`[0-9０-９]{14,17}[0-9Xx０-９]`)
+
+// maskIDs masks anything that looks like an ID number.
+func maskIDs(s string) string { return idInText.ReplaceAllStringFunc(s, normalize.MaskID) }

@@ -1,0 +1,124 @@
+package file
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/residenthub/residenthub/connectors"
+	ct "github.com/residenthub/residenthub/connectors/connectorstest"
+	"github.com/xuri/excelize/v2"
+)
+
+// TestHeaderLacksKey checks that a file whose header lacks a key column (a
+// wrong file, or UTF-8 read as GBK) is not read: it moves to failed/ with a
+// note naming the missing column and the header found, nothing of it is
+// published or dead-lettered, and the run reports it.
+func TestHeaderLacksKey(t *testing.T) {
+	ctx := ct.Context(t, 60*time.Second)
+	brokers := ct.Kafka(t)
+	dir, gbkDir := t.TempDir(), t.TempDir()
+	writeOld(t, filepath.Join(dir, "a_ok.csv"), []byte(csvRows(3)))
+	writeOld(t, filepath.Join(dir, "b_wrong.csv"), []byte("ID,姓名,户号\r\n1,张三,H1\r\n2,李四,H2\r\n"))
+	writeOld(t, filepath.Join(dir, "d.jsonl"), []byte(`{"ID":"1","姓名":"张三"}`+"\n")) // no header: rows dead-lettered as before
+	x := excelize.NewFile()
+	for i, r := range [][]any{{"证件号码", "姓名"}, {"X1", "赵六"}} {
+		cell, _ := excelize.CoordinatesToCellName(1, i+1)
+		if err := x.SetSheetRow("Sheet1", cell, &r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := x.SaveAs(filepath.Join(dir, "c.xlsx")); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-time.Minute)
+	os.Chtimes(filepath.Join(dir, "c.xlsx"), old, old)
+	writeOld(t, filepath.Join(gbkDir, "utf8.csv"), []byte(csvRows(3))) // UTF-8, configured as GBK
+
+	sources := source(t, dir, "")
+	sources = append(sources, ct.Sources(t, strings.Replace(strings.Replace(sourceYAML(gbkDir), "name: hukou", "name: hukou_gbk", 1),
+		"page_size: 10", "page_size: 10\n    encoding: gbk", 1))...)
+	h := ct.NewHarness(t, brokers, t.TempDir(), kinds, nil, sources)
+
+	err := h.Scheduler.RunNow(ctx, "hukou")
+	if err == nil || !strings.Contains(err.Error(), "b_wrong.csv moved to failed/") || !strings.Contains(err.Error(), "c.xlsx moved to failed/") ||
+		strings.Contains(err.Error(), "a_ok.csv") || strings.Contains(err.Error(), "d.jsonl") {
+		t.Fatalf("want b_wrong.csv and c.xlsx reported, got %v", err)
+	}
+	note := func(dir, name string, want ...string) {
+		t.Helper()
+		b, err := os.ReadFile(filepath.Join(dir, "failed", name+".error"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range want {
+			if !bytes.Contains(b, []byte(w)) {
+				t.Fatalf("%s.error lacks %q:\n%s", name, w, b)
+			}
+		}
+		if _, err := os.Stat(filepath.Join(dir, "failed", name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	note(dir, "b_wrong.csv", `lacks the key column(s) "身份证号"`, `header found: "ID", "姓名", "户号"`)
+	note(dir, "c.xlsx", `lacks the key column(s) "身份证号"`, `header found: "证件号码", "姓名"`)
+	for _, n := range []string{"a_ok.csv", "d.jsonl"} {
+		if _, err := os.Stat(filepath.Join(dir, "done", n)); err != nil {
+			t.Fatalf("%s not in done/: %v", n, err)
+		}
+	}
+	if n := len(ct.Envelopes(t, ctx, brokers, "hukou")); n != 3 {
+		t.Fatalf("published %d, want the 3 rows of a_ok.csv", n)
+	}
+	if d := ct.DeadLetters(t, ctx, brokers, "hukou"); len(d) != 1 || !strings.Contains(d[0].Reason, "d.jsonl:1") {
+		t.Fatalf("dead letters: %+v", d)
+	}
+	if st := h.Scheduler.Status()[0]; !strings.Contains(st.LastError, "b_wrong.csv moved to failed/") {
+		t.Fatalf("status: %+v", st)
+	}
+
+	err = h.Scheduler.RunNow(ctx, "hukou_gbk")
+	if err == nil || !strings.Contains(err.Error(), "utf8.csv moved to failed/") {
+		t.Fatalf("want the garbled header reported, got %v", err)
+	}
+	note(gbkDir, "utf8.csv", `lacks the key column(s) "身份证号"`, "set settings.encoding")
+	if n := len(ct.ReadTopic(t, ctx, brokers, "raw.hukou_gbk")) + len(ct.ReadTopic(t, ctx, brokers, "dlq.hukou_gbk")); n != 0 {
+		t.Fatalf("%d messages from a garbled file", n)
+	}
+}
+
+// TestHeaderLacksMappedColumns checks that mapped columns missing from the
+// header are logged once per file and the file is still published.
+func TestHeaderLacksMappedColumns(t *testing.T) {
+	dir := t.TempDir()
+	writeOld(t, filepath.Join(dir, "a.csv"), []byte("身份证号,户号\r\n1,H1\r\n2,H2\r\n"))
+	src := source(t, dir, "")[0]
+	c, err := New(&src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var published int
+	run := connectors.NewTestRun(&src, "", func(_ context.Context, rows []connectors.Row, _ []connectors.BadRecord, _ string) (connectors.EmitResult, error) {
+		published += len(rows)
+		return connectors.EmitResult{Accepted: len(rows)}, nil
+	})
+	var logs bytes.Buffer
+	run.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	if err := c.Pull(context.Background(), run); err != nil {
+		t.Fatal(err)
+	}
+	if published != 2 {
+		t.Fatalf("published %d", published)
+	}
+	if n := strings.Count(logs.String(), "file header lacks mapped columns"); n != 1 {
+		t.Fatalf("%d warnings:\n%s", n, logs.String())
+	}
+	if !strings.Contains(logs.String(), `missing="[姓名 更新时间]"`) {
+		t.Fatalf("warning does not name 姓名 and 更新时间:\n%s", logs.String())
+	}
+}
