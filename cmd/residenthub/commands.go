@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -98,7 +99,8 @@ func writeExample(out string, truth *demo.Truth) error {
 	}
 	for _, h := range truth.Households {
 		if h.Decision == "eligible" && names[h.ApplicantID] != "" {
-			env := fmt.Sprintf("EXAMPLE_ID=%s\nEXAMPLE_NAME='%s'\nEXAMPLE_HOUSEHOLD=%s\n", h.ApplicantID, names[h.ApplicantID], h.HouseholdID)
+			name := names[h.ApplicantID]
+			env := fmt.Sprintf("EXAMPLE_ID=%s\nEXAMPLE_NAME='%s'\nEXAMPLE_NAME_URL='%s'\nEXAMPLE_HOUSEHOLD=%s\n", h.ApplicantID, name, url.QueryEscape(name), h.HouseholdID)
 			return os.WriteFile(filepath.Join(out, "example.env"), []byte(env), 0o644)
 		}
 	}

@@ -174,6 +174,47 @@ func TestDemoDistrictEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("hotline pushes tickets", func(t *testing.T) {
+		head := truth.Residents[0]
+		body := []map[string]string{
+			{"工单编号": "T-1", "来电人身份证号": head.IDNumber, "受理时间": "2026-11-20 09:30:00", "社区编码": "110105001001", "诉求类别": "供暖", "诉求内容": "暖气不热", "办理状态": "办理中"},
+			{"工单编号": "T-2", "受理时间": "2026年11月21日 10:00", "诉求类别": "环境", "诉求内容": "垃圾清运", "办理状态": "已办结"},
+			{"工单编号": "", "受理时间": "2026-11-22 10:00:00"}, // no key: rejected, dead-lettered
+		}
+		var got struct {
+			Accepted int `json:"accepted"`
+			Rejected []struct {
+				Line   int    `json:"line"`
+				Reason string `json:"reason"`
+			} `json:"rejected"`
+		}
+		status := call(ctx, t, http.MethodPost, base+"/v1/sources/hotline/records", "demo-department-key", body, &got)
+		if status != http.StatusMultiStatus {
+			t.Fatalf("push status %d, want 207", status)
+		}
+		if got.Accepted != 2 || len(got.Rejected) != 1 || got.Rejected[0].Line != 3 {
+			t.Fatalf("push answer %+v", got)
+		}
+		if status := call(ctx, t, http.MethodPost, base+"/v1/sources/hukou/records", "demo-department-key", body, nil); status != http.StatusNotFound {
+			t.Errorf("push to a file source: status %d, want 404", status)
+		}
+		waitLoaded(ctx, t, hub, cfg)
+		counts, err := currentRowCounts(ctx, hub.conn, cfg.ClickHouse)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if counts["hotline_ticket"] != 2 {
+			t.Errorf("hotline_ticket has %d current rows, want 2", counts["hotline_ticket"])
+		}
+		dead, err := deadLetterCounts(ctx, hub.brokers, cfg.Sources)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if dead["hotline"] != 1 {
+			t.Errorf("dlq.hotline holds %d, want 1", dead["hotline"])
+		}
+	})
+
 	t.Run("graceful shutdown", func(t *testing.T) {
 		stopped = true
 		shutdownCtx, cancel := context.WithTimeout(ctx, time.Minute)
@@ -224,7 +265,7 @@ func call(ctx context.Context, t *testing.T, method, url, key string, body, out 
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode == http.StatusOK && out != nil {
+	if (resp.StatusCode == http.StatusOK || resp.StatusCode == http.StatusMultiStatus) && out != nil {
 		if err := json.Unmarshal(b, out); err != nil {
 			t.Fatalf("%s %s: %v in %s", method, url, err, b)
 		}

@@ -51,22 +51,29 @@ var/bin/residenthub wait-loaded -config "$config" -timeout 5m
 var/bin/residenthub report -config "$config"
 
 # shellcheck disable=SC1091
-. "$demo/example.env"   # EXAMPLE_ID, EXAMPLE_NAME: head of a household the truth says is dibao-eligible
+. "$demo/example.env"   # EXAMPLE_ID, EXAMPLE_NAME(_URL): head of a household the truth says is dibao-eligible
 cat <<MSG
 
 residenthub is serving the demo district at $url
-  API document:     $url/v1/openapi.json
-  hub log:          $demo/hub.log
-  truth generated:  $demo/truth.json
+  service-hall page: $url/   (enter demo-counter-key, a purpose, the ID number and name below)
+  API document:      $url/v1/openapi.json
+  hub log:           $demo/hub.log
+  truth generated:   $demo/truth.json
 demo API keys: demo-counter-key, demo-caseworker-key, demo-department-key, demo-admin-key
 
-a resident's profile (caseworker sees it in full):
+a resident's profile (the caseworker sees it in full, the counter masked):
   curl -s -H 'Authorization: Bearer demo-caseworker-key' -H 'X-Purpose: demo' $url/v1/residents/$EXAMPLE_ID
 a dibao check at the counter:
   curl -s -H 'Authorization: Bearer demo-counter-key' -H 'X-Purpose: dibao application' \\
        -d '{"program":"dibao","id_number":"$EXAMPLE_ID","name":"$EXAMPLE_NAME"}' $url/v1/checks
-a residence certificate to print:
-  $url/v1/residents/$EXAMPLE_ID/certificates/residence  (same headers)
+a residence certificate to print (the counter gives the holder's name):
+  curl -s -H 'Authorization: Bearer demo-counter-key' -H 'X-Purpose: certificate' \\
+       "$url/v1/residents/$EXAMPLE_ID/certificates/residence?name=$EXAMPLE_NAME_URL" > certificate.html
+the 12345 hotline pushing a ticket (one good record, one without a ticket number):
+  curl -s -H 'Authorization: Bearer demo-department-key' $url/v1/sources/hotline/records \\
+       -d '[{"工单编号":"T-1","受理时间":"2026-11-20 09:30","诉求类别":"供暖","诉求内容":"暖气不热","办理状态":"办理中"},{"工单编号":""}]'
+what was rejected, and why:
+  var/bin/residenthub dead-letters -config $config -source hukou
 MSG
 
 if $check; then
@@ -75,7 +82,10 @@ if $check; then
   decision=$(curl -fsS -H 'Authorization: Bearer demo-counter-key' -H 'X-Purpose: demo' \
     -d "{\"program\":\"dibao\",\"id_number\":\"$EXAMPLE_ID\",\"name\":\"$EXAMPLE_NAME\"}" "$url/v1/checks")
   echo "$decision" | grep -q '"decision": *"eligible"' || { echo "dibao check did not say eligible: $decision" >&2; exit 1; }
-  echo "check passed: profile served, dibao decision eligible as the truth says"
+  curl -fsS -H 'Authorization: Bearer demo-counter-key' -H 'X-Purpose: demo' \
+    "$url/v1/residents/$EXAMPLE_ID/certificates/residence?name=$EXAMPLE_NAME_URL" | grep -q '居住证明' \
+    || { echo "no residence certificate for the example resident" >&2; exit 1; }
+  echo "check passed: profile served, dibao decision eligible as the truth says, certificate printed"
   kill -TERM "$hub"
   wait "$hub"
   exit 0
