@@ -58,7 +58,9 @@ WHERE deleted = 0 AND (source, record_key, source_time) IN
 
 CREATE VIEW IF NOT EXISTS {analytics_db}.hotline_ticket AS
 SELECT
-    ticket_id, time, community_code, category, status, source, source_time
+    ticket_id,
+    if(id_number = '', '', hex(MD5(concat('{pseudonym_salt}', id_number)))) AS person_key,
+    time, community_code, category, status, source, source_time
 FROM {db}.hotline_ticket FINAL
 WHERE deleted = 0 AND (source, record_key, source_time) IN
     (SELECT source, record_key, max(source_time) FROM {db}.hotline_ticket GROUP BY source, record_key);
