@@ -1,0 +1,69 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/residenthub/residenthub/bus"
+	"github.com/residenthub/residenthub/connectors"
+	"github.com/residenthub/residenthub/pipelines"
+	"github.com/residenthub/residenthub/store"
+)
+
+// ready is GET /readyz: Kafka answers, ClickHouse answers, no migration pending.
+func (h *Hub) ready(ctx context.Context) error {
+	if err := bus.Ping(ctx, h.brokers); err != nil {
+		return err
+	}
+	if h.conn == nil {
+		return nil
+	}
+	if err := h.conn.Ping(ctx); err != nil {
+		return fmt.Errorf("clickhouse: %w", err)
+	}
+	pending, err := store.Pending(ctx, h.conn, h.cfg.ClickHouse)
+	if err != nil {
+		return err
+	}
+	if len(pending) > 0 {
+		return fmt.Errorf("clickhouse migrations not applied yet: %s (the hub applies them as soon as ClickHouse answers)", strings.Join(pending, ", "))
+	}
+	return nil
+}
+
+// SourceReport is one source's line in GET /v1/sources: the connector's
+// status and the pipeline's counters for it.
+type SourceReport struct {
+	connectors.SourceStatus
+	Pipeline *pipelines.DatasetStatus `json:"pipeline,omitempty"`
+}
+
+func (h *Hub) sourceStatus(ctx context.Context) any {
+	var pipe map[string]pipelines.DatasetStatus
+	if h.pipes != nil {
+		pipe = map[string]pipelines.DatasetStatus{}
+		for _, st := range h.pipes.Status() {
+			pipe[st.Source] = st
+		}
+	}
+	var out []SourceReport
+	if h.scheduler != nil {
+		for _, st := range h.scheduler.Status() {
+			r := SourceReport{SourceStatus: st}
+			if p, ok := pipe[st.Source]; ok {
+				r.Pipeline = &p
+			}
+			out = append(out, r)
+		}
+		return out
+	}
+	for _, s := range h.cfg.Sources {
+		r := SourceReport{SourceStatus: connectors.SourceStatus{Source: s.Name, Kind: s.Kind, Dataset: s.Dataset}}
+		if p, ok := pipe[s.Name]; ok {
+			r.Pipeline = &p
+		}
+		out = append(out, r)
+	}
+	return out
+}
