@@ -1,14 +1,12 @@
 package api
 
 import (
-	"context"
 	"testing"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/residenthub/residenthub/config"
-	"github.com/residenthub/residenthub/schema"
-	"github.com/residenthub/residenthub/store"
+	"github.com/residenthub/residenthub/store/storetest"
 )
 
 // Test residents (valid GB 11643-1999 numbers).
@@ -27,58 +25,18 @@ type row struct {
 	fields      map[string]any
 }
 
-// insertRows writes rows into a dataset table with a batch insert naming
-// every column, as the pipelines do.
+// insertRows writes rows into a dataset table as the pipelines do.
 func insertRows(t *testing.T, conn driver.Conn, ch config.ClickHouse, dataset string, ingest time.Time, rows ...row) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	ds := schema.Datasets[dataset]
-	cols := ds.ColumnNames()
-	q := "INSERT INTO " + store.QuoteIdent(ch.Database) + "." + dataset + " ("
-	for i, c := range cols {
-		if i > 0 {
-			q += ", "
-		}
-		q += c
-	}
-	batch, err := conn.PrepareBatch(ctx, q+")")
-	if err != nil {
-		t.Fatal(err)
-	}
+	out := make([]storetest.Row, 0, len(rows))
 	for _, r := range rows {
-		var vals []any
-		for _, f := range ds.Fields {
-			v, ok := r.fields[f.Name]
-			if !ok {
-				v = zeroOf(f.Kind)
-			}
-			vals = append(vals, v)
+		sr := storetest.Row{"source": r.source, "record_key": r.key, "source_time": r.sourceTime.UTC(), "ingest_time": ingest.UTC(), "pipeline_version": "test"}
+		for k, v := range r.fields {
+			sr[k] = v
 		}
-		vals = append(vals, r.source, r.key, uint8(0), r.sourceTime.UTC(), ingest.UTC(), "test")
-		if err := batch.Append(vals...); err != nil {
-			t.Fatalf("%s: %v", dataset, err)
-		}
+		out = append(out, sr)
 	}
-	if err := batch.Send(); err != nil {
-		t.Fatalf("%s: %v", dataset, err)
-	}
-}
-
-func zeroOf(k schema.Kind) any {
-	switch k {
-	case schema.KindDate:
-		return "" // calendar dates are ISO strings, "" = unknown
-	case schema.KindDateTime, schema.KindMonth:
-		return time.Unix(0, 0).UTC()
-	case schema.KindFen:
-		return int64(0)
-	case schema.KindInt:
-		return int32(0)
-	case schema.KindBool:
-		return uint8(0)
-	}
-	return ""
+	storetest.Insert(t, conn, ch, dataset, out...)
 }
 
 // loadProfile inserts a small district: household H1 (张三, 李四) living in
