@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"net/http"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -51,7 +53,8 @@ func TestDemoDistrictEndToEnd(t *testing.T) {
 	_, cfg.ClickHouse = storetest.New(t)
 	cfg.Pipelines.Linger = 200 * time.Millisecond
 
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	var logs lockedBuffer
+	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	hub, err := startHub(ctx, cfg, map[string]bool{"connectors": true, "pipelines": true, "api": true}, log)
 	if err != nil {
 		t.Fatal(err)
@@ -223,6 +226,39 @@ func TestDemoDistrictEndToEnd(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+
+	t.Run("logs name no resident", func(t *testing.T) {
+		text := logs.String()
+		if len(text) == 0 {
+			t.Fatal("the hub logged nothing")
+		}
+		for _, r := range truth.Residents {
+			if strings.Contains(text, r.IDNumber) || strings.Contains(text, r.IDNumber[:6]+r.IDNumber[8:17]) {
+				t.Fatalf("the log contains a full ID number (resident %s)", r.HouseholdID)
+			}
+			if len([]rune(r.Name)) >= 2 && strings.Contains(text, r.Name) {
+				t.Fatalf("the log contains a full name (resident of household %s)", r.HouseholdID)
+			}
+		}
+	})
+}
+
+// lockedBuffer is an io.Writer safe for the hub's concurrent loggers.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // waitLoaded waits until the drop folders are empty and the pipelines have
