@@ -5,7 +5,7 @@ import (
 	"net/http"
 
 	"github.com/residenthub/residenthub/api/audit"
-	"github.com/residenthub/residenthub/pipelines/normalize"
+	"github.com/residenthub/residenthub/normalize"
 )
 
 // Audit decisions for reads that are not eligibility decisions.

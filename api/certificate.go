@@ -14,7 +14,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/residenthub/residenthub/access"
 	"github.com/residenthub/residenthub/eligibility"
-	"github.com/residenthub/residenthub/pipelines/normalize"
+	"github.com/residenthub/residenthub/normalize"
 	"github.com/residenthub/residenthub/profile"
 )
 

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/residenthub/residenthub/eligibility"
-	"github.com/residenthub/residenthub/pipelines/normalize"
+	"github.com/residenthub/residenthub/normalize"
 	"github.com/residenthub/residenthub/profile"
 )
 

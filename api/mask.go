@@ -6,7 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/residenthub/residenthub/access"
-	"github.com/residenthub/residenthub/pipelines/normalize"
+	"github.com/residenthub/residenthub/normalize"
 	"github.com/residenthub/residenthub/profile"
 	"github.com/residenthub/residenthub/schema"
 )

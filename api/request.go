@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/residenthub/residenthub/access"
-	"github.com/residenthub/residenthub/pipelines/normalize"
+	"github.com/residenthub/residenthub/normalize"
 )
 
 // cst is China Standard Time (Asia/Shanghai has had no daylight saving since

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/google/cel-go/common/types"
-	"github.com/residenthub/residenthub/pipelines/normalize"
+	"github.com/residenthub/residenthub/normalize"
 )
 
 // Evaluate checks in against program p as of the instant asOf. Parameters

@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/residenthub/residenthub/pipelines/normalize"
+	"github.com/residenthub/residenthub/normalize"
 )
 
 // cst is China Standard Time (UTC+8, no daylight saving): check dates are

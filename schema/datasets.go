@@ -3,7 +3,7 @@ package schema
 // Kind says how the pipelines normalize a field and how it is stored.
 type Kind string
 
-// Field kinds. Each names the normalizer in pipelines/normalize and the
+// Field kinds. Each names the normalizer in normalize and the
 // ClickHouse column type it loads into.
 const (
 	KindIDNumber   Kind = "id_number"   // GB 11643-1999, 18 chars; String
@@ -23,7 +23,7 @@ const (
 )
 
 // Code tables named by Field.CodeTable (the real tables are in
-// ../shared/data/code_tables, embedded by pipelines/normalize).
+// normalize/codetables, copied from the project's reference data).
 const (
 	CodeTableSex       = "gb2261_1_sex"                // GB/T 2261.1-2003
 	CodeTableEthnicity = "gb3304_ethnicity"            // GB 3304-1991

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/residenthub/residenthub/config"
-	"github.com/residenthub/residenthub/pipelines/normalize"
+	"github.com/residenthub/residenthub/normalize"
 	"github.com/residenthub/residenthub/schema"
 	"github.com/segmentio/kafka-go"
 )

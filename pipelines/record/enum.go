@@ -3,7 +3,7 @@ package record
 import (
 	"strings"
 
-	"github.com/residenthub/residenthub/pipelines/normalize"
+	"github.com/residenthub/residenthub/normalize"
 )
 
 // synonyms are the common Chinese (and English variant) words departments use

@@ -11,7 +11,7 @@ import (
 )
 
 // FuzzKinds puts one arbitrary value into one field of every kind (through
-// Normalize, so every normalizer of pipelines/normalize is reached with the
+// Normalize, so every normalizer of normalize is reached with the
 // record-level checks around it) and checks the invariants: no panic, a
 // result of the kind's Go type and storable range, or a Reject naming the
 // field with a reason.

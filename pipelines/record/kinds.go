@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/residenthub/residenthub/pipelines/normalize"
+	"github.com/residenthub/residenthub/normalize"
 	"github.com/residenthub/residenthub/schema"
 )
 

@@ -1,5 +1,5 @@
 // Package record turns one Kafka envelope of a source into one typed row of
-// its canonical dataset, using the normalizers of pipelines/normalize by field
+// its canonical dataset, using the normalizers of normalize by field
 // kind. It is pure: no I/O, no clock reads (the caller passes the message
 // time), safe for concurrent use, and it never panics on any input.
 //
@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/residenthub/residenthub/config"
-	"github.com/residenthub/residenthub/pipelines/normalize"
+	"github.com/residenthub/residenthub/normalize"
 	"github.com/residenthub/residenthub/schema"
 )
 
