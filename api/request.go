@@ -8,11 +8,12 @@ import (
 
 	"github.com/residenthub/residenthub/access"
 	"github.com/residenthub/residenthub/normalize"
+	"github.com/residenthub/residenthub/schema"
 )
 
 // cst is China Standard Time (Asia/Shanghai has had no daylight saving since
 // 1991), the zone dates are given and shown in.
-var cst = time.FixedZone("CST", 8*3600)
+var cst = schema.ChinaTime
 
 // idNumber normalizes an ID number from a request; a bad one is a 400 that
 // says why (the value masked).

@@ -18,7 +18,9 @@ import (
 )
 
 // Embedded is an in-process Kafka-protocol broker (kfake) listening on
-// loopback, persisting its log under a data folder so a restart loses nothing.
+// loopback, persisting its log under a data folder and syncing every
+// acknowledged batch to disk, so neither a restart nor a machine crash loses
+// an acknowledged message.
 type Embedded struct {
 	cluster *kfake.Cluster
 	addr    string
@@ -45,6 +47,9 @@ func StartEmbedded(listen, dataDir string, partitions int) (*Embedded, error) {
 			return net.Listen(network, net.JoinHostPort(host, strconv.Itoa(port)))
 		}),
 		kfake.DataDir(filepath.Clean(dataDir)),
+		// fsync every produced batch before acknowledging it: a checkpoint
+		// saved after an ack must never point past data a power cut lost.
+		kfake.SyncWrites(),
 		kfake.AllowAutoTopicCreation(),
 		kfake.DefaultNumPartitions(partitions),
 		kfake.ClusterID("residenthub-embedded"),
@@ -85,15 +90,22 @@ func NewWriter(brokers []string) *kafka.Writer {
 }
 
 // EnsureTopics creates the topics that do not exist yet, each with the given
-// number of partitions; existing topics are left as they are.
+// number of partitions and replication factor 1 (the embedded broker);
+// existing topics are left as they are.
 func EnsureTopics(ctx context.Context, brokers []string, partitions int, topics ...string) error {
+	return EnsureReplicatedTopics(ctx, brokers, partitions, 1, topics...)
+}
+
+// EnsureReplicatedTopics is EnsureTopics with a replication factor, for an
+// external cluster (acks=all then means every in-sync replica).
+func EnsureReplicatedTopics(ctx context.Context, brokers []string, partitions, replicationFactor int, topics ...string) error {
 	if len(topics) == 0 {
 		return nil
 	}
 	client := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 15 * time.Second}
 	req := &kafka.CreateTopicsRequest{}
 	for _, t := range topics {
-		req.Topics = append(req.Topics, kafka.TopicConfig{Topic: t, NumPartitions: partitions, ReplicationFactor: 1})
+		req.Topics = append(req.Topics, kafka.TopicConfig{Topic: t, NumPartitions: partitions, ReplicationFactor: replicationFactor})
 	}
 	resp, err := client.CreateTopics(ctx, req)
 	if err != nil {

@@ -42,6 +42,9 @@ type Kafka struct {
 	EmbeddedListen string `yaml:"embedded_listen"`
 	// Partitions of topics the hub creates (raw.*, dlq.*, audit).
 	Partitions int `yaml:"partitions"`
+	// ReplicationFactor of topics the hub creates on an external cluster
+	// (default 3); the embedded broker always uses 1.
+	ReplicationFactor int `yaml:"replication_factor"`
 }
 
 // ClickHouse is the native-protocol connection (port 9000 by default; HTTP is
@@ -142,7 +145,7 @@ func HashKey(key string) string {
 func Default() Config {
 	return Config{
 		DataDir:    "var",
-		Kafka:      Kafka{EmbeddedListen: "127.0.0.1:19092", Partitions: 4},
+		Kafka:      Kafka{EmbeddedListen: "127.0.0.1:19092", Partitions: 4, ReplicationFactor: 3},
 		ClickHouse: ClickHouse{Addr: "127.0.0.1:19000", Database: "residenthub", AnalyticsDatabase: "analytics", User: "default"},
 		HTTP:       HTTP{Listen: "127.0.0.1:8080"},
 		Pipelines:  Pipelines{GroupID: "residenthub-pipelines", BatchRows: 20000, Linger: time.Second, MaxBackoff: 30 * time.Second},
@@ -194,8 +197,8 @@ func (c *Config) Validate() error {
 	if c.ClickHouse.Addr == "" || c.ClickHouse.Database == "" {
 		return fmt.Errorf("clickhouse.addr and clickhouse.database are required")
 	}
-	if c.Kafka.Partitions < 1 {
-		return fmt.Errorf("kafka.partitions must be at least 1")
+	if c.Kafka.Partitions < 1 || c.Kafka.ReplicationFactor < 1 {
+		return fmt.Errorf("kafka.partitions and kafka.replication_factor must be at least 1")
 	}
 	if c.Pipelines.BatchRows < 1 || c.Pipelines.Linger <= 0 {
 		return fmt.Errorf("pipelines.batch_rows and pipelines.linger must be positive")

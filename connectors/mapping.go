@@ -16,7 +16,7 @@ import (
 
 // Shanghai is China Standard Time (UTC+8, no daylight saving since 1991):
 // the zone of department times written without an offset.
-var Shanghai = time.FixedZone("CST", 8*3600)
+var Shanghai = schema.ChinaTime
 
 // Rejection is a row that could not become an envelope, and why.
 type Rejection struct {

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/residenthub/residenthub/schema"
 )
 
 // Options say what Generate writes.
@@ -30,7 +32,7 @@ const DefaultHouseholds = 2000
 
 // cst is Asia/Shanghai (UTC+8 all year since 1992), fixed so that output does
 // not depend on the machine's time zone database.
-var cst = time.FixedZone("CST", 8*3600)
+var cst = schema.ChinaTime
 
 // generator holds the state of one Generate call.
 type generator struct {

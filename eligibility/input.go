@@ -6,11 +6,12 @@ import (
 	"time"
 
 	"github.com/residenthub/residenthub/normalize"
+	"github.com/residenthub/residenthub/schema"
 )
 
 // cst is China Standard Time (UTC+8, no daylight saving): check dates are
 // calendar dates there.
-var cst = time.FixedZone("CST", 8*3600)
+var cst = schema.ChinaTime
 
 // CheckDate returns the calendar date of the instant asOf in China Standard
 // Time, as UTC midnight (the form of calendar dates in residenthub). A UTC

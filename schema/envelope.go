@@ -109,3 +109,9 @@ type DeadLetter struct {
 	Offset          int64     `json:"offset"`
 	Original        []byte    `json:"original"` // the raw message value, byte for byte (base64 in JSON)
 }
+
+// ChinaTime is China Standard Time (UTC+8, no daylight saving since 1991):
+// the zone in which departments write local times, check dates are taken and
+// dates are shown. Times are stored in UTC. (normalize reads historical local
+// times with the full Asia/Shanghai rules, which differ in 1986–1991.)
+var ChinaTime = time.FixedZone("CST", 8*3600)

@@ -80,7 +80,11 @@ func startHub(ctx context.Context, cfg *config.Config, roles map[string]bool, lo
 	for _, s := range cfg.Sources {
 		topics = append(topics, schema.RawTopic(s.Name), schema.DLQTopic(s.Name))
 	}
-	if err := bus.EnsureTopics(ctx, h.brokers, cfg.Kafka.Partitions, topics...); err != nil {
+	replicas := cfg.Kafka.ReplicationFactor
+	if h.embedded != nil {
+		replicas = 1
+	}
+	if err := bus.EnsureReplicatedTopics(ctx, h.brokers, cfg.Kafka.Partitions, replicas, topics...); err != nil {
 		return nil, err
 	}
 
