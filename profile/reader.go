@@ -49,10 +49,9 @@ type wideEntry struct {
 }
 
 type wideStatus struct {
-	rows             int64
-	sourceTime       time.Time
-	ingestTime       time.Time
-	hasSource, hasIn bool
+	rows       int64
+	sourceTime time.Time
+	ingestTime time.Time
 }
 
 // NewReader returns a Reader over conn (store.Open) for the profile database
@@ -308,10 +307,10 @@ func (r *Reader) datasetStatus(ctx context.Context, asOf time.Time) (map[string]
 		}
 		w := wideStatus{rows: int64(n)}
 		if st.Unix() > 0 {
-			w.sourceTime, w.hasSource = st.UTC(), true
+			w.sourceTime = st.UTC()
 		}
 		if it.Unix() > 0 {
-			w.ingestTime, w.hasIn = it.UTC(), true
+			w.ingestTime = it.UTC()
 		}
 		status[ds] = w
 	}

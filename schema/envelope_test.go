@@ -34,8 +34,25 @@ func FuzzUnmarshalEnvelope(f *testing.F) {
 	f.Add([]byte(`{}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		e, err := UnmarshalEnvelope(b)
-		if err == nil && e.Validate() != nil {
-			t.Fatalf("accepted an invalid envelope %+v", e)
+		if err != nil {
+			return
+		}
+		// An accepted envelope survives a round trip unchanged.
+		out, err := e.Marshal()
+		if err != nil {
+			t.Fatalf("cannot marshal an accepted envelope: %v", err)
+		}
+		again, err := UnmarshalEnvelope(out)
+		if err != nil {
+			t.Fatalf("re-reading %s: %v", out, err)
+		}
+		if again.Source != e.Source || again.RecordKey != e.RecordKey || again.Op != e.Op || !again.SourceTime.Equal(e.SourceTime) || len(again.Fields) != len(e.Fields) {
+			t.Fatalf("round trip changed %+v into %+v", e, again)
+		}
+		for k, v := range e.Fields {
+			if again.Fields[k] != v {
+				t.Fatalf("round trip changed field %s: %q → %q", k, v, again.Fields[k])
+			}
 		}
 	})
 }

@@ -3,8 +3,8 @@ package schema
 import "embed"
 
 // MigrationFiles holds the ClickHouse migrations (migrations/NNNN_name.sql),
-// applied in order by store.Migrate. Numbering: 00xx profile tables,
-// 001x pipelines bookkeeping, 002x API and audit, 003x analytics views.
+// applied in order by store.Migrate. Numbering: 0001–0009 profile tables
+// and the audit log, 001x pipelines bookkeeping, 002x API, 003x analytics.
 //
 //go:embed migrations/*.sql
 var MigrationFiles embed.FS
