@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -45,15 +46,27 @@ func testKeys() *access.Keys {
 	})
 }
 
-// pushHandler stands in for the push connector's handler: it only applies
-// the permission check the real one makes.
+// pushHandler stands in for the push connector's handler (package api must
+// not import connectors; connectors/push tests the handler itself: push
+// sources, which sources a key may push to, bodies, Kafka). It answers like
+// the real one, 200 {"accepted": n, "rejected": []} for a JSON array of n
+// records, but only when the API mounted it as promised — the caller in the
+// context and the {source} URL parameter set — and 500
+// stand_in_not_mounted otherwise. API tests assert only what the API layer
+// is responsible for: authentication, roles and the mount.
 var pushHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-	c, _ := access.FromContext(r.Context())
-	if !c.MayPushTo(chi.URLParam(r, "source")) {
-		writeError(w, errForbidden)
+	c, ok := access.FromContext(r.Context())
+	if source := chi.URLParam(r, "source"); !ok || c == nil || source == "" {
+		writeJSON(w, http.StatusInternalServerError, errorBody{Error: "stand_in_not_mounted",
+			Detail: fmt.Sprintf("the push handler got caller %v and source %q", c, source)})
 		return
 	}
-	writeJSON(w, http.StatusAccepted, map[string]int{"accepted": 0})
+	var records []json.RawMessage
+	if err := json.NewDecoder(r.Body).Decode(&records); err != nil {
+		writeJSON(w, http.StatusBadRequest, errorBody{Error: "malformed_body", Detail: err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"accepted": len(records), "rejected": []any{}})
 })
 
 // testEnv is a server over a real ClickHouse (fresh database with a small
@@ -220,10 +233,6 @@ func TestAPI(t *testing.T) {
 		e.req("POST", "/v1/checks", keyDepartment, purposeText, check("dibao", idZhang, "张三"), "").expect(t, 403, "forbidden")
 		e.req("GET", "/v1/sources", keyCounter, "", nil, "").expect(t, 403, "forbidden")
 		e.req("GET", "/v1/programs", keyDepartment, "", nil, "").expect(t, 403, "forbidden")
-		e.req("POST", "/v1/sources/hukou/records", keyCounter, "", `{}`, "").expect(t, 403, "forbidden")
-		e.req("POST", "/v1/sources/hukou/records", keyDepartment, "", `{}`, "").expect(t, 202, "")
-		e.req("POST", "/v1/sources/payroll/records", keyDepartment, "", `{}`, "").expect(t, 403, "forbidden")
-		e.req("POST", "/v1/sources/payroll/records", keyAdmin, "", `{}`, "").expect(t, 202, "")
 		a := e.req("GET", "/v1/sources", keyCaseworker, "", nil, "").expect(t, 200, "")
 		if get(a.json, "sources", 0, "name") != "hukou" {
 			t.Fatalf("sources: %s", a.body)
@@ -240,6 +249,24 @@ func TestAPI(t *testing.T) {
 		if resp.StatusCode != 200 {
 			t.Fatalf("X-API-Key: status %d", resp.StatusCode)
 		}
+	})
+
+	t.Run("push is mounted behind authentication", func(t *testing.T) {
+		// The API authenticates, checks the role (department, admin) and
+		// hands the request to Deps.Push with the caller and {source}; the
+		// rest is connectors/push's (see pushHandler).
+		path := "/v1/sources/hukou/records"
+		e.req("POST", path, "", "", `[{}]`, "").expect(t, 401, "unauthenticated")
+		e.req("POST", path, "wrong", "", `[{}]`, "").expect(t, 401, "unauthenticated")
+		e.req("POST", path, keyCounter, "", `[{}]`, "").expect(t, 403, "forbidden")
+		e.req("POST", path, keyCaseworker, "", `[{}]`, "").expect(t, 403, "forbidden")
+		for _, key := range []string{keyDepartment, keyAdmin} {
+			a := e.req("POST", path, key, "", `[{"工单编号":"T-1"},{"工单编号":"T-2"}]`, "").expect(t, 200, "")
+			if a.json["accepted"] != 2.0 || a.json["rejected"] == nil || len(a.json["rejected"].([]any)) != 0 {
+				t.Fatalf("push answer: %s", a.body)
+			}
+		}
+		e.req("GET", path, keyDepartment, "", nil, "").expect(t, 405, "method_not_allowed")
 	})
 
 	t.Run("bad requests", func(t *testing.T) {
@@ -340,7 +367,7 @@ func TestAPI(t *testing.T) {
 			}
 		}
 
-		masked := e.req("GET", "/v1/residents/"+idZhang, keyCounter, purposeText, nil, "").expect(t, 200, "")
+		masked := e.req("GET", "/v1/residents/"+idZhang+"?name="+url.QueryEscape("张三"), keyCounter, purposeText, nil, "").expect(t, 200, "")
 		m := func(path []any, want string) {
 			t.Helper()
 			if got := get(masked.json, path...); got != want {
@@ -365,6 +392,70 @@ func TestAPI(t *testing.T) {
 			}
 		}
 		e.req("GET", "/v1/residents/"+idZhang, keyAdmin, purposeText, nil, "").expect(t, 200, "")
+	})
+
+	t.Run("profile needs the name from the counter", func(t *testing.T) {
+		// Like checks and certificates: an ID number alone shows the counter nothing.
+		path := "/v1/residents/" + idZhang
+		a := e.req("GET", path, keyCounter, purposeText, nil, "").expect(t, 400, "missing_name")
+		if d := a.json["detail"].(string); !strings.Contains(d, "?name=") {
+			t.Fatalf("missing name detail %q", d)
+		}
+		e.req("GET", path+"?name=", keyCounter, purposeText, nil, "").expect(t, 400, "missing_name")
+		e.req("GET", path+"?name=12345", keyCounter, purposeText, nil, "").expect(t, 400, "invalid_name")
+		for _, key := range []string{keyCounter, keyCaseworker} {
+			a = e.req("GET", path+"?name="+url.QueryEscape("张四"), key, "profile mismatch", nil, "").expect(t, 422, "name_mismatch")
+			if strings.Contains(a.body, "张三") || strings.Contains(a.body, "李四") || strings.Contains(a.body, "13812345678") {
+				t.Fatalf("mismatch answer leaks data: %s", a.body)
+			}
+		}
+		// Width and spacing variants match; other roles may leave the name out.
+		e.req("GET", path+"?name="+url.QueryEscape(" 张三 "), keyCounter, purposeText, nil, "").expect(t, 200, "")
+		e.req("GET", path+"?name="+url.QueryEscape("张三"), keyCaseworker, purposeText, nil, "").expect(t, 200, "")
+		e.req("GET", "/v1/residents/"+idUnknown+"?name="+url.QueryEscape("赵六"), keyCounter, purposeText, nil, "").expect(t, 404, "person_not_found")
+		waitAudit(t, e, "subject_id_number = '"+idZhang+"' AND endpoint = 'GET /v1/residents/{id_number}' AND purpose = 'profile mismatch' "+
+			"AND decision = 'name_mismatch' AND status = 422 AND empty(household_members)", 2)
+	})
+
+	t.Run("ID numbers inside record keys are masked", func(t *testing.T) {
+		// Record keys are the departments' raw values: 15-digit and
+		// full-width numbers must be masked like 18-digit ones.
+		loadDepartmentKeys(t, e.conn, e.ch, time.Now())
+		secrets := []string{idQian, idQian15, idQianWide, idZhou, idZhouWide, "800404", "820505", "８００４０４", "８２０５０５", "钱七", "周八"}
+		leaks := func(what, body string) {
+			t.Helper()
+			for _, secret := range secrets {
+				if strings.Contains(body, secret) {
+					t.Fatalf("counter %s contains %q: %s", what, secret, body)
+				}
+			}
+		}
+		p := e.req("GET", "/v1/residents/"+idQian+"?name="+url.QueryEscape("钱七"), keyCounter, purposeText, nil, "").expect(t, 200, "")
+		leaks("profile", p.body)
+		for _, want := range []struct {
+			path []any
+			key  string
+		}{
+			{[]any{"person", "evidence", "record_key"}, "110105*****4003"},
+			{[]any{"residences", 0, "evidence", "record_key"}, "110105********0034|gate-9"},
+			{[]any{"employment", 0, "evidence", "record_key"}, "110105*****4003|wage"},
+		} {
+			if got := get(p.json, want.path...); got != want.key {
+				t.Fatalf("counter profile %v = %v, want %s", want.path, got, want.key)
+			}
+		}
+		c := e.req("POST", "/v1/checks", keyCounter, purposeText, check("dibao", idQian, "钱七"), "").expect(t, 200, "")
+		leaks("dibao check", c.body)
+		for _, want := range []string{"110105*****4003|wage", "110105********0044|pension"} {
+			if !strings.Contains(c.body, `"record_key":"`+want+`"`) {
+				t.Fatalf("counter dibao check lacks evidence record key %s: %s", want, c.body)
+			}
+		}
+		// Caseworkers see the keys as the departments sent them.
+		full := e.req("GET", "/v1/residents/"+idQian, keyCaseworker, purposeText, nil, "").expect(t, 200, "")
+		if got := get(full.json, "residences", 0, "evidence", "record_key"); got != idQianWide+"|gate-9" {
+			t.Fatalf("caseworker residence record key %v", got)
+		}
 	})
 
 	t.Run("residence certificate", func(t *testing.T) {
@@ -459,14 +550,25 @@ func TestAPI(t *testing.T) {
 		waitAudit(t, e, "subject_id_number = '"+idZhang+"' AND program = 'residence_certificate' AND decision = 'eligible' AND caller = 'desk-2'", 1)
 		waitAudit(t, e, "subject_id_number = '"+idUnknown+"' AND decision = 'not_found' AND status = 404", 1)
 		waitAudit(t, e, "subject_id_number = '"+idWang+"' AND decision = 'ineligible' AND status = 422", 1)
-		// Names never reach the audit log; refused requests (400/401/403) are not reads.
+		// The household members whose data an answer held are listed: the
+		// dibao check (household scope) and the profile of 张三 show 李四's
+		// data; the residence certificate check (applicant scope) and name
+		// mismatches show nobody else's.
+		waitAudit(t, e, "subject_id_number = '"+idZhang+"' AND program = 'dibao' AND status = 200 AND caller = 'hall-1' AND household_members = ['"+idLi+"']", 1)
+		waitAudit(t, e, "subject_id_number = '"+idQian+"' AND program = 'dibao' AND status = 200 AND household_members = ['"+idZhou+"']", 1)
+		waitAudit(t, e, "subject_id_number = '"+idZhang+"' AND endpoint = 'GET /v1/residents/{id_number}' AND decision = 'shown' AND household_members = ['"+idLi+"']", 1)
+		waitAudit(t, e, "subject_id_number = '"+idZhang+"' AND program = 'residence_certificate' AND status = 200 AND empty(household_members)", 1)
+		waitAudit(t, e, "subject_id_number = '"+idWang+"' AND program = 'residence_certificate' AND empty(household_members)", 1)
+		// Names never reach the audit log (members are ID numbers only);
+		// refused requests (400/401/403) are not reads.
 		var n uint64
 		if err := e.conn.QueryRow(context.Background(), "SELECT count() FROM "+store.QuoteIdent(e.ch.Database)+".audit_log WHERE "+
-			"position(purpose, '张') > 0 OR position(caller, '张') > 0 OR subject_id_number = '' OR status IN (400, 401, 403)").Scan(&n); err != nil {
+			"position(purpose, '张') > 0 OR position(caller, '张') > 0 OR subject_id_number = '' OR status IN (400, 401, 403) OR "+
+			"NOT arrayAll(m -> match(m, '^[0-9]{17}[0-9X]$'), household_members) OR has(household_members, subject_id_number)").Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		if n != 0 {
-			t.Fatalf("%d audit rows with names, no subject or refused requests", n)
+			t.Fatalf("%d audit rows with names, no subject, refused requests or members that are not other persons' ID numbers", n)
 		}
 	})
 

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"slices"
 
 	"github.com/residenthub/residenthub/api/audit"
 	"github.com/residenthub/residenthub/normalize"
@@ -16,20 +17,24 @@ const (
 )
 
 // audit writes the audit event of a read of subject's data and waits for its
-// acknowledgement (at most Deps.AuditTimeout). It returns the event ID, or a
-// 503 that the caller must answer instead of the data.
-func (s *Server) audit(r *http.Request, subject, program, decision string, status int) (string, *apiError) {
+// acknowledgement (at most Deps.AuditTimeout). members are the ID numbers of
+// the other persons whose data the answer holds (household members; nil when
+// it holds the subject's alone); the subject, empty values and repeats are
+// dropped. It returns the event ID, or a 503 that the caller must answer
+// instead of the data.
+func (s *Server) audit(r *http.Request, subject, program, decision string, status int, members []string) (string, *apiError) {
 	c := caller(r)
 	p, _ := purpose(r)
 	e := audit.Event{
-		EventID:         audit.NewEventID(),
-		Time:            s.now().UTC(),
-		Purpose:         p,
-		SubjectIDNumber: subject,
-		Endpoint:        r.Method + " " + routePattern(r),
-		Program:         program,
-		Decision:        decision,
-		Status:          uint16(status),
+		EventID:          audit.NewEventID(),
+		Time:             s.now().UTC(),
+		Purpose:          p,
+		SubjectIDNumber:  subject,
+		HouseholdMembers: auditMembers(subject, members),
+		Endpoint:         r.Method + " " + routePattern(r),
+		Program:          program,
+		Decision:         decision,
+		Status:           uint16(status),
 	}
 	if c != nil {
 		e.Caller, e.Role = c.Name, c.Role
@@ -44,4 +49,17 @@ func (s *Server) audit(r *http.Request, subject, program, decision string, statu
 			"the data was not shown because the audit record of this read could not be written; try again in a minute, and call the hub operator if it persists", err)
 	}
 	return e.EventID, nil
+}
+
+// auditMembers returns members sorted, without subject, "" and repeats; nil
+// when none is left.
+func auditMembers(subject string, members []string) []string {
+	var out []string
+	for _, m := range members {
+		if m != "" && m != subject {
+			out = append(out, m)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/residenthub/residenthub/access"
 	"github.com/residenthub/residenthub/eligibility"
 	"github.com/residenthub/residenthub/normalize"
 	"github.com/residenthub/residenthub/profile"
@@ -75,10 +74,10 @@ var decisionZh = map[string]string{
 
 // getResidenceCertificate serves GET /v1/residents/{id_number}/certificates/residence[?name=]:
 // the counter role must give the holder's name, checked against the ID
-// number like a check's (the certificate shows the full name and address, so
-// an ID number alone must not reveal them); other roles may. Then the
-// residence_certificate program is evaluated for today; eligible → the
-// certificate (HTML by default, JSON with Accept: application/json),
+// number like a check's (presentedName: the certificate shows the full name
+// and address, so an ID number alone must not reveal them); other roles may.
+// Then the residence_certificate program is evaluated for today; eligible →
+// the certificate (HTML by default, JSON with Accept: application/json),
 // otherwise 422 with the reasons.
 func (s *Server) getResidenceCertificate(r *http.Request) (any, *apiError) {
 	id, aerr := s.idNumber(chi.URLParam(r, "id_number"))
@@ -89,36 +88,27 @@ func (s *Server) getResidenceCertificate(r *http.Request) (any, *apiError) {
 	if !ok {
 		return nil, errNotFound("unknown_program", "residence certificates are not configured on this hub (no program "+ResidenceCertificateProgram+")")
 	}
-	rawName := strings.TrimSpace(r.URL.Query().Get("name"))
-	if rawName == "" && caller(r).Role == access.RoleCounter {
-		return nil, errBadRequest("missing_name", "a counter prints a certificate for the person present: give their name as on the ID card in ?name=; it is checked against the ID number")
+	name, aerr := presentedName(r, r.URL.Query().Get("name"), "?name=", false)
+	if aerr != nil {
+		return nil, aerr
 	}
 	asOf := s.now()
 	applicant, in, aerr := s.readInput(r, id, prog, asOf)
 	if aerr != nil {
 		return nil, aerr
 	}
-	if rawName != "" {
-		name, err := normalize.Name(rawName)
-		if err != nil {
-			return nil, errBadRequest("invalid_name", "the name is not valid — "+reason(err))
-		}
-		if !sameName(applicant.Person.Name, name) {
-			if _, aerr := s.audit(r, id, prog.ID, auditNameMismatch, http.StatusUnprocessableEntity); aerr != nil {
-				return nil, aerr
-			}
-			return nil, errUnprocessable("name_mismatch", "the name does not match the ID number")
-		}
+	if aerr := s.verifyName(r, id, prog.ID, name, applicant.Person); aerr != nil {
+		return nil, aerr
 	}
 	d := eligibility.Evaluate(prog, in, asOf)
 	wantJSON := prefersJSON(r)
 	if d.Decision != eligibility.Eligible {
-		if _, aerr := s.audit(r, id, prog.ID, d.Decision, http.StatusUnprocessableEntity); aerr != nil {
+		if _, aerr := s.audit(r, id, prog.ID, d.Decision, http.StatusUnprocessableEntity, otherMembers(in)); aerr != nil {
 			return nil, aerr
 		}
 		return s.notIssued(d, id, wantJSON, maskerFor(caller(r)))
 	}
-	eventID, aerr := s.audit(r, id, prog.ID, d.Decision, http.StatusOK)
+	eventID, aerr := s.audit(r, id, prog.ID, d.Decision, http.StatusOK, otherMembers(in))
 	if aerr != nil {
 		return nil, aerr
 	}

@@ -37,16 +37,14 @@ func (s *Server) postCheck(r *http.Request) (any, *apiError) {
 		return nil, errBadRequest("missing_program", "say which program to check in \"program\" (see GET /v1/programs)")
 	case strings.TrimSpace(req.IDNumber) == "":
 		return nil, errBadRequest("missing_id_number", "give the resident's ID number in \"id_number\"")
-	case strings.TrimSpace(req.Name) == "":
-		return nil, errBadRequest("missing_name", "give the resident's name as on the ID card in \"name\"; it is checked against the ID number")
+	}
+	name, aerr := presentedName(r, req.Name, `"name"`, true)
+	if aerr != nil {
+		return nil, aerr
 	}
 	id, aerr := s.idNumber(req.IDNumber)
 	if aerr != nil {
 		return nil, aerr
-	}
-	name, err := normalize.Name(req.Name)
-	if err != nil {
-		return nil, errBadRequest("invalid_name", "the name is not valid — "+reason(err))
 	}
 	prog, ok := s.deps.Programs.Program(strings.TrimSpace(req.Program))
 	if !ok {
@@ -64,14 +62,11 @@ func (s *Server) postCheck(r *http.Request) (any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	if !sameName(applicant.Person.Name, name) {
-		if _, aerr := s.audit(r, id, prog.ID, auditNameMismatch, http.StatusUnprocessableEntity); aerr != nil {
-			return nil, aerr
-		}
-		return nil, errUnprocessable("name_mismatch", "the name does not match the ID number")
+	if aerr := s.verifyName(r, id, prog.ID, name, applicant.Person); aerr != nil {
+		return nil, aerr
 	}
 	d := eligibility.Evaluate(prog, in, asOf)
-	if _, aerr := s.audit(r, id, prog.ID, d.Decision, http.StatusOK); aerr != nil {
+	if _, aerr := s.audit(r, id, prog.ID, d.Decision, http.StatusOK, otherMembers(in)); aerr != nil {
 		return nil, aerr
 	}
 	return maskDecision(d, maskerFor(caller(r))), nil
@@ -79,7 +74,9 @@ func (s *Server) postCheck(r *http.Request) (any, *apiError) {
 
 // readInput reads what program p needs as of asOf: the household when the
 // program's scope is "household" or it depends on other programs, else the
-// applicant alone (one lookup less). It returns the applicant too.
+// applicant alone (one lookup less). It returns the applicant too; the
+// other members of the input are the persons whose data a decision on it
+// may show (otherMembers, for the audit).
 func (s *Server) readInput(r *http.Request, id string, p *eligibility.Program, asOf time.Time) (*profile.Resident, eligibility.Input, *apiError) {
 	if p.Scope == "household" || len(p.DependsOn) > 0 {
 		h, aerr := s.readHousehold(r, id, p.ID, asOf)
@@ -95,15 +92,17 @@ func (s *Server) readInput(r *http.Request, id string, p *eligibility.Program, a
 	return res, res.Input(), nil
 }
 
-// sameName compares a stored name with a normalized one after normalizing
-// the stored one too (stored names are normalized by the pipelines; this
-// guards against older rows).
-func sameName(stored, normalized string) bool {
-	s, err := normalize.Name(stored)
-	if err != nil {
-		return false
+// otherMembers returns the ID numbers of the input's members other than the
+// applicant: everyone whose data a decision on in was built from and may
+// show (their incomes, pensions, assets, disability), for the audit event.
+func otherMembers(in eligibility.Input) []string {
+	var out []string
+	for _, m := range in.Members {
+		if m.IDNumber != in.Applicant {
+			out = append(out, m.IDNumber)
+		}
 	}
-	return s == normalized
+	return out
 }
 
 // maskDecision masks, for role counter, the personal data a decision may

@@ -2,7 +2,6 @@ package api
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 )
@@ -52,12 +51,8 @@ func errUnavailable(code, detail string, err error) *apiError {
 	return &apiError{Status: http.StatusServiceUnavailable, Code: code, Detail: detail, Err: err}
 }
 
-var (
-	errUnauthenticated = &apiError{Status: http.StatusUnauthorized, Code: "unauthenticated",
-		Detail: "missing or unknown API key: send it as \"Authorization: Bearer <key>\" or \"X-API-Key: <key>\""}
-	errForbidden = &apiError{Status: http.StatusForbidden, Code: "forbidden",
-		Detail: "your API key's role may not use this endpoint"}
-)
+var errUnauthenticated = &apiError{Status: http.StatusUnauthorized, Code: "unauthenticated",
+	Detail: "missing or unknown API key: send it as \"Authorization: Bearer <key>\" or \"X-API-Key: <key>\""}
 
 // writeJSON writes v as JSON with the status.
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -84,13 +79,4 @@ func writeError(w http.ResponseWriter, e *apiError) {
 	}
 	body["error"], body["detail"] = e.Code, e.Detail
 	writeJSON(w, e.Status, body)
-}
-
-// asAPIError turns any error into an apiError (500 unless it already is one).
-func asAPIError(err error) *apiError {
-	var ae *apiError
-	if errors.As(err, &ae) {
-		return ae
-	}
-	return errInternal("the server could not answer; try again or call the hub operator", err)
 }

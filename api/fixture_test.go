@@ -17,6 +17,41 @@ const (
 	idUnknown = "110105195005050046" // valid, not in the profile
 )
 
+// Household H4 as departments key it: 钱七's hukou record under his
+// first-generation 15-digit number, other records under full-width numbers
+// (record keys are the departments' raw values; id_number is normalized).
+const (
+	idQian      = "110105198004040034" // 钱七
+	idQian15    = "110105800404003"    // 钱七's 15-digit number
+	idQianWide  = "１１０１０５１９８００４０４００３４"
+	idZhou      = "110105198205050044" // 周八: household H4 (spouse)
+	idZhouWide  = "１１０１０５１９８２０５０５００４４"
+	keyQianWork = idQian15 + "|wage"
+)
+
+// loadDepartmentKeys inserts household H4 (钱七, 周八) with records whose keys
+// hold 15-digit and full-width ID numbers.
+func loadDepartmentKeys(t *testing.T, conn driver.Conn, ch config.ClickHouse, now time.Time) {
+	src := now.Add(-10 * 24 * time.Hour)
+	ingest := now.Add(-time.Hour)
+	insertRows(t, conn, ch, "person", ingest,
+		row{"hukou", idQian15, src, map[string]any{"id_number": idQian, "name": "钱七", "sex": "1", "birth_date": "1980-04-04",
+			"household_id": "H4", "relation_to_head": "01", "hukou_division": "110105", "hukou_address": "北京市朝阳区和平街12号", "status": "normal"}},
+		row{"hukou", idZhouWide, src, map[string]any{"id_number": idZhou, "name": "周八", "sex": "2", "birth_date": "1982-05-05",
+			"household_id": "H4", "relation_to_head": "10", "hukou_division": "110105", "hukou_address": "北京市朝阳区和平街12号", "status": "normal"}},
+	)
+	insertRows(t, conn, ch, "residence", ingest,
+		row{"access_ctl", idQianWide + "|gate-9", src, map[string]any{"id_number": idQian, "address": "北京市朝阳区和平街12号",
+			"community_code": "110105001001", "since": "2020-01-01", "evidence_kind": "access_control"}})
+	month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
+	insertRows(t, conn, ch, "employment", ingest,
+		row{"payroll", keyQianWork, src, map[string]any{"id_number": idQian, "employer_credit_code": "91110105MA01234567",
+			"employer_name": "某某物流有限公司", "period": month.AddDate(0, -1, 0), "gross_income_fen": int64(90000), "income_kind": "wage"}})
+	insertRows(t, conn, ch, "social_insurance", ingest,
+		row{"hrss", idZhouWide + "|pension", src, map[string]any{"id_number": idZhou, "insurance_type": "pension", "status": "receiving",
+			"monthly_pension_fen": int64(100000), "period_start": "2020-06-01"}})
+}
+
 // row is one profile row: canonical field values (missing ones take the
 // column's zero value) plus bookkeeping.
 type row struct {

@@ -113,7 +113,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, e *apiError) {
 		cause := ""
 		if e.Err != nil {
 			// Store errors may quote SQL holding ID numbers: mask them.
-			cause = idNumbersIn.ReplaceAllStringFunc(e.Err.Error(), normalize.MaskID)
+			cause = normalize.MaskIDsIn(e.Err.Error())
 		}
 		s.log.Error("request failed", "method", r.Method, "path", routePattern(r), "status", e.Status, "code", e.Code, "err", cause)
 	} else {

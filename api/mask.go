@@ -1,7 +1,6 @@
 package api
 
 import (
-	"regexp"
 	"strings"
 	"unicode/utf8"
 
@@ -61,16 +60,14 @@ func (m masker) id(v string) string {
 	return normalize.MaskID(v)
 }
 
-// idNumbersIn matches ID numbers (18 characters) inside other text, such as
-// source record keys built from them.
-var idNumbersIn = regexp.MustCompile(`[0-9]{17}[0-9Xx]`)
-
-// text masks every ID number inside free text (record keys).
+// text masks every ID number inside free text, such as record keys built
+// from a department's raw values: 18-character, 15-digit and full-width
+// numbers alike (normalize.MaskIDsIn).
 func (m masker) text(v string) string {
 	if !m.on {
 		return v
 	}
-	return idNumbersIn.ReplaceAllStringFunc(v, normalize.MaskID)
+	return normalize.MaskIDsIn(v)
 }
 
 // maskKind masks a value by its field kind.

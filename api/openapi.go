@@ -10,9 +10,6 @@ import (
 //go:embed openapi.json
 var openAPI []byte
 
-// OpenAPI returns the embedded OpenAPI document.
-func OpenAPI() []byte { return openAPI }
-
 func serveOpenAPI(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	_, _ = w.Write(openAPI)

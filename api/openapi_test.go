@@ -51,7 +51,7 @@ type openAPIDoc struct {
 // person reads and 401/403 on authenticated routes.
 func TestOpenAPICoversRoutes(t *testing.T) {
 	var doc openAPIDoc
-	if err := json.Unmarshal(OpenAPI(), &doc); err != nil {
+	if err := json.Unmarshal(openAPI, &doc); err != nil {
 		t.Fatalf("openapi.json: %v", err)
 	}
 	s := offlineServer(t)

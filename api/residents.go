@@ -72,7 +72,7 @@ func (s *Server) readResident(r *http.Request, id, program string, asOf time.Tim
 // audited (someone asked about this number) and a 404; anything else is 503.
 func (s *Server) readFailed(r *http.Request, id, program string, err error) *apiError {
 	if errors.Is(err, profile.ErrNotFound) {
-		if _, aerr := s.audit(r, id, program, auditNotFound, http.StatusNotFound); aerr != nil {
+		if _, aerr := s.audit(r, id, program, auditNotFound, http.StatusNotFound, nil); aerr != nil {
 			return aerr
 		}
 		return errNotFound("person_not_found", "no person with this ID number is registered (as of the date asked); check the number on the ID card")
@@ -80,7 +80,10 @@ func (s *Server) readFailed(r *http.Request, id, program string, err error) *api
 	return errUnavailable("profile_unavailable", "the resident profile cannot be read right now; try again in a minute", err)
 }
 
-// getResident serves GET /v1/residents/{id_number}[?as_of=YYYY-MM-DD].
+// getResident serves GET /v1/residents/{id_number}[?as_of=YYYY-MM-DD][&name=]:
+// the counter role must give the person's name, checked against the ID
+// number like a check's (presentedName); other roles may. The audit event
+// lists the household members the profile shows.
 func (s *Server) getResident(r *http.Request) (any, *apiError) {
 	id, aerr := s.idNumber(chi.URLParam(r, "id_number"))
 	if aerr != nil {
@@ -90,15 +93,35 @@ func (s *Server) getResident(r *http.Request) (any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
+	name, aerr := presentedName(r, r.URL.Query().Get("name"), "?name=", false)
+	if aerr != nil {
+		return nil, aerr
+	}
 	h, aerr := s.readHousehold(r, id, "", asOf)
 	if aerr != nil {
 		return nil, aerr
 	}
+	if aerr := s.verifyName(r, id, "", name, h.Applicant.Person); aerr != nil {
+		return nil, aerr
+	}
 	view := residentViewOf(h, maskerFor(caller(r)))
-	if _, aerr := s.audit(r, id, "", auditShown, http.StatusOK); aerr != nil {
+	if _, aerr := s.audit(r, id, "", auditShown, http.StatusOK, shownMembers(h)); aerr != nil {
 		return nil, aerr
 	}
 	return view, nil
+}
+
+// shownMembers returns the ID numbers of the household members a profile
+// shows (residentViewOf lists those with a person record), the subject
+// excluded, for the audit event.
+func shownMembers(h *profile.Household) []string {
+	var out []string
+	for _, mem := range h.Members {
+		if mem != nil && mem.Person != nil && mem.Person.IDNumber != h.Applicant.IDNumber {
+			out = append(out, mem.Person.IDNumber)
+		}
+	}
+	return out
 }
 
 // residentViewOf builds the answer, masking with m.

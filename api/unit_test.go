@@ -37,6 +37,9 @@ func TestMaskers(t *testing.T) {
 	f(counter.field("nope", "name", "x"), "x")
 	f(full.field("person", "phone", "13812345678"), "13812345678")
 	f(counter.text("hukou|110105198001010016|2"), "hukou|110105********0016|2")
+	f(counter.text("110105800101001|2024-05"), "110105*****1001|2024-05") // 15-digit
+	f(counter.text("１１０１０５１９８００１０１００１６|gate"), "110105********0016|gate") // full-width
+	f(counter.text("hukou|１１０１０５１９４９１２３１００２Ｘ"), "hukou|110105********002X")
 	f(full.text("110105198001010016"), "110105198001010016")
 	if !maskerFor(nil).on || maskerFor(&access.Caller{Role: access.RoleAdmin}).on {
 		t.Fatal("no caller must mask; admin sees full values")
@@ -47,6 +50,63 @@ func TestMaskers(t *testing.T) {
 	if v["name"] != "张*" || v["address"] != "北京市朝阳区****" || v["monthly_fen"] != int64(5) ||
 		v["members"].([]any)[0] != "110105********0016" || v["nested"].(map[string]any)["phone"] != "138****5678" {
 		t.Fatalf("values: %v", v)
+	}
+}
+
+func TestPresentedName(t *testing.T) {
+	f := func(role, raw string, always bool, want, wantCode string) {
+		t.Helper()
+		r := httptest.NewRequest("GET", "/", nil)
+		if role != "" {
+			r = r.WithContext(access.WithCaller(r.Context(), &access.Caller{Name: "x", Role: role}))
+		}
+		got, aerr := presentedName(r, raw, "?name=", always)
+		if wantCode != "" {
+			if aerr == nil || aerr.Code != wantCode || aerr.Status != http.StatusBadRequest {
+				t.Fatalf("presentedName(%s, %q, %v) = %q, %v, want %s", role, raw, always, got, aerr, wantCode)
+			}
+			return
+		}
+		if aerr != nil || got != want {
+			t.Fatalf("presentedName(%s, %q, %v) = %q, %v, want %q", role, raw, always, got, aerr, want)
+		}
+	}
+	f(access.RoleCounter, "", false, "", "missing_name")
+	f(access.RoleCounter, "  ", false, "", "missing_name")
+	f("", "", false, "", "missing_name") // no caller: as strict as the counter
+	f(access.RoleCaseworker, "", false, "", "")
+	f(access.RoleAdmin, "", false, "", "")
+	f(access.RoleCaseworker, "", true, "", "missing_name")
+	f(access.RoleCounter, " 张三 ", false, "张三", "")
+	f(access.RoleCaseworker, "12345", false, "", "invalid_name")
+}
+
+func TestAuditMembers(t *testing.T) {
+	got := auditMembers("110105198001010016", []string{"110105198202020026", "", "110105198001010016", "110105195008080224", "110105198202020026"})
+	if strings.Join(got, ",") != "110105195008080224,110105198202020026" {
+		t.Fatalf("auditMembers = %q", got)
+	}
+	if got := auditMembers("x", nil); got != nil {
+		t.Fatalf("auditMembers(nil) = %q", got)
+	}
+}
+
+// TestPushMount: POST /v1/sources/{source}/records exists only when Deps.Push is set.
+func TestPushMount(t *testing.T) {
+	s := offlineServer(t)
+	s.deps.Push = nil
+	s.handler = s.router()
+	hs := httptest.NewServer(s)
+	defer hs.Close()
+	r, _ := http.NewRequest("POST", hs.URL+"/v1/sources/hukou/records", strings.NewReader(`[{}]`))
+	r.Header.Set("Authorization", "Bearer "+keyDepartment)
+	resp, err := http.DefaultClient.Do(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("push without Deps.Push: status %d, want 404", resp.StatusCode)
 	}
 }
 

@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"testing"
 	"time"
 
@@ -31,7 +32,8 @@ func TestWriterToSink(t *testing.T) {
 
 	now := time.Date(2026, 11, 29, 8, 0, 0, 0, time.UTC)
 	e1 := Event{EventID: NewEventID(), Time: now, Caller: "hall-1", Role: "counter", Purpose: "dibao application",
-		SubjectIDNumber: "11010519491231002X", Endpoint: "POST /v1/checks", Program: "dibao", Decision: "eligible", Status: 200}
+		SubjectIDNumber: "11010519491231002X", HouseholdMembers: []string{"110105195008080224", "110105198202020026"},
+		Endpoint: "POST /v1/checks", Program: "dibao", Decision: "eligible", Status: 200}
 	e2 := Event{Time: now.Add(time.Second), Caller: "desk-2", Role: "caseworker", Purpose: "review",
 		SubjectIDNumber: "110105198001010012", Endpoint: "GET /v1/residents/{id_number}", Decision: "shown", Status: 200}
 	for _, e := range []Event{e1, e2, e1} { // e1 twice: a re-sent message
@@ -68,15 +70,23 @@ func TestWriterToSink(t *testing.T) {
 		t.Fatalf("audit_log FINAL has %d rows, want 2 (the re-sent event collapses)", n)
 	}
 	var caller, role, purpose, endpoint, program, decision string
+	var members []string
 	var status uint16
 	var at time.Time
-	if err := conn.QueryRow(ctx, "SELECT caller, role, purpose, endpoint, program, decision, status, time FROM "+table+
-		" FINAL WHERE subject_id_number = ?", e1.SubjectIDNumber).Scan(&caller, &role, &purpose, &endpoint, &program, &decision, &status, &at); err != nil {
+	if err := conn.QueryRow(ctx, "SELECT caller, role, purpose, household_members, endpoint, program, decision, status, time FROM "+table+
+		" FINAL WHERE subject_id_number = ?", e1.SubjectIDNumber).Scan(&caller, &role, &purpose, &members, &endpoint, &program, &decision, &status, &at); err != nil {
 		t.Fatal(err)
 	}
 	if caller != "hall-1" || role != "counter" || purpose != "dibao application" || endpoint != "POST /v1/checks" ||
-		program != "dibao" || decision != "eligible" || status != 200 || !at.Equal(now) {
-		t.Fatalf("row = %s %s %s %s %s %s %d %v", caller, role, purpose, endpoint, program, decision, status, at)
+		program != "dibao" || decision != "eligible" || status != 200 || !at.Equal(now) || !slices.Equal(members, e1.HouseholdMembers) {
+		t.Fatalf("row = %s %s %s %v %s %s %s %d %v", caller, role, purpose, members, endpoint, program, decision, status, at)
+	}
+	// An event without members (the subject's data alone) has an empty array.
+	if err := conn.QueryRow(ctx, "SELECT household_members FROM "+table+" FINAL WHERE subject_id_number = ?", e2.SubjectIDNumber).Scan(&members); err != nil {
+		t.Fatal(err)
+	}
+	if len(members) != 0 {
+		t.Fatalf("members of e2 = %q, want none", members)
 	}
 }
 

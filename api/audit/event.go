@@ -5,9 +5,10 @@
 // (schema/migrations/0002_audit_log.sql), committing offsets only after the
 // insert.
 //
-// Events never carry names. The subject's ID number is stored in full, since
+// Events never carry names. The subject's ID number, and those of the other
+// household members whose data the answer held, are stored in full, since
 // answering "who read this person's data" is the purpose of the log; logs
-// print it only through normalize.MaskID.
+// print them only through normalize.MaskID.
 package audit
 
 import (
@@ -35,10 +36,16 @@ type Event struct {
 	Purpose string `json:"purpose"`
 	// SubjectIDNumber is the normalized ID number of the person read.
 	SubjectIDNumber string `json:"subject_id_number"`
-	Endpoint        string `json:"endpoint"`           // route pattern with method, e.g. "GET /v1/residents/{id_number}"
-	Program         string `json:"program,omitempty"`  // eligibility program, for checks
-	Decision        string `json:"decision,omitempty"` // outcome: eligible, ineligible, needs_review, name_mismatch, not_found, shown, ...
-	Status          uint16 `json:"status"`             // HTTP status of the answer
+	// HouseholdMembers are the normalized ID numbers of every other person
+	// whose data the answer was built from and may show: the household
+	// members of a household check (their incomes, pensions, assets,
+	// disability) or of a profile (their ID numbers and names). Empty when
+	// the answer holds the subject's data alone. ID numbers only, never names.
+	HouseholdMembers []string `json:"household_members,omitempty"`
+	Endpoint         string   `json:"endpoint"`           // route pattern with method, e.g. "GET /v1/residents/{id_number}"
+	Program          string   `json:"program,omitempty"`  // eligibility program, for checks
+	Decision         string   `json:"decision,omitempty"` // outcome: eligible, ineligible, needs_review, name_mismatch, not_found, shown, ...
+	Status           uint16   `json:"status"`             // HTTP status of the answer
 }
 
 // NewEventID returns a fresh random event ID (32 hex characters).

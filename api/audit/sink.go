@@ -61,7 +61,7 @@ func NewSink(conn driver.Conn, ch config.ClickHouse, brokers []string, log *slog
 }
 
 // insertColumns are the audit_log columns, in Append order.
-const insertColumns = "event_id, time, caller, role, purpose, subject_id_number, endpoint, program, decision, status"
+const insertColumns = "event_id, time, caller, role, purpose, subject_id_number, household_members, endpoint, program, decision, status"
 
 // Run consumes until ctx ends; it returns nil then, or an error when the
 // consumer cannot be set up. ClickHouse failures are retried with backoff
@@ -167,8 +167,12 @@ func (s *Sink) Insert(ctx context.Context, events []*Event) error {
 		return fmt.Errorf("cannot prepare insert into %s: %w", s.table, err)
 	}
 	for _, e := range events {
+		members := e.HouseholdMembers
+		if members == nil {
+			members = []string{}
+		}
 		if err := batch.Append(e.EventID, e.Time.UTC().Truncate(time.Second), e.Caller, e.Role, e.Purpose,
-			e.SubjectIDNumber, e.Endpoint, e.Program, e.Decision, e.Status); err != nil {
+			e.SubjectIDNumber, members, e.Endpoint, e.Program, e.Decision, e.Status); err != nil {
 			_ = batch.Abort()
 			return fmt.Errorf("cannot add audit event %s (subject %s) to insert: %w", e.EventID, normalize.MaskID(e.SubjectIDNumber), err)
 		}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"regexp"
 	"time"
 
 	"github.com/residenthub/residenthub/config"
@@ -103,7 +102,6 @@ func readDeadLetters(ctx context.Context, brokers []string, source string, limit
 	return out, nil
 }
 
-var idInText = regexp.MustCompile(`[0-9０-９]{14,17}[0-9Xx０-９]`)
-
-// maskIDs masks anything that looks like an ID number.
-func maskIDs(s string) string { return idInText.ReplaceAllStringFunc(s, normalize.MaskID) }
+// maskIDs masks anything that looks like an ID number (15-digit, 18-character,
+// full-width; normalize.MaskIDsIn).
+func maskIDs(s string) string { return normalize.MaskIDsIn(s) }

@@ -1,4 +1,5 @@
 -- Every read of a person's data (api/), written through Kafka topic "audit".
+-- ID numbers only, never names.
 -- event_id makes a replayed audit message collapse to one row.
 CREATE TABLE IF NOT EXISTS {db}.audit_log (
     event_id String,
@@ -7,6 +8,9 @@ CREATE TABLE IF NOT EXISTS {db}.audit_log (
     role String,
     purpose String,
     subject_id_number String,
+    -- ID numbers of the other persons whose data the answer held (household
+    -- members of a household check or a profile), empty for the subject alone.
+    household_members Array(String),
     endpoint String,
     program String,
     decision String,

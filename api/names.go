@@ -1,0 +1,67 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/residenthub/residenthub/access"
+	"github.com/residenthub/residenthub/normalize"
+	"github.com/residenthub/residenthub/profile"
+)
+
+// The holder's name as proof of presence. A counter serves the person
+// standing at it, and an ID number alone is no proof of that (anyone may know
+// one), so the counter role reads a person's data — check, profile,
+// certificate — only with the name on the ID card, checked against the ID
+// number. Other roles may leave it out; a name they give is checked too.
+// Checks take it from every role. presentedName reads it before the person
+// is read (400s), verifyName compares it after (audited 422).
+
+// presentedName reads the name a request gives in where (`"name"` in a
+// check's body, `?name=` in a URL): it is required (400 missing_name) when
+// always is true or the caller has role counter (or is unknown), optional
+// otherwise, and must be a valid name (400 invalid_name). It returns the
+// normalized name (normalize.Name), "" when none was given.
+func presentedName(r *http.Request, raw, where string, always bool) (string, *apiError) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		c := caller(r)
+		if always {
+			return "", errBadRequest("missing_name", "give the resident's name as on the ID card in "+where+"; it is checked against the ID number")
+		}
+		if c == nil || c.Role == access.RoleCounter {
+			return "", errBadRequest("missing_name", "the counter role reads a person's data only for the person present: give their name as on the ID card in "+
+				where+"; it is checked against the ID number")
+		}
+		return "", nil
+	}
+	name, err := normalize.Name(raw)
+	if err != nil {
+		return "", errBadRequest("invalid_name", "the name is not valid — "+reason(err))
+	}
+	return name, nil
+}
+
+// verifyName compares a name from presentedName with the person read: no
+// name given, or the same name, is nil; a different one is audited
+// (decision name_mismatch, nothing shown) and answered 422 name_mismatch.
+func (s *Server) verifyName(r *http.Request, id, program, name string, p *profile.Person) *apiError {
+	if name == "" || p != nil && sameName(p.Name, name) {
+		return nil
+	}
+	if _, aerr := s.audit(r, id, program, auditNameMismatch, http.StatusUnprocessableEntity, nil); aerr != nil {
+		return aerr
+	}
+	return errUnprocessable("name_mismatch", "the name does not match the ID number")
+}
+
+// sameName compares a stored name with a normalized one after normalizing
+// the stored one too (stored names are normalized by the pipelines; this
+// guards against older rows).
+func sameName(stored, normalized string) bool {
+	s, err := normalize.Name(stored)
+	if err != nil {
+		return false
+	}
+	return s == normalized
+}
