@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/residenthub/residenthub/schema"
 	"github.com/robfig/cron/v3"
@@ -56,7 +58,12 @@ type ClickHouse struct {
 	AnalyticsDatabase string `yaml:"analytics_database"`
 	User              string `yaml:"user"`
 	Password          string `yaml:"password"`
-	// PseudonymSalt keys the hash that replaces id_number in analytics views.
+	// PseudonymSalt keys the hash that replaces id_number (and household_id,
+	// record keys) in the analytics database: person_key = MD5(salt ||
+	// id_number). Required, secret, at least MinSaltLength characters, without
+	// ' or \ or control characters (it is written into ClickHouse SQL). With a
+	// known salt the small space of ID numbers can be hashed exhaustively, so
+	// changing it later changes every person_key.
 	PseudonymSalt string `yaml:"pseudonym_salt"`
 }
 
@@ -132,6 +139,10 @@ type APIKey struct {
 	Sources   []string `yaml:"sources"`    // for role department: the sources it may push to
 }
 
+// MinSaltLength is the shortest clickhouse.pseudonym_salt accepted, in
+// characters.
+const MinSaltLength = 12
+
 // Roles callers may have.
 var Roles = []string{"counter", "caseworker", "department", "admin"}
 
@@ -197,6 +208,9 @@ func (c *Config) Validate() error {
 	if c.ClickHouse.Addr == "" || c.ClickHouse.Database == "" {
 		return fmt.Errorf("clickhouse.addr and clickhouse.database are required")
 	}
+	if err := validateSalt(c.ClickHouse.PseudonymSalt); err != nil {
+		return err
+	}
 	if c.Kafka.Partitions < 1 || c.Kafka.ReplicationFactor < 1 {
 		return fmt.Errorf("kafka.partitions and kafka.replication_factor must be at least 1")
 	}
@@ -225,6 +239,21 @@ func (c *Config) Validate() error {
 				return fmt.Errorf("api_keys[%d] (%s): unknown source %q", i, k.Name, s)
 			}
 		}
+	}
+	return nil
+}
+
+// validateSalt checks clickhouse.pseudonym_salt (see ClickHouse.PseudonymSalt).
+// The error never contains the salt.
+func validateSalt(salt string) error {
+	const hint = " (it keys the hash that replaces id_number for analysts; use a long random secret, e.g. `openssl rand -hex 16`)"
+	switch {
+	case salt == "":
+		return fmt.Errorf("clickhouse.pseudonym_salt is required" + hint)
+	case utf8.RuneCountInString(salt) < MinSaltLength:
+		return fmt.Errorf("clickhouse.pseudonym_salt must be at least %d characters%s", MinSaltLength, hint)
+	case strings.ContainsAny(salt, `'\`) || strings.ContainsFunc(salt, unicode.IsControl) || !utf8.ValidString(salt):
+		return fmt.Errorf(`clickhouse.pseudonym_salt must not contain ' or \ or control characters` + hint)
 	}
 	return nil
 }

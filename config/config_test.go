@@ -7,7 +7,12 @@ import (
 	"testing"
 )
 
-const validSource = `
+// salt is the clickhouse section every valid config needs.
+const salt = `
+clickhouse: {pseudonym_salt: config-test-salt-0123}
+`
+
+const validSource = salt + `
 sources:
   - name: hukou
     kind: file
@@ -29,18 +34,26 @@ func TestParse(t *testing.T) {
 			t.Fatalf("Parse(%q) = %v, want an error containing %q", yaml, err, wantErr)
 		}
 	}
-	f("", "")
+	f(salt, "")
 	f(validSource, "")
 	f("clickhouse: {adress: x}", "field adress not found")
-	f("kafka: {partitions: 0}", "kafka.partitions")
-	f("pipelines: {batch_rows: 0}", "batch_rows")
+	f(salt+"kafka: {partitions: 0}", "kafka.partitions")
+	f(salt+"pipelines: {batch_rows: 0}", "batch_rows")
+	f("", "clickhouse.pseudonym_salt is required")
+	f("clickhouse: {pseudonym_salt: ''}", "clickhouse.pseudonym_salt is required")
+	f("clickhouse: {pseudonym_salt: short-salt1}", "at least 12 characters")
+	f("clickhouse: {pseudonym_salt: 盐盐盐盐盐盐盐盐盐盐盐}", "at least 12 characters") // 11 characters, 33 bytes
+	f("clickhouse: {pseudonym_salt: 盐盐盐盐盐盐盐盐盐盐盐盐}", "")
+	f(`clickhouse: {pseudonym_salt: "it's-a-long-salt"}`, "must not contain")
+	f(`clickhouse: {pseudonym_salt: 'back\slash-long-salt'}`, "must not contain")
+	f(`clickhouse: {pseudonym_salt: "new\nline-long-salt"}`, "must not contain")
 	f(strings.Replace(validSource, "dataset: person", "dataset: people", 1), `unknown dataset "people"`)
 	f(strings.Replace(validSource, "name: hukou", "name: Hukou-1", 1), "lower-case")
 	f(strings.Replace(validSource, `"*/30 * * * * *"`, `"every day"`, 1), "schedule")
 	f(strings.Replace(validSource, "key: [身份证号]", "key: []", 1), "key")
 	f(strings.Replace(validSource, ", household_id: 户号", "", 1), `required field "household_id"`)
 	f(strings.Replace(validSource, "name: 姓名", "name: 姓名, nickname: 昵称", 1), `"nickname" is not a field`)
-	f(validSource+validSource[len("sources:\n"):], "duplicate source")
+	f(validSource+validSource[len(salt+"sources:\n"):], "duplicate source")
 	f(validSource+"api_keys: [{name: a, role: clerk, key_sha256: "+HashKey("k")+"}]", `unknown role "clerk"`)
 	f(validSource+"api_keys: [{name: a, role: counter, key_sha256: abc}]", "64 hex")
 	f(validSource+"api_keys: [{name: a, role: department, key_sha256: "+HashKey("k")+", sources: [payroll]}]", `unknown source "payroll"`)

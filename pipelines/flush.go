@@ -74,13 +74,13 @@ func (l *loop) flush(ctx context.Context, b *batch) error {
 }
 
 // store runs the idempotent steps of a flush that have not succeeded yet:
-// resolve deletes and conflicts, insert the rows (as an Arrow record batch),
+// resolve owners (tombstones for deletes and moved records) and conflicts, insert the rows (as an Arrow record batch),
 // the load and reject bookkeeping and the conflicts, and write the dead
 // letters to Kafka.
 func (l *loop) store(ctx context.Context, b *batch) error {
 	r := l.r
 	if !b.resolved {
-		final, err := r.expandDeletes(ctx, b)
+		final, err := r.resolveOwners(ctx, b)
 		if err != nil {
 			return err
 		}

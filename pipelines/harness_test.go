@@ -48,6 +48,7 @@ func newHarness(t *testing.T) *harness {
 		{Name: "hukou", Kind: "file", Dataset: "person", Key: []string{"id"}},
 		{Name: "census", Kind: "file", Dataset: "person", Key: []string{"id"}},
 		{Name: "payroll", Kind: "file", Dataset: "employment", Key: []string{"id"}},
+		{Name: "vehicles", Kind: "file", Dataset: "asset", Key: []string{"资产编号"}},
 	}
 	h := &harness{t: t, brokers: broker.Brokers(), conn: conn, cfg: &cfg, writer: bus.NewWriter(broker.Brokers())}
 	t.Cleanup(func() { h.writer.Close() })
@@ -236,4 +237,9 @@ func income(key, id, period, yuan string, at time.Time) *schema.Envelope {
 
 func deletion(source, dataset, key string, at time.Time) *schema.Envelope {
 	return &schema.Envelope{Source: source, Dataset: dataset, RecordKey: key, Op: schema.OpDelete, SourceTime: at}
+}
+
+func asset(key, id, kind string, at time.Time) *schema.Envelope {
+	return &schema.Envelope{Source: "vehicles", Dataset: "asset", RecordKey: key, Op: schema.OpUpsert, SourceTime: at,
+		Fields: map[string]string{"id_number": id, "asset_kind": kind, "value_fen": "1000"}}
 }

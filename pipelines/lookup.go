@@ -5,14 +5,18 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/residenthub/residenthub/pipelines/record"
 	"github.com/residenthub/residenthub/schema"
 )
 
-// inChunk bounds the values of one IN (...) list, keeping queries well under
-// ClickHouse's max_query_size (256 KiB by default).
-const inChunk = 2000
+// inChunk bounds the values of one IN (...) list, and inBytes its length,
+// keeping queries well under ClickHouse's max_query_size (256 KiB by default).
+const (
+	inChunk = 2000
+	inBytes = 128 << 10
+)
 
 // quoteString quotes s as a ClickHouse string literal.
 func quoteString(s string) string {
@@ -51,86 +55,226 @@ func subjectIndex(ds schema.Dataset) int {
 	return -1
 }
 
-// expandDeletes returns the batch's rows with every delete replaced by one
-// tombstone per id_number its record was stored under (see the package
-// documentation), in message order.
-func (r *Runner) expandDeletes(ctx context.Context, b *batch) ([]record.Row, error) {
-	subj := subjectIndex(b.dataset)
-	keysBySource := map[string][]string{}
-	seen := map[sourceKey]bool{}
-	for _, p := range b.rows {
-		k := sourceKey{p.row.Source, p.row.RecordKey}
-		if p.row.Deleted && !seen[k] {
-			seen[k] = true
-			keysBySource[k.source] = append(keysBySource[k.source], k.recordKey)
+// ownerSpan summarises the non-deleted versions of one source record stored
+// under one id_number.
+type ownerSpan struct {
+	first      time.Time // earliest source_time known
+	last       time.Time // latest source_time known
+	lastIngest time.Time // ingest_time of that latest version (the latest of its copies)
+}
+
+// owners are the id_numbers a source record was stored under.
+type owners map[string]*ownerSpan
+
+func (o owners) add(id string, sourceTime, ingest time.Time) {
+	s := o[id]
+	if s == nil {
+		o[id] = &ownerSpan{first: sourceTime, last: sourceTime, lastIngest: ingest}
+		return
+	}
+	if sourceTime.Before(s.first) {
+		s.first = sourceTime
+	}
+	if sourceTime.After(s.last) || sourceTime.Equal(s.last) && ingest.After(s.lastIngest) {
+		s.last, s.lastIngest = sourceTime, ingest
+	}
+}
+
+// sorted returns the id_numbers in order, so the output does not depend on
+// map iteration.
+func (o owners) sorted() []string {
+	ids := make([]string, 0, len(o))
+	for id := range o {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// lookupOwners reads from record_owner the id_numbers every (source,
+// record_key) of keys was stored under (non-deleted versions), with one
+// primary-key lookup per inChunk keys (or inBytes of SQL): WHERE dataset = ? AND (source,
+// record_key) IN ((...), ...). The values are inlined as escaped literals (the
+// driver binds a Go slice as an array, which ClickHouse 18.16 rejects in IN).
+func (r *Runner) lookupOwners(ctx context.Context, ds schema.Dataset, keys []sourceKey) (map[sourceKey]owners, error) {
+	out := make(map[sourceKey]owners, len(keys))
+	for _, k := range keys {
+		out[k] = owners{}
+	}
+	pairs := make([]string, len(keys))
+	for i, k := range keys {
+		pairs[i] = "(" + quoteString(k.source) + ", " + quoteString(k.recordKey) + ")"
+	}
+	for len(pairs) > 0 {
+		n, size := 0, 0
+		for n < len(pairs) && n < inChunk && (n == 0 || size+len(pairs[n]) <= inBytes) {
+			size += len(pairs[n]) + 2
+			n++
+		}
+		if err := r.lookupOwnersOf(ctx, ds, pairs[:n], out); err != nil {
+			return nil, err
+		}
+		pairs = pairs[n:]
+	}
+	return out, nil
+}
+
+// lookupOwnersOf runs one lookup for pairs, "('source', 'record_key')"
+// literals, adding the owners found to out.
+func (r *Runner) lookupOwnersOf(ctx context.Context, ds schema.Dataset, pairs []string, out map[sourceKey]owners) error {
+	q := fmt.Sprintf("SELECT source, record_key, id_number, source_time, max(ingest_time) FROM %s "+
+		"WHERE dataset = %s AND (source, record_key) IN (%s) GROUP BY source, record_key, id_number, source_time",
+		r.table("record_owner"), quoteString(ds.Name), strings.Join(pairs, ", "))
+	rows, err := r.conn.Query(ctx, q)
+	if err != nil {
+		return fmt.Errorf("cannot look up the owners of %s records: %w", ds.Name, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k sourceKey
+		var id string
+		var sourceTime, ingest time.Time
+		if err := rows.Scan(&k.source, &k.recordKey, &id, &sourceTime, &ingest); err != nil {
+			return fmt.Errorf("cannot look up the owners of %s records: %w", ds.Name, err)
+		}
+		if o := out[k]; o != nil {
+			o.add(id, sourceTime.UTC(), ingest.UTC())
 		}
 	}
-	if len(seen) == 0 || subj < 0 {
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("cannot look up the owners of %s records: %w", ds.Name, err)
+	}
+	return nil
+}
+
+// rowKey is a profile table's sorting key.
+type rowKey struct {
+	id, source, recordKey string
+	sourceTime            int64
+}
+
+// resolveOwners returns the rows to insert for the batch: its upserts, and
+// tombstones (record.Tombstone) so that a source record is current under at
+// most one id_number. The owners of every record in the batch are looked up
+// in record_owner and joined with the batch's own upserts (so an owner change
+// within one batch counts too); then, in message order:
+//
+//   - an upsert of owner Z at source time T adds a tombstone at T under every
+//     other owner Y that held the record before T (the record moved from Y to
+//     Z), and — when it arrives after a newer version of another owner, at T'
+//     > T — one under Z at the latest such T' (with that version's ingest
+//     time), so an old version delivered late does not become current again;
+//   - a delete at T becomes a tombstone at T under every owner that held the
+//     record at or before T, under its own id_number if it carries one, and
+//     under "" if no owner is known.
+//
+// A tombstone carries the ingest_time of the message whose version it marks,
+// and the owners' spans only grow with later versions, so a replay writes
+// rows identical to stored ones (ReplacingMergeTree collapses them). A
+// tombstone that would share its sorting key with a known upsert (two owners
+// at the same source time) is not written.
+func (r *Runner) resolveOwners(ctx context.Context, b *batch) ([]record.Row, error) {
+	ds := b.dataset
+	subj := subjectIndex(ds)
+	if subj < 0 {
 		rows := make([]record.Row, len(b.rows))
 		for i, p := range b.rows {
 			rows[i] = p.row
 		}
 		return rows, nil
 	}
-	ids := map[sourceKey]map[string]bool{}
-	add := func(k sourceKey, id string) {
-		if ids[k] == nil {
-			ids[k] = map[string]bool{}
-		}
-		ids[k][id] = true
-	}
-	for source, keys := range keysBySource {
-		err := chunks(keys, func(keys []string) error {
-			q := fmt.Sprintf("SELECT record_key, %s FROM %s WHERE source = %s AND record_key IN (%s) GROUP BY record_key, %s",
-				b.dataset.SubjectField, r.table(b.dataset.Name), quoteString(source), inList(keys), b.dataset.SubjectField)
-			rows, err := r.conn.Query(ctx, q)
-			if err != nil {
-				return fmt.Errorf("cannot look up deleted records in %s: %w", b.dataset.Name, err)
-			}
-			defer rows.Close()
-			for rows.Next() {
-				var key, id string
-				if err := rows.Scan(&key, &id); err != nil {
-					return fmt.Errorf("cannot look up deleted records in %s: %w", b.dataset.Name, err)
-				}
-				add(sourceKey{source, key}, id)
-			}
-			return rows.Err()
-		})
-		if err != nil {
-			return nil, err
-		}
-	}
+	var keys []sourceKey
+	seen := map[sourceKey]bool{}
 	for _, p := range b.rows {
 		k := sourceKey{p.row.Source, p.row.RecordKey}
-		if seen[k] && !p.row.Deleted {
-			add(k, p.row.Values[subj].(string))
+		if !seen[k] {
+			seen[k] = true
+			keys = append(keys, k)
 		}
 	}
-	out := make([]record.Row, 0, len(b.rows))
+	known, err := r.lookupOwners(ctx, ds, keys)
+	if err != nil {
+		return nil, err
+	}
+	upserts := map[rowKey]bool{}
 	for _, p := range b.rows {
 		if !p.row.Deleted {
-			out = append(out, p.row)
+			k := sourceKey{p.row.Source, p.row.RecordKey}
+			id := p.row.Values[subj].(string)
+			known[k].add(id, p.row.SourceTime, p.row.IngestTime)
+			upserts[rowKey{id, k.source, k.recordKey, p.row.SourceTime.Unix()}] = true
+		}
+	}
+
+	out := make([]record.Row, 0, len(b.rows))
+	tombs := map[rowKey]int{} // position in out
+	tomb := func(k sourceKey, id string, sourceTime, ingest time.Time) {
+		rk := rowKey{id, k.source, k.recordKey, sourceTime.Unix()}
+		if upserts[rk] {
+			return
+		}
+		if s := known[k][id]; s != nil && (s.first.Equal(sourceTime) || s.last.Equal(sourceTime)) {
+			return // the owner has a version at that very time
+		}
+		if i, ok := tombs[rk]; ok {
+			if ingest.After(out[i].IngestTime) {
+				out[i].IngestTime = ingest
+			}
+			return
+		}
+		tombs[rk] = len(out)
+		out = append(out, record.Tombstone(ds, k.source, k.recordKey, id, sourceTime, ingest))
+	}
+	for _, p := range b.rows {
+		row := p.row
+		k := sourceKey{row.Source, row.RecordKey}
+		own := row.Values[subj].(string)
+		if row.Deleted {
+			var ids []string
+			for _, id := range known[k].sorted() {
+				if !known[k][id].first.After(row.SourceTime) {
+					ids = append(ids, id)
+				}
+			}
+			if own != "" || len(ids) == 0 {
+				ids = append(ids, own)
+			}
+			for _, id := range ids {
+				rk := rowKey{id, k.source, k.recordKey, row.SourceTime.Unix()}
+				if i, ok := tombs[rk]; ok {
+					out[i].IngestTime = later(out[i].IngestTime, row.IngestTime)
+					continue
+				}
+				tombs[rk] = len(out)
+				out = append(out, record.Tombstone(ds, k.source, k.recordKey, id, row.SourceTime, row.IngestTime))
+			}
 			continue
 		}
-		set := map[string]bool{}
-		for id := range ids[sourceKey{p.row.Source, p.row.RecordKey}] {
-			set[id] = true
+		out = append(out, row)
+		var newer *ownerSpan
+		for _, id := range known[k].sorted() {
+			if id == own {
+				continue
+			}
+			s := known[k][id]
+			if s.first.Before(row.SourceTime) {
+				tomb(k, id, row.SourceTime, row.IngestTime)
+			}
+			if s.last.After(row.SourceTime) && (newer == nil || s.last.After(newer.last) ||
+				s.last.Equal(newer.last) && s.lastIngest.After(newer.lastIngest)) {
+				newer = s
+			}
 		}
-		if own := p.row.Values[subj].(string); own != "" || len(set) == 0 {
-			set[own] = true
-		}
-		list := make([]string, 0, len(set))
-		for id := range set {
-			list = append(list, id)
-		}
-		sort.Strings(list)
-		for _, id := range list {
-			t := p.row
-			t.Values = append([]any(nil), p.row.Values...)
-			t.Values[subj] = id
-			out = append(out, t)
+		if newer != nil {
+			tomb(k, own, newer.last, newer.lastIngest)
 		}
 	}
 	return out, nil
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }

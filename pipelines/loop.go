@@ -33,7 +33,7 @@ type batch struct {
 
 	// flush progress, so a retry does not redo finished steps
 	resolved  bool
-	final     []record.Row // rows with deletes expanded to tombstones
+	final     []record.Row // upserts and tombstones (resolveOwners)
 	conflicts []conflict
 	done      map[string]bool
 }

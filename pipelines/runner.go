@@ -3,7 +3,7 @@
 //
 //	raw.<source> ─ decode ─ normalize (record) ─ batch per dataset ─┐
 //	                 └─ reject ─ dlq.<source> + rejects table ──────┤
-//	  deletes: find the id_numbers the record was stored under      │
+//	  owners: id_numbers each record was stored under → tombstones  │
 //	  person: compare name/birth_date with other sources → conflict │
 //	  Arrow record batch (arrowbatch) ─ ClickHouse INSERT ──────────┴─ commit offsets
 //
@@ -15,12 +15,15 @@
 // after ClickHouse acknowledged every insert of the batch and the dead
 // letters were acknowledged by Kafka (acks=all).
 //
-// Deletes: a delete envelope needs only the record key. The loader writes a
-// tombstone (deleted=1, the delete's source_time) under every id_number the
-// (source, record_key) was ever stored under — found in ClickHouse and in
-// the current batch — plus the envelope's own id_number if it has one (and
-// under "" if none is known), so a by-person read sees the delete as the
-// latest version of the record.
+// Owners: the profile tables are ordered by id_number, so a source record
+// that is deleted, or moves to another person (an update with a new
+// id_number), must also end under the id_numbers it was stored under before.
+// The loader looks up the record's earlier owners in record_owner (filled by
+// materialized views, one primary-key lookup per batch) and in the batch,
+// and writes a tombstone (deleted=1, zero fields) under each: at the delete's
+// source_time for a delete (which needs only the record key; plus its own
+// id_number if it has one, and "" if no owner is known), at the update's
+// source_time for an update by a new owner. See resolveOwners.
 package pipelines
 
 import (

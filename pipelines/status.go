@@ -14,10 +14,14 @@ import (
 // lagInterval is how often Run refreshes the lag of every source.
 const lagInterval = 2 * time.Second
 
-// DatasetStatus is one source's pipeline counters (GET /v1/sources). The
-// counters count messages since this process started; Lag is the number of
-// messages on the source's raw topic not yet committed by the consumer group
-// (-1 while unknown).
+// DatasetStatus is the pipeline status of ONE SOURCE (one raw.<source>
+// topic), not of a dataset: several sources may feed one dataset, and
+// Runner.Status returns one DatasetStatus per configured source, in config
+// order, with Dataset naming the dataset the source feeds (GET /v1/sources).
+// Consumed, Loaded and Rejected count the source's messages since this
+// process started; Lag is the number of messages on the source's raw topic
+// not yet committed by the consumer group (-1 while unknown); LastLoadedAt is
+// when one of its messages was last loaded (nil: none yet).
 type DatasetStatus struct {
 	Source       string     `json:"source"`
 	Dataset      string     `json:"dataset"`

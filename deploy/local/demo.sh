@@ -28,8 +28,9 @@ if pid=$(cat "$demo/hub.pid" 2>/dev/null) && kill -0 "$pid" 2>/dev/null; then
 fi
 rm -rf "$demo"
 mkdir -p "$demo"
-clickhouse_db=$(awk '/^clickhouse:/ {c=1} c && /database:/ {print $2; exit}' "$config")
-clickhouse-client --port "${CLICKHOUSE_TCP_PORT:-19000}" -q "DROP DATABASE IF EXISTS $clickhouse_db" 2>/dev/null || true
+for db in $(awk '/^clickhouse:/ {c=1} c && /^[[:space:]]+(analytics_)?database:/ {print $2} /^[a-z]/ && !/^clickhouse:/ {c=0}' "$config"); do
+  clickhouse-client --port "${CLICKHOUSE_TCP_PORT:-19000}" -q "DROP DATABASE IF EXISTS $db" 2>/dev/null || true
+done
 var/bin/residenthub demo-data -out "$demo"
 
 var/bin/residenthub run -config "$config" >"$demo/hub.log" 2>&1 &

@@ -23,10 +23,12 @@ import (
 // Row is one normalized record, ready for its dataset's ClickHouse table.
 //
 // Values has one entry per schema.Dataset.Fields entry, in that order, typed
-// by the field's kind (see GoType): string, time.Time (UTC; midnight for date
-// and month, whole seconds for datetime), int64 (fen), int32 (int) or uint8
-// (bool). Absent optional fields hold the zero value of the column ("", 0,
-// 1970-01-01 / epoch 0 for "unknown" dates and times).
+// by the field's kind (see GoType): string (calendar dates as ISO
+// "2006-01-02", any year), time.Time (UTC; midnight of the first day for a
+// month, whole seconds for a datetime), int64 (fen), int32 (int) or uint8
+// (bool). Absent optional fields hold the zero value of the column: "" (also
+// an unknown calendar date), 0, or the epoch 1970-01-01T00:00:00Z for an
+// unknown month or instant.
 type Row struct {
 	Dataset    string
 	Values     []any
@@ -38,6 +40,23 @@ type Row struct {
 	// SubjectUnknown is set on a delete that carries no id_number: the loader
 	// must find the id_number(s) the record was stored under.
 	SubjectUnknown bool
+}
+
+// Tombstone returns a delete row of dataset ds for the source record
+// (source, recordKey) filed under the subject (id_number) subject: every
+// other field holds its zero value (see Row). The loader writes one under
+// every id_number a record was stored under when it is deleted or moves to
+// another person, so a by-person read sees the record gone.
+func Tombstone(ds schema.Dataset, source, recordKey, subject string, sourceTime, ingest time.Time) Row {
+	row := Row{Dataset: ds.Name, Source: source, RecordKey: recordKey, Deleted: true,
+		SourceTime: sourceTime.UTC(), IngestTime: ingest.UTC(), Values: make([]any, len(ds.Fields))}
+	for i, f := range ds.Fields {
+		row.Values[i] = zero(f.Kind)
+		if f.Name == ds.SubjectField {
+			row.Values[i] = subject
+		}
+	}
+	return row
 }
 
 // Reject says why a record cannot be loaded: the canonical field (or

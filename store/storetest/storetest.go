@@ -36,7 +36,7 @@ func New(t testing.TB) (driver.Conn, config.ClickHouse) {
 	cfg.Addr = Addr()
 	cfg.Database = "t_" + id
 	cfg.AnalyticsDatabase = "t_" + id + "_analytics"
-	cfg.PseudonymSalt = "test-salt"
+	cfg.PseudonymSalt = "storetest-pseudonym-salt"
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	conn, err := store.Open(ctx, cfg)
