@@ -129,7 +129,7 @@ func (r *Run) Rows() int64 { return r.rows }
 func (r *Run) Rejected() int64 { return r.rejected }
 
 // NewTestRun returns a Run whose Emit calls emit, for testing kinds without
-// the scheduler.
+// the scheduler (connectors/file's tests use it); not for production code.
 func NewTestRun(src *config.Source, cursor string, emit func(ctx context.Context, rows []Row, bad []BadRecord, cursor string) (EmitResult, error)) *Run {
 	return &Run{Source: src, Cursor: cursor, Logger: slog.Default(), emit: emit}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"sync"
 	"time"
@@ -37,6 +38,9 @@ type SchedulerConfig struct {
 // of one source at once, and keeps each source's status. One source failing
 // never stops the others: a failed run is logged, reported in Status and
 // retried on the next tick.
+//
+// A Puller that also implements io.Closer (the sql kind's connection pool)
+// is closed by Stop once no run is in progress.
 type Scheduler struct {
 	cfg     SchedulerConfig
 	log     *slog.Logger
@@ -45,11 +49,16 @@ type Scheduler struct {
 	sources map[string]*sourceState
 	metrics *metrics
 
-	mu      sync.Mutex
-	started bool
-	wg      sync.WaitGroup
-	runCtx  context.Context
-	cancel  context.CancelFunc
+	mu       sync.Mutex
+	started  bool
+	stopping bool           // Stop is waiting for runs: RunNow refuses to start one
+	wg       sync.WaitGroup // one per run in progress (ticks and RunNow)
+	runCtx   context.Context
+	// halt is cancelled by Stop when its deadline passes: every run in
+	// progress, scheduled or RunNow, is cancelled with it. Stop replaces it
+	// with a fresh one before it returns.
+	halt     context.Context
+	haltRuns context.CancelFunc
 }
 
 type sourceState struct {
@@ -80,7 +89,9 @@ func NewScheduler(cfg SchedulerConfig) (*Scheduler, error) {
 		log:     cfg.Logger.With("component", "connectors"),
 		cron:    cron.New(cron.WithParser(config.CronParser), cron.WithLocation(cfg.Location)),
 		sources: map[string]*sourceState{},
+		runCtx:  context.Background(),
 	}
+	s.halt, s.haltRuns = context.WithCancel(context.Background())
 	for i := range cfg.Sources {
 		src := &cfg.Sources[i]
 		factory, ok := cfg.Kinds[src.Kind]
@@ -121,45 +132,79 @@ func NewScheduler(cfg SchedulerConfig) (*Scheduler, error) {
 
 // Start begins ticking. Runs started by ticks use a context that is NOT
 // cancelled with ctx (only its values are kept), so a shutdown can let them
-// finish their page: call Stop.
+// finish their page: call Stop. Start after Stop starts ticking again.
 func (s *Scheduler) Start(ctx context.Context) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.started {
 		return
 	}
-	s.runCtx, s.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	s.runCtx = context.WithoutCancel(ctx)
 	s.started = true
 	s.cron.Start()
 	s.log.Info("connector scheduler started", "sources", len(s.order))
 }
 
-// Stop stops ticking and waits for running pulls to finish flushing. If ctx
-// ends first, the runs are cancelled (their last page is repeated on the next
-// start) and ctx's error is returned once they returned.
+// Stop shuts the scheduler down within ctx's deadline:
+//
+//  1. It stops ticking at once (no new scheduled run starts; cron is stopped
+//     without waiting, its jobs only start runs) and RunNow is refused from
+//     here on until Stop returns.
+//  2. It waits for the runs in progress (scheduled ones and RunNow calls) to
+//     end by themselves.
+//  3. If ctx ends first, it cancels the context of every run in progress.
+//     Kinds check their context between pages (and the database, HTTP and
+//     Kafka calls of a page take it), so a run stops at its current page;
+//     the page is not checkpointed (checkpoints are saved only after Kafka
+//     acknowledged a page), so nothing is lost and the next start repeats at
+//     most that page. Stop then waits for the cancelled runs to return.
+//  4. Once no run is in progress, it closes every Puller that implements
+//     io.Closer (e.g. the sql kind's connection pool).
+//
+// It returns nil when every run ended by itself and every Closer succeeded;
+// otherwise an error wrapping ctx's error (if runs had to be cancelled) and
+// the Close errors. Stop blocks past ctx's deadline only as long as a
+// cancelled run takes to return.
 func (s *Scheduler) Stop(ctx context.Context) error {
 	s.mu.Lock()
 	started := s.started
 	s.started = false
+	s.stopping = true
+	haltRuns := s.haltRuns
 	s.mu.Unlock()
+	defer func() {
+		// Runs started after Stop (Start again, RunNow) get a fresh halt.
+		s.mu.Lock()
+		s.stopping = false
+		s.halt, s.haltRuns = context.WithCancel(context.Background())
+		s.mu.Unlock()
+	}()
 	if started {
-		<-s.cron.Stop().Done() // never blocks long: jobs only hand off to run
+		// Not waiting for cron's Done: a tick only starts a goroutine, and a
+		// tick that already passed its started check registered its run in
+		// s.wg before Stop took the lock above.
+		s.cron.Stop()
 	}
 	done := make(chan struct{})
 	go func() { s.wg.Wait(); close(done) }()
+	var errs []error
 	select {
 	case <-done:
-		if s.cancel != nil {
-			s.cancel()
-		}
-		return nil
 	case <-ctx.Done():
-		if s.cancel != nil {
-			s.cancel()
-		}
+		s.log.Warn("connector runs still in progress at the shutdown deadline; cancelling them (their current page is repeated on the next start)")
+		haltRuns()
 		<-done
-		return fmt.Errorf("cannot stop connectors gracefully: %w", ctx.Err())
+		errs = append(errs, fmt.Errorf("cannot stop connectors gracefully: runs cancelled: %w", ctx.Err()))
 	}
+	haltRuns()
+	for _, name := range s.order {
+		if c, ok := s.sources[name].puller.(io.Closer); ok {
+			if err := c.Close(); err != nil {
+				errs = append(errs, fmt.Errorf("cannot close source %s: %w", name, err))
+			}
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // tick is one cron tick of a source: skipped while a run of the source is in
@@ -176,39 +221,52 @@ func (s *Scheduler) tick(name string) {
 	}
 	ss.st.Running = true
 	s.wg.Add(1)
-	ctx := s.runCtx
+	ctx, halt := s.runCtx, s.halt
 	s.mu.Unlock()
-	defer s.wg.Done()
-	_ = s.run(ctx, ss)
+	// The run gets its own goroutine so the cron job returns at once: Stop
+	// never waits on cron for a run, only on s.wg, and can cancel it.
+	go func() {
+		defer s.wg.Done()
+		_ = s.run(ctx, halt, ss)
+	}()
 }
 
 // RunNow runs a source immediately in the caller's goroutine and returns the
 // run's error; ErrRunning if a run of the source is in progress,
 // ErrUnknownSource if it is not configured, ErrNotPullable for push sources.
+// The run ends when ctx ends, and also when Stop cancels runs at its
+// deadline; while Stop is in progress RunNow refuses to start.
 func (s *Scheduler) RunNow(ctx context.Context, source string) error {
 	ss, ok := s.sources[source]
 	if !ok {
 		return fmt.Errorf("%w: %q", ErrUnknownSource, source)
 	}
 	s.mu.Lock()
+	if s.stopping {
+		s.mu.Unlock()
+		return fmt.Errorf("cannot run %s: the connector scheduler is stopping", source)
+	}
 	if ss.st.Running {
 		s.mu.Unlock()
 		return fmt.Errorf("%s: %w", source, ErrRunning)
 	}
 	ss.st.Running = true
 	s.wg.Add(1)
+	halt := s.halt
 	s.mu.Unlock()
 	defer s.wg.Done()
-	return s.run(ctx, ss)
+	return s.run(ctx, halt, ss)
 }
 
-// run executes one pull; the caller has set Running.
-func (s *Scheduler) run(ctx context.Context, ss *sourceState) error {
+// run executes one pull, bounded by RunTimeout and cancelled when halt is
+// (Stop's deadline); the caller has set Running.
+func (s *Scheduler) run(ctx, halt context.Context, ss *sourceState) error {
 	name := ss.src.Name
 	log := s.log.With("source", name, "kind", ss.src.Kind)
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.RunTimeout)
 	defer cancel()
+	defer context.AfterFunc(halt, cancel)()
 
 	var err error
 	run := &Run{Source: ss.src, Logger: log}

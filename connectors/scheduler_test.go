@@ -214,3 +214,96 @@ func TestSchedulerTicksWithoutOverlap(t *testing.T) {
 		t.Fatalf("alpha published %d, want 3", n)
 	}
 }
+
+// stubborn is a fake kind whose Pull runs until its context is cancelled
+// (a slow SQL or HTTP page); it implements io.Closer and records whether
+// Close came after Pull returned.
+type stubborn struct {
+	started  chan struct{}
+	mu       sync.Mutex
+	pulling  int
+	pullErrs []error
+	closed   int
+	early    bool // Close called while a Pull was in progress
+}
+
+func (s *stubborn) Pull(ctx context.Context, run *connectors.Run) error {
+	s.mu.Lock()
+	s.pulling++
+	s.mu.Unlock()
+	s.started <- struct{}{}
+	<-ctx.Done()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.pulling--
+	s.pullErrs = append(s.pullErrs, ctx.Err())
+	return ctx.Err()
+}
+
+func (s *stubborn) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed++
+	s.early = s.early || s.pulling > 0
+	return nil
+}
+
+// TestStopCancelsRunsAtDeadline: a scheduled run and a RunNow call that only
+// stop when cancelled do not hold Stop past its deadline (RunTimeout is an
+// hour): Stop cancels them, waits for them, closes the pullers and reports
+// the deadline.
+func TestStopCancelsRunsAtDeadline(t *testing.T) {
+	ctx := ct.Context(t, 60*time.Second)
+	brokers := ct.Kafka(t)
+	slow := &stubborn{started: make(chan struct{}, 2)}
+	kinds := map[string]connectors.Factory{"fake": func(src *config.Source) (connectors.Puller, error) { return slow, nil }}
+	sources := ct.Sources(t, `
+- name: alpha
+  kind: fake
+  dataset: person
+  schedule: "@every 1s"
+  key: [id]
+  fields: {id_number: id, name: name, household_id: hh}
+- name: beta
+  kind: fake
+  dataset: person
+  key: [id]
+  fields: {id_number: id, name: name, household_id: hh}
+`)
+	h := ct.NewHarness(t, brokers, t.TempDir(), kinds, nil, sources)
+	s := h.Scheduler
+	s.Start(ctx)
+	runNow := make(chan error, 1)
+	go func() { runNow <- s.RunNow(ctx, "beta") }()
+	<-slow.started // both runs are in progress
+	<-slow.started
+
+	stopCtx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer cancel()
+	stopped := make(chan error, 1)
+	go func() { stopped <- s.Stop(stopCtx) }()
+	var err error
+	select {
+	case err = <-stopped:
+	case <-ctx.Done():
+		t.Fatal("Stop still blocked long after its deadline")
+	}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Stop = %v, want the deadline", err)
+	}
+	if err := <-runNow; !errors.Is(err, context.Canceled) {
+		t.Fatalf("RunNow = %v, want cancelled", err)
+	}
+	slow.mu.Lock()
+	defer slow.mu.Unlock()
+	if len(slow.pullErrs) != 2 || slow.pulling != 0 {
+		t.Fatalf("pulls ended %v, %d still pulling", slow.pullErrs, slow.pulling)
+	}
+	if slow.closed != 2 || slow.early {
+		t.Fatalf("Close called %d times (want once per source), during a pull: %v", slow.closed, slow.early)
+	}
+	st := s.Status()
+	if st[0].Running || st[1].Running || st[0].Errors != 1 || !strings.Contains(st[0].LastError, "context canceled") {
+		t.Fatalf("status after stop: %+v", st)
+	}
+}

@@ -1,16 +1,14 @@
 package connectors
 
 import (
-	"encoding/json"
-	"net/http"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// SourceStatus is one source's state, served at GET /v1/sources and exported
-// as Prometheus metrics. Times are RFC 3339 UTC; counters count since the
-// process started.
+// SourceStatus is one source's state, served at GET /v1/sources (by the API,
+// with the pipeline's counters: cmd/residenthub) and exported as Prometheus
+// metrics. Times are RFC 3339 UTC; counters count since the process started.
 type SourceStatus struct {
 	Source   string `json:"source"`
 	Kind     string `json:"kind"`
@@ -55,17 +53,6 @@ type RunReport struct {
 // *Scheduler implements it.
 type Recorder interface {
 	Record(r RunReport)
-}
-
-// StatusHandler serves GET /v1/sources: {"sources": [SourceStatus...]} in
-// configuration order.
-func (s *Scheduler) StatusHandler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(struct {
-			Sources []SourceStatus `json:"sources"`
-		}{s.Status()})
-	})
 }
 
 // metrics exports Status as Prometheus metrics at scrape time, so /metrics

@@ -66,7 +66,9 @@ func TestDemoDistrictEndToEnd(t *testing.T) {
 		}
 	}()
 
-	waitLoaded(ctx, t, hub, cfg)
+	if err := waitLoaded(ctx, hub.brokers, cfg, 300*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
 
 	t.Run("rows per dataset", func(t *testing.T) {
 		got, err := currentRowCounts(ctx, hub.conn, cfg.ClickHouse)
@@ -201,7 +203,9 @@ func TestDemoDistrictEndToEnd(t *testing.T) {
 		if status := call(ctx, t, http.MethodPost, base+"/v1/sources/hukou/records", "demo-department-key", body, nil); status != http.StatusNotFound {
 			t.Errorf("push to a file source: status %d, want 404", status)
 		}
-		waitLoaded(ctx, t, hub, cfg)
+		if err := waitLoaded(ctx, hub.brokers, cfg, 300*time.Millisecond); err != nil {
+			t.Fatal(err)
+		}
 		counts, err := currentRowCounts(ctx, hub.conn, cfg.ClickHouse)
 		if err != nil {
 			t.Fatal(err)
@@ -259,26 +263,6 @@ func (b *lockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
-}
-
-// waitLoaded waits until the drop folders are empty and the pipelines have
-// consumed every raw message, as `residenthub wait-loaded` does.
-func waitLoaded(ctx context.Context, t *testing.T, hub *Hub, cfg *config.Config) {
-	t.Helper()
-	quiet := 0
-	for quiet < 4 {
-		select {
-		case <-ctx.Done():
-			t.Fatalf("not loaded: %d files waiting", pendingDropFiles(cfg))
-		case <-time.After(300 * time.Millisecond):
-		}
-		lag, err := pipelineLag(ctx, hub.brokers, cfg)
-		if err != nil || lag > 0 || pendingDropFiles(cfg) > 0 {
-			quiet = 0
-			continue
-		}
-		quiet++
-	}
 }
 
 // call sends a request with an API key and a purpose and decodes the JSON answer.

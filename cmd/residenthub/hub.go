@@ -278,6 +278,12 @@ func (h *Hub) goWorker(name string, run func() error) {
 	}()
 }
 
+// Failed delivers the error of a worker (pipelines, audit sink) that stopped
+// by itself: the hub then no longer loads data or stores the audit trail
+// although it still answers, so the caller should shut it down and exit
+// non-zero. Errors not received here are returned by Shutdown.
+func (h *Hub) Failed() <-chan error { return h.workerErrs }
+
 // Shutdown stops the roles in data-flow order: connectors stop pulling and
 // finish their runs; the API stops taking requests; pipelines flush their
 // in-flight batch and commit offsets; then Kafka and ClickHouse close.

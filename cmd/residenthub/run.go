@@ -41,11 +41,26 @@ func cmdRun(args []string) error {
 	if err != nil {
 		return err
 	}
-	<-ctx.Done()
-	log.Info("shutting down: stop pulling, flush in-flight batches, commit offsets")
+	return serve(ctx, hub, log)
+}
+
+// serve waits until ctx ends (SIGINT/SIGTERM) or a worker of the hub fails,
+// then shuts the hub down. A failed worker (pipelines, audit sink) would
+// leave a process that looks alive and ready but no longer loads data, so
+// the hub stops and serve returns the worker's error: the process exits
+// non-zero and its supervisor restarts it.
+func serve(ctx context.Context, hub *Hub, log *slog.Logger) error {
+	var failed error
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down: stop pulling, flush in-flight batches, commit offsets")
+	case failed = <-hub.Failed():
+		log.Error("a worker stopped; shutting down the hub", "err", failed)
+		failed = fmt.Errorf("worker stopped: %w", failed)
+	}
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	return hub.Shutdown(shutdownCtx)
+	return errors.Join(failed, hub.Shutdown(shutdownCtx))
 }
 
 func newLogger(format string) *slog.Logger {

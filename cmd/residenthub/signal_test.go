@@ -39,9 +39,9 @@ func TestRunStopsOnSIGTERMWithExitZero(t *testing.T) {
 	httpAddr, kafkaAddr := freeAddr(t), freeAddr(t)
 	cfg := fmt.Sprintf(`data_dir: %s
 kafka: {embedded_listen: %q}
-clickhouse: {addr: %q, database: %q, analytics_database: %q}
+clickhouse: {addr: %q, database: %q, analytics_database: %q, pseudonym_salt: %q}
 http: {listen: %q}
-`, filepath.Join(dir, "var"), kafkaAddr, ch.Addr, ch.Database, ch.AnalyticsDatabase, httpAddr)
+`, filepath.Join(dir, "var"), kafkaAddr, ch.Addr, ch.Database, ch.AnalyticsDatabase, ch.PseudonymSalt, httpAddr)
 	cfgPath := filepath.Join(dir, "residenthub.yaml")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)

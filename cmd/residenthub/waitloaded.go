@@ -4,11 +4,10 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"os"
-	"strings"
 	"time"
 
 	"github.com/residenthub/residenthub/config"
+	"github.com/residenthub/residenthub/connectors/file"
 	"github.com/residenthub/residenthub/schema"
 	"github.com/segmentio/kafka-go"
 )
@@ -28,57 +27,61 @@ func cmdWaitLoaded(args []string) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
-	quiet := 0
-	last := ""
-	for quiet < 4 {
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("wait-loaded: not loaded after %s: %s", *timeout, last)
-		case <-time.After(500 * time.Millisecond):
-		}
-		files := pendingDropFiles(cfg)
-		lag, err := pipelineLag(ctx, brokersOf(cfg), cfg)
-		switch {
-		case err != nil:
-			last = err.Error()
-			quiet = 0
-		case files > 0 || lag > 0:
-			last = fmt.Sprintf("%d files waiting in drop folders, pipeline lag %d messages", files, lag)
-			quiet = 0
-		default:
-			last = "loaded"
-			quiet++
-		}
+	if err := waitLoaded(ctx, brokersOf(cfg), cfg, 500*time.Millisecond); err != nil {
+		return fmt.Errorf("wait-loaded: after %s: %w", *timeout, err)
 	}
 	fmt.Println("loaded: drop folders empty, pipelines have consumed every raw message")
 	return nil
 }
 
-// pendingDropFiles counts the files still waiting in file sources' drop folders.
-func pendingDropFiles(cfg *config.Config) int {
+// waitLoaded polls every poll until no file waits in any file source's drop
+// folder and the pipelines' consumer group has no lag on any raw topic, both
+// for four polls in a row. When ctx ends first it says what was still
+// waiting.
+func waitLoaded(ctx context.Context, brokers []string, cfg *config.Config, poll time.Duration) error {
+	quiet, last := 0, "nothing polled yet"
+	for quiet < 4 {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("not loaded: %s", last)
+		case <-time.After(poll):
+		}
+		files, ferr := pendingDropFiles(cfg)
+		lag, err := pipelineLag(ctx, brokers, cfg)
+		switch {
+		case ferr != nil:
+			last, quiet = ferr.Error(), 0
+		case err != nil:
+			last, quiet = err.Error(), 0
+		case files > 0 || lag > 0:
+			last, quiet = fmt.Sprintf("%d files waiting in drop folders, pipeline lag %d messages", files, lag), 0
+		default:
+			last = "loaded"
+			quiet++
+		}
+	}
+	return nil
+}
+
+// pendingDropFiles counts the files still waiting in file sources' drop
+// folders, by the file kind's own rules (file.Pending): partial downloads,
+// dotfiles, error notes, names outside the source's pattern and the done/
+// and failed/ folders do not count. A drop folder that cannot be listed is
+// an error naming the source.
+func pendingDropFiles(cfg *config.Config) (int, error) {
 	n := 0
 	for i := range cfg.Sources {
 		s := &cfg.Sources[i]
 		if s.Kind != "file" {
 			continue
 		}
-		var settings struct {
-			Dir string `yaml:"dir"`
-		}
-		if err := s.Settings.Decode(&settings); err != nil || settings.Dir == "" {
-			continue
-		}
-		entries, err := os.ReadDir(s.Path(settings.Dir))
+		files, err := file.Pending(s)
 		if err != nil {
-			continue
+			return n, fmt.Errorf("source %s: %w", s.Name, err)
 		}
-		for _, e := range entries {
-			if e.Type().IsRegular() && !strings.HasPrefix(e.Name(), ".") {
-				n++
-			}
-		}
+		n += files
 	}
-	return n
+	return n, nil
 }
 
 // pipelineLag sums, over every raw topic, the messages not yet committed by

@@ -45,7 +45,8 @@ func Context(t testing.TB, d time.Duration) context.Context {
 // file) through config.Parse, so tests use exactly what operators write.
 func Sources(t testing.TB, yamlList string) []config.Source {
 	t.Helper()
-	cfg, err := config.Parse([]byte("sources:\n" + indent(yamlList)))
+	// A salt, because config.Parse requires one (it is not a source setting).
+	cfg, err := config.Parse([]byte("clickhouse: {pseudonym_salt: connectorstest-pseudonym-salt}\nsources:\n" + indent(yamlList)))
 	if err != nil {
 		t.Fatalf("cannot parse sources: %v\n%s", err, yamlList)
 	}

@@ -1,6 +1,6 @@
 // Package file is the connector kind that reads a department's drop folder:
-// CSV (UTF-8 or GBK/GB18030, with or without BOM, header row), JSON lines
-// and Excel .xlsx. A fully published file moves to <dir>/done/, a file it
+// CSV (UTF-8 or GBK/GB18030, with or without BOM, header row), JSON (a
+// top-level array of objects), JSON lines and Excel .xlsx. A fully published file moves to <dir>/done/, a file it
 // cannot read to <dir>/failed/ with a <name>.error note; a file still being
 // written is left alone until it has settled.
 package file
@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -26,7 +27,7 @@ import (
 type Settings struct {
 	Dir      string `yaml:"dir"`      // drop folder; required
 	Pattern  string `yaml:"pattern"`  // glob on file names; default "*"
-	Format   string `yaml:"format"`   // csv, jsonl, xlsx or auto (by extension; default)
+	Format   string `yaml:"format"`   // csv, json, jsonl, xlsx or auto (by extension; default)
 	Encoding string `yaml:"encoding"` // utf-8, gbk, gb18030 or auto (default): text formats only
 	Sheet    string `yaml:"sheet"`    // xlsx sheet; default the first
 	// Delimiter of CSV fields; default ",".
@@ -62,9 +63,9 @@ func New(src *config.Source) (connectors.Puller, error) {
 		return nil, fmt.Errorf("settings.pattern %q: %w", s.Pattern, err)
 	}
 	switch s.Format {
-	case "auto", "csv", "jsonl", "xlsx":
+	case "auto", "csv", "json", "jsonl", "xlsx":
 	default:
-		return nil, fmt.Errorf("settings.format %q: want csv, jsonl, xlsx or auto", s.Format)
+		return nil, fmt.Errorf("settings.format %q: want csv, json, jsonl, xlsx or auto", s.Format)
 	}
 	s.Encoding = strings.ToLower(s.Encoding)
 	switch s.Encoding {
@@ -166,6 +167,29 @@ func (c *Conn) Pull(ctx context.Context, run *connectors.Run) error {
 		return errors.Join(failed...)
 	}
 	return nil
+}
+
+// Pending counts the files a file source's drop folder still holds for the
+// kind, by the very rules Pull uses to pick them (candidates): regular files
+// directly in settings.dir whose names match settings.pattern, except
+// dotfiles and names ending .tmp, .part, .crdownload or .error; the done/ and
+// failed/ folders are not looked into. Files not settled yet count. src must
+// be a file source; its settings are decoded and validated as by New. A drop
+// folder that does not exist holds nothing (0, nil); one that cannot be
+// listed is an error.
+func Pending(src *config.Source) (int, error) {
+	p, err := New(src)
+	if err != nil {
+		return 0, fmt.Errorf("cannot read settings of source %s: %w", src.Name, err)
+	}
+	names, err := p.(*Conn).candidates()
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("source %s: %w", src.Name, err)
+	}
+	return len(names), nil
 }
 
 // candidates lists the drop folder's regular files matching the pattern, in

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -18,9 +19,13 @@ import (
 	"golang.org/x/text/transform"
 )
 
+// maxRecordBytes bounds one JSON record: a line of JSON lines or an item of
+// a JSON array. A file with a larger one is unreadable (it moves to failed/).
+const maxRecordBytes = 16 << 20
+
 // recordReader streams a file's records. Next returns io.EOF after the last.
 // Header returns the column names of the header row (CSV, xlsx), nil for
-// formats without a header (JSON lines).
+// formats without a header (JSON).
 type recordReader interface {
 	Next() (connectors.Row, error)
 	Header() []string
@@ -36,12 +41,14 @@ func formatOf(setting, name string) (string, error) {
 	switch {
 	case strings.HasSuffix(lower, ".csv"), strings.HasSuffix(lower, ".txt"):
 		return "csv", nil
-	case strings.HasSuffix(lower, ".jsonl"), strings.HasSuffix(lower, ".ndjson"), strings.HasSuffix(lower, ".json"):
+	case strings.HasSuffix(lower, ".jsonl"), strings.HasSuffix(lower, ".ndjson"):
 		return "jsonl", nil
+	case strings.HasSuffix(lower, ".json"):
+		return "json", nil
 	case strings.HasSuffix(lower, ".xlsx"):
 		return "xlsx", nil
 	}
-	return "", fmt.Errorf("cannot tell the format of %s from its extension (set format: csv, jsonl or xlsx)", name)
+	return "", fmt.Errorf("cannot tell the format of %s from its extension (set format: csv, json, jsonl or xlsx)", name)
 }
 
 // encodingOf resolves encoding "auto": UTF-8 if the whole file is valid
@@ -121,7 +128,13 @@ func openRecords(path, name, format, enc, sheet string, delimiter rune) (recordR
 	case "csv":
 		return openCSV(path, name, enc, delimiter)
 	case "jsonl":
-		return openJSONL(path, name, enc)
+		text, c, err := textReader(path, enc)
+		if err != nil {
+			return nil, err
+		}
+		return newJSONL(text, c, name), nil
+	case "json":
+		return openJSON(path, name, enc)
 	case "xlsx":
 		return openXLSX(path, name, sheet)
 	}
@@ -194,17 +207,13 @@ type jsonlReader struct {
 	line int
 }
 
-func openJSONL(path, name, enc string) (*jsonlReader, error) {
-	text, c, err := textReader(path, enc)
-	if err != nil {
-		return nil, err
-	}
-	return &jsonlReader{name: name, r: bufio.NewReaderSize(text, 64<<10), c: c}, nil
+func newJSONL(text io.Reader, c io.Closer, name string) *jsonlReader {
+	return &jsonlReader{name: name, r: bufio.NewReaderSize(text, 64<<10), c: c}
 }
 
 func (j *jsonlReader) Next() (connectors.Row, error) {
 	for {
-		b, err := j.r.ReadBytes('\n')
+		b, err := j.readLine()
 		if len(b) == 0 && err != nil {
 			return connectors.Row{}, err // io.EOF at the end
 		}
@@ -227,9 +236,161 @@ func (j *jsonlReader) Next() (connectors.Row, error) {
 	}
 }
 
+// readLine reads up to and including the next newline, refusing a line
+// longer than maxRecordBytes without reading all of it.
+func (j *jsonlReader) readLine() ([]byte, error) {
+	var line []byte
+	for {
+		chunk, err := j.r.ReadSlice('\n')
+		if len(line)+len(chunk) > maxRecordBytes {
+			return nil, fmt.Errorf("line %d is longer than %d MiB, the limit for one JSON record", j.line+1, maxRecordBytes>>20)
+		}
+		line = append(line, chunk...)
+		if err != bufio.ErrBufferFull {
+			return line, err
+		}
+	}
+}
+
 func (j *jsonlReader) Header() []string { return nil }
 
 func (j *jsonlReader) Close() error { return j.c.Close() }
+
+// openJSON opens a .json file: a top-level JSON array of objects, streamed
+// item by item; a file whose first non-blank character is not "[" is read as
+// JSON lines (one object per line), as .json files were before.
+func openJSON(path, name, enc string) (recordReader, error) {
+	text, c, err := textReader(path, enc)
+	if err != nil {
+		return nil, err
+	}
+	br := bufio.NewReaderSize(text, 64<<10)
+	for {
+		b, err := br.Peek(1)
+		if err != nil {
+			if err == io.EOF { // empty or blank file: no records
+				return newJSONL(br, c, name), nil
+			}
+			c.Close()
+			return nil, err
+		}
+		switch b[0] {
+		case ' ', '\t', '\r', '\n':
+			_, _ = br.Discard(1)
+			continue
+		case '[':
+			return newJSONArray(br, c, name)
+		}
+		return newJSONL(br, c, name), nil
+	}
+}
+
+// errItemTooLarge is returned by budgetReader when a JSON array item goes
+// past maxRecordBytes (plus the decoder's read-ahead).
+var errItemTooLarge = fmt.Errorf("is larger than %d MiB, the limit for one JSON record", maxRecordBytes>>20)
+
+// budgetReader hands the JSON decoder at most 64 KiB per Read and at most
+// maxRecordBytes + 64 KiB between two resets (one array item), so an
+// oversized item fails without being held in memory whole.
+type budgetReader struct {
+	r    io.Reader
+	left int
+}
+
+func (b *budgetReader) reset() { b.left = maxRecordBytes + 64<<10 }
+
+func (b *budgetReader) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		return 0, errItemTooLarge
+	}
+	p = p[:min(len(p), 64<<10, b.left)]
+	n, err := b.r.Read(p)
+	b.left -= n
+	return n, err
+}
+
+// jsonArrayReader streams the items of a top-level JSON array; each must be
+// an object. Origins are "<file>[<index>]", the index counted from 0.
+type jsonArrayReader struct {
+	name string
+	lim  *budgetReader
+	dec  *json.Decoder
+	c    io.Closer
+	item int
+	done bool
+}
+
+func newJSONArray(text io.Reader, c io.Closer, name string) (*jsonArrayReader, error) {
+	lim := &budgetReader{r: text}
+	lim.reset()
+	dec := json.NewDecoder(lim)
+	dec.UseNumber()
+	if _, err := dec.Token(); err != nil { // the "[" openJSON found
+		c.Close()
+		return nil, fmt.Errorf("cannot read the JSON array: %s", connectors.JSONErrorText(err))
+	}
+	return &jsonArrayReader{name: name, lim: lim, dec: dec, c: c}, nil
+}
+
+func (j *jsonArrayReader) Next() (connectors.Row, error) {
+	if j.done {
+		return connectors.Row{}, io.EOF
+	}
+	j.lim.reset()
+	if !j.dec.More() {
+		if tok, err := j.dec.Token(); err != nil || tok != json.Delim(']') {
+			return connectors.Row{}, j.badEnd(tok, err)
+		}
+		if _, err := j.dec.Token(); err != io.EOF {
+			return connectors.Row{}, errors.New("has more data after the JSON array's closing \"]\"")
+		}
+		j.done = true
+		return connectors.Row{}, io.EOF
+	}
+	idx := j.item
+	var raw json.RawMessage
+	if err := j.dec.Decode(&raw); err != nil {
+		switch {
+		case errors.Is(err, errItemTooLarge):
+			return connectors.Row{}, fmt.Errorf("item %d %w", idx, err)
+		case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+			return connectors.Row{}, j.badEnd(nil, err)
+		}
+		return connectors.Row{}, fmt.Errorf("item %d is not valid JSON: %s", idx, connectors.JSONErrorText(err))
+	}
+	j.item++
+	if len(raw) > maxRecordBytes {
+		return connectors.Row{}, fmt.Errorf("item %d %w", idx, errItemTooLarge)
+	}
+	if !utf8.Valid(raw) {
+		return connectors.Row{}, fmt.Errorf("item %d: invalid UTF-8", idx)
+	}
+	obj, err := connectors.DecodeObject(raw)
+	if err != nil {
+		return connectors.Row{}, fmt.Errorf("item %d %w", idx, err)
+	}
+	return connectors.Row{Values: connectors.Flatten(obj), Origin: fmt.Sprintf("%s[%d]", j.name, idx)}, nil
+}
+
+// badEnd describes what was found where the array should continue or end.
+func (j *jsonArrayReader) badEnd(tok json.Token, err error) error {
+	where := `its opening "["`
+	if j.item > 0 {
+		where = fmt.Sprintf("item %d", j.item-1)
+	}
+	what := fmt.Sprintf("found %v", tok)
+	switch {
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		what = `the file ends before the closing "]"`
+	case err != nil:
+		what = connectors.JSONErrorText(err)
+	}
+	return fmt.Errorf("the JSON array does not continue or end properly after %s: %s", where, what)
+}
+
+func (j *jsonArrayReader) Header() []string { return nil }
+
+func (j *jsonArrayReader) Close() error { return j.c.Close() }
 
 type xlsxReader struct {
 	name, sheet string

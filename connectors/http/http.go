@@ -6,6 +6,7 @@
 package httpconn
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -22,11 +23,19 @@ import (
 	"github.com/residenthub/residenthub/connectors"
 )
 
+// maxBodyBytes bounds one response body; a larger page fails the run (lower
+// page_size).
+const maxBodyBytes = 256 << 20
+
+// errBodyTooLarge marks a response over the limit: retrying cannot help.
+var errBodyTooLarge = errors.New("response body too large")
+
 // Conn pulls one source from its API.
 type Conn struct {
-	s      Settings
-	client *http.Client
-	sleep  func(ctx context.Context, d time.Duration) error
+	s       Settings
+	client  *http.Client
+	sleep   func(ctx context.Context, d time.Duration) error
+	maxBody int64 // maxBodyBytes; lowered by tests
 }
 
 var _ connectors.Puller = (*Conn)(nil)
@@ -37,7 +46,7 @@ func New(src *config.Source) (connectors.Puller, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Conn{s: s, client: &http.Client{Timeout: s.Timeout}, sleep: sleepCtx}, nil
+	return &Conn{s: s, client: &http.Client{Timeout: s.Timeout}, sleep: sleepCtx, maxBody: maxBodyBytes}, nil
 }
 
 // position is the http kind's cursor: the since value for this and the next
@@ -171,7 +180,7 @@ type badItem struct{ origin, raw string }
 
 // parse extracts the items and the next cursor token from a response.
 func (c *Conn) parse(body []byte, reqURL string) ([]connectors.Row, []badItem, string, error) {
-	dec := json.NewDecoder(strings.NewReader(string(body)))
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var doc any
 	if err := dec.Decode(&doc); err != nil {
@@ -276,7 +285,7 @@ func (c *Conn) get(ctx context.Context, run *connectors.Run, q url.Values) ([]by
 		lastErr = err
 		var se *statusError
 		retryable := !errors.As(err, &se) || se.code == http.StatusTooManyRequests || se.code >= 500
-		if !retryable || ctx.Err() != nil {
+		if !retryable || errors.Is(err, errBodyTooLarge) || ctx.Err() != nil {
 			return nil, reqURL, fmt.Errorf("cannot GET %s: %w", redact(reqURL), err)
 		}
 		if attempt >= c.s.MaxRetries {
@@ -320,11 +329,16 @@ func (c *Conn) once(ctx context.Context, reqURL, secret string) ([]byte, time.Du
 		return nil, 0, err
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
+	// One byte past the limit tells a body of exactly the limit from a
+	// longer one, which is refused rather than cut (and then misread).
+	body, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
 	if err != nil {
 		return nil, 0, fmt.Errorf("cannot read response: %w", err)
 	}
 	if resp.StatusCode/100 == 2 {
+		if int64(len(body)) > c.maxBody {
+			return nil, 0, fmt.Errorf("%w: HTTP %d body is larger than the limit of %s (lower settings.page_size)", errBodyTooLarge, resp.StatusCode, byteSize(c.maxBody))
+		}
 		return body, 0, nil
 	}
 	snippet := string(body)
@@ -332,6 +346,14 @@ func (c *Conn) once(ctx context.Context, reqURL, secret string) ([]byte, time.Du
 		snippet = snippet[:200] + "..."
 	}
 	return nil, retryAfter(resp.Header.Get("Retry-After"), time.Now()), &statusError{code: resp.StatusCode, body: snippet}
+}
+
+// byteSize formats a limit: "256 MiB", or bytes below 1 MiB.
+func byteSize(n int64) string {
+	if n >= 1<<20 && n%(1<<20) == 0 {
+		return strconv.FormatInt(n>>20, 10) + " MiB"
+	}
+	return strconv.FormatInt(n, 10) + " bytes"
 }
 
 // retryAfter reads a Retry-After header: delay seconds or an HTTP date.

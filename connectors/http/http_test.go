@@ -294,3 +294,43 @@ func TestSampleConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestBodyLimit: a response of exactly the limit is read; one byte more
+// fails at once (no retry, nothing published) with an error naming the
+// limit, instead of being cut and misread as broken JSON.
+func TestBodyLimit(t *testing.T) {
+	t.Setenv("RH_TEST_TOKEN", "s3cret")
+	ctx := ct.Context(t, 60*time.Second)
+	brokers := ct.Kafka(t)
+	body := `{"data":{"items":[{"sfzh":"S1","xm":"甲"}]}}`
+	var mu sync.Mutex
+	requests, pad := 0, 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		requests++
+		w.Write([]byte(body + strings.Repeat(" ", pad)))
+	}))
+	defer srv.Close()
+	const limit = 100
+	limited := map[string]connectors.Factory{"http": func(src *config.Source) (connectors.Puller, error) {
+		p, err := New(src)
+		if err == nil {
+			p.(*Conn).maxBody = limit
+		}
+		return p, err
+	}}
+	h := ct.NewHarness(t, brokers, t.TempDir(), limited, nil, sources(t, srv.URL, ""))
+	pad = limit - len(body)
+	if err := h.Scheduler.RunNow(ctx, "civil"); err != nil {
+		t.Fatalf("body of exactly the limit: %v", err)
+	}
+	pad++
+	err := h.Scheduler.RunNow(ctx, "civil")
+	if err == nil || !strings.Contains(err.Error(), "larger than the limit of 100 bytes") || requests != 2 {
+		t.Fatalf("want one request refused for its size, got %v after %d requests", err, requests)
+	}
+	if n := len(ct.Envelopes(t, ctx, brokers, "civil")); n != 1 {
+		t.Fatalf("%d envelopes, want 1", n)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"sync"
@@ -31,7 +32,10 @@ type Conn struct {
 	db *sql.DB
 }
 
-var _ connectors.Puller = (*Conn)(nil)
+var (
+	_ connectors.Puller = (*Conn)(nil)
+	_ io.Closer         = (*Conn)(nil) // the scheduler closes the pool in Stop
+)
 
 // New is the sql kind's connectors.Factory. It validates the settings; the
 // database is first contacted by a run, so the hub starts while a
@@ -95,7 +99,8 @@ func (c *Conn) open() (*sql.DB, error) {
 	return db, nil
 }
 
-// Close closes the connection pool.
+// Close closes the connection pool; connectors.Scheduler.Stop calls it once
+// no run is in progress. A later run opens a new pool.
 func (c *Conn) Close() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -286,7 +291,8 @@ func (c *Conn) snapshot(ctx context.Context, db *sql.DB, run *connectors.Run, cu
 // incremental reads rows with cursor_column from the last checkpoint
 // (inclusive, minus lookback) up to now - delay, in (cursor_column,
 // tie_breaker) order, skipping the (cursor value, key) pairs already
-// published, and checkpoints after every page.
+// published, and checkpoints after every page. Rows whose cursor_column is
+// NULL are never read.
 func (c *Conn) incremental(ctx context.Context, db *sql.DB, run *connectors.Run, cur cursor) error {
 	isTime, err := c.cursorIsTime(ctx, db)
 	if err != nil {
@@ -297,9 +303,12 @@ func (c *Conn) incremental(ctx context.Context, db *sql.DB, run *connectors.Run,
 	upper := c.now().Add(-c.s.Delay).In(c.loc)
 	var after *[2]value // keyset position within this run
 	for {
-		var conds []string
-		var args []any
 		cc, kc := c.col(c.s.CursorColumn), c.col(c.s.TieBreaker)
+		// A NULL cursor value cannot be placed before or after the cursor:
+		// such rows are not pulled (MySQL would sort them first and every
+		// run would fail on them).
+		conds := []string{cc + " IS NOT NULL"}
+		var args []any
 		switch {
 		case after != nil:
 			a0, err := after[0].arg()

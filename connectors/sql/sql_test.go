@@ -323,3 +323,62 @@ func TestSampleConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestNullCursorAndClose: rows whose cursor_column is NULL are skipped by
+// incremental mode instead of failing every run (MySQL sorts NULLs first,
+// PostgreSQL last); the scheduler's Stop closes the connection pool.
+func TestNullCursorAndClose(t *testing.T) {
+	for _, d := range testDBs(t) {
+		t.Run(d.driver, func(t *testing.T) {
+			ctx := ct.Context(t, 90*time.Second)
+			brokers := ct.Kafka(t)
+			db := d.open(t)
+			table := d.table(t, db)
+			exec(t, db, "ALTER TABLE "+table+map[string]string{
+				"postgres": " ALTER COLUMN updated_at DROP NOT NULL",
+				"mysql":    " MODIFY updated_at " + d.tsType + " NULL",
+			}[d.driver])
+			T := time.Date(2026, 11, 1, 4, 0, 0, 0, time.UTC)
+			insert := func(from, to int, null string) {
+				for i := from; i <= to; i++ {
+					d.insert(t, db, table, i, T.Add(time.Duration(i)*time.Second))
+				}
+				exec(t, db, "UPDATE "+table+" SET updated_at = NULL WHERE id IN ("+null+")")
+			}
+			var conn *Conn
+			kinds := map[string]connectors.Factory{"sql": func(src *config.Source) (connectors.Puller, error) {
+				p, err := New(src)
+				if err == nil {
+					conn = p.(*Conn)
+					conn.now = func() time.Time { return T.Add(time.Hour) }
+				}
+				return p, err
+			}}
+			h := ct.NewHarness(t, brokers, t.TempDir(), kinds, nil, d.sources(t, table, "incremental", "    delay: 0s\n"))
+			run := func() {
+				t.Helper()
+				if err := h.Scheduler.RunNow(ctx, "hr"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			insert(1, 5, "1") // the first page holds the NULL (first or last)
+			run()
+			insert(6, 24, "12, 24") // two pages more, a NULL in each
+			run()
+			run() // nothing new
+			got := ids(t, ctx, brokers)
+			if len(got) != 21 || got["S0001"] != 0 || got["S0012"] != 0 || got["S0024"] != 0 || got["S0023"] != 1 {
+				t.Fatalf("published %v", got)
+			}
+			if conn.db == nil {
+				t.Fatal("no connection pool after a run")
+			}
+			if err := h.Scheduler.Stop(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if conn.db != nil {
+				t.Fatal("Stop did not close the connection pool")
+			}
+		})
+	}
+}
