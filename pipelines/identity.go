@@ -8,6 +8,7 @@ import (
 
 	"github.com/residenthub/residenthub/pipelines/record"
 	"github.com/residenthub/residenthub/schema"
+	"github.com/residenthub/residenthub/store"
 )
 
 // conflictFields are the person fields whose disagreement between two
@@ -78,7 +79,7 @@ func (r *Runner) findConflicts(ctx context.Context, ds schema.Dataset, rows []re
 	err := chunks(ids, func(ids []string) error {
 		q := fmt.Sprintf("SELECT id_number, source, record_key, argMax(name, source_time), toString(argMax(birth_date, source_time)), "+
 			"argMax(deleted, source_time), max(source_time) FROM %s FINAL WHERE id_number IN (%s) GROUP BY id_number, source, record_key",
-			r.table(ds.Name), inList(ids))
+			r.table(ds.Name), store.InList(ids))
 		res, err := r.conn.Query(ctx, q)
 		if err != nil {
 			return fmt.Errorf("cannot look up persons for identity conflicts: %w", err)

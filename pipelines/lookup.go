@@ -9,6 +9,7 @@ import (
 
 	"github.com/residenthub/residenthub/pipelines/record"
 	"github.com/residenthub/residenthub/schema"
+	"github.com/residenthub/residenthub/store"
 )
 
 // inChunk bounds the values of one IN (...) list, and inBytes its length,
@@ -17,19 +18,6 @@ const (
 	inChunk = 2000
 	inBytes = 128 << 10
 )
-
-// quoteString quotes s as a ClickHouse string literal.
-func quoteString(s string) string {
-	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
-}
-
-func inList(values []string) string {
-	q := make([]string, len(values))
-	for i, v := range values {
-		q[i] = quoteString(v)
-	}
-	return strings.Join(q, ", ")
-}
 
 // chunks calls f with consecutive slices of at most inChunk values.
 func chunks(values []string, f func([]string) error) error {
@@ -103,7 +91,7 @@ func (r *Runner) lookupOwners(ctx context.Context, ds schema.Dataset, keys []sou
 	}
 	pairs := make([]string, len(keys))
 	for i, k := range keys {
-		pairs[i] = "(" + quoteString(k.source) + ", " + quoteString(k.recordKey) + ")"
+		pairs[i] = "(" + store.QuoteString(k.source) + ", " + store.QuoteString(k.recordKey) + ")"
 	}
 	for len(pairs) > 0 {
 		n, size := 0, 0
@@ -124,7 +112,7 @@ func (r *Runner) lookupOwners(ctx context.Context, ds schema.Dataset, keys []sou
 func (r *Runner) lookupOwnersOf(ctx context.Context, ds schema.Dataset, pairs []string, out map[sourceKey]owners) error {
 	q := fmt.Sprintf("SELECT source, record_key, id_number, source_time, max(ingest_time) FROM %s "+
 		"WHERE dataset = %s AND (source, record_key) IN (%s) GROUP BY source, record_key, id_number, source_time",
-		r.table("record_owner"), quoteString(ds.Name), strings.Join(pairs, ", "))
+		r.table("record_owner"), store.QuoteString(ds.Name), strings.Join(pairs, ", "))
 	rows, err := r.conn.Query(ctx, q)
 	if err != nil {
 		return fmt.Errorf("cannot look up the owners of %s records: %w", ds.Name, err)

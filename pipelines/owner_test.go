@@ -9,6 +9,7 @@ import (
 
 	"github.com/residenthub/residenthub/pipelines/record"
 	"github.com/residenthub/residenthub/schema"
+	"github.com/residenthub/residenthub/store"
 )
 
 // currentAssets is what a by-person read (profile.Reader) sees of one
@@ -19,7 +20,7 @@ func (h *harness) currentAssets(id string) string {
 	return h.query(fmt.Sprintf(`SELECT concat(record_key, '|', asset_kind) FROM {db}.asset FINAL
 		WHERE id_number = %s AND deleted = 0 AND (source, record_key, source_time) IN
 			(SELECT source, record_key, max(source_time) FROM {db}.asset WHERE id_number = %s GROUP BY source, record_key)
-		ORDER BY record_key`, quoteString(id), quoteString(id)))
+		ORDER BY record_key`, store.QuoteString(id), store.QuoteString(id)))
 }
 
 // assetRows lists every stored asset row (after FINAL), sorting key and
@@ -68,7 +69,7 @@ func TestRecordMovesToAnotherOwner(t *testing.T) {
 	check("after the load")
 	// The tombstone under the old owner carries the update's source_time.
 	if got := h.query(fmt.Sprintf(`SELECT toString(toUInt32(source_time)) FROM {db}.asset FINAL WHERE record_key = 'V-1' AND id_number = %s AND deleted = 1`,
-		quoteString(idA))); got != fmt.Sprint(t1.Unix()) {
+		store.QuoteString(idA))); got != fmt.Sprint(t1.Unix()) {
 		t.Fatalf("V-1 tombstone under the old owner at %q, want %d (the update's source_time)", got, t1.Unix())
 	}
 	first := h.assetRows()

@@ -11,6 +11,7 @@ import (
 	"github.com/residenthub/residenthub/config"
 	"github.com/residenthub/residenthub/pipelines/record"
 	"github.com/residenthub/residenthub/schema"
+	"github.com/residenthub/residenthub/store"
 )
 
 // fakeConn satisfies driver.Conn for tests that never reach ClickHouse.
@@ -59,8 +60,8 @@ func TestNewStatusAndMetrics(t *testing.T) {
 func TestQuoteString(t *testing.T) {
 	f := func(in, want string) {
 		t.Helper()
-		if got := quoteString(in); got != want {
-			t.Fatalf("quoteString(%q) = %s, want %s", in, got, want)
+		if got := store.QuoteString(in); got != want {
+			t.Fatalf("store.QuoteString(%q) = %s, want %s", in, got, want)
 		}
 	}
 	f("a", `'a'`)

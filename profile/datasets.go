@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/residenthub/residenthub/store"
 )
 
 // bookkeeping are the columns every dataset row carries after its fields.
@@ -42,7 +44,7 @@ type table[T any] struct {
 // the read a plain key-range read on every ClickHouse version.
 func read[T any](ctx context.Context, r *Reader, t table[T], ids []string, asOf time.Time) (map[string][]T, map[string]Freshness, error) {
 	q := fmt.Sprintf("SELECT id_number, %s, source, record_key, deleted, source_time, ingest_time FROM %s.%s WHERE id_number IN (%s) AND source_time <= %s",
-		strings.Join(t.cols, ", "), r.db, t.name, sqlStrings(ids), sqlTime(asOf))
+		strings.Join(t.cols, ", "), r.db, t.name, store.InList(ids), sqlTime(asOf))
 	rows, err := r.conn.Query(ctx, q)
 	if err != nil {
 		return nil, nil, fmt.Errorf("cannot read %s: %w", t.name, err)

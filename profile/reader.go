@@ -240,22 +240,6 @@ func later(a, b time.Time) time.Time {
 	return a
 }
 
-// sqlStrings renders strings as a ClickHouse list of quoted literals
-// ('a', 'b'), escaping backslashes and quotes. (The driver binds a Go slice
-// as an array, which ClickHouse 18.16 rejects in IN.)
-func sqlStrings(ss []string) string {
-	var b strings.Builder
-	for i, s := range ss {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteByte('\'')
-		b.WriteString(strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s))
-		b.WriteByte('\'')
-	}
-	return b.String()
-}
-
 // sqlTime renders an instant as a ClickHouse DateTime literal (Unix seconds,
 // so no time-zone ambiguity; safe to inline: it is a number).
 func sqlTime(t time.Time) string {

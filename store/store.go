@@ -207,5 +207,24 @@ func appliedVersions(ctx context.Context, conn driver.Conn, cfg config.ClickHous
 // quoteIdent quotes a database or table name with backticks.
 func quoteIdent(s string) string { return "`" + strings.ReplaceAll(s, "`", "") + "`" }
 
+// QuoteString renders s as a ClickHouse string literal ('...', with \ and '
+// escaped). The profile and pipelines inline value lists this way because
+// clickhouse-go's binding of a Go slice inside IN fails on ClickHouse 18.16.
+func QuoteString(s string) string {
+	return "'" + literalEscaper.Replace(s) + "'"
+}
+
+var literalEscaper = strings.NewReplacer(`\`, `\\`, `'`, `\'`)
+
+// InList renders values as a comma-separated list of string literals, for
+// "x IN (...)".
+func InList(values []string) string {
+	q := make([]string, len(values))
+	for i, v := range values {
+		q[i] = QuoteString(v)
+	}
+	return strings.Join(q, ", ")
+}
+
 // QuoteIdent quotes a database or table name for ClickHouse SQL.
 func QuoteIdent(s string) string { return quoteIdent(s) }
