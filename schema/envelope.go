@@ -108,6 +108,9 @@ type DeadLetter struct {
 	Partition       int       `json:"partition"`
 	Offset          int64     `json:"offset"`
 	Original        []byte    `json:"original"` // the raw message value, byte for byte (base64 in JSON)
+	// Origin locates the record in the department's delivery ("file.csv:17",
+	// "push by hotline-it line 3"), as in Envelope.Origin; optional.
+	Origin string `json:"origin,omitempty"`
 }
 
 // ChinaTime is China Standard Time (UTC+8, no daylight saving since 1991):
