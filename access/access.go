@@ -85,8 +85,8 @@ func (k *Keys) Lookup(key string) (*Caller, bool) {
 // KeyFromRequest reads the API key from "Authorization: Bearer <key>" or the
 // "X-API-Key" header.
 func KeyFromRequest(r *http.Request) string {
-	if h := r.Header.Get("Authorization"); strings.HasPrefix(h, "Bearer ") {
-		return strings.TrimSpace(strings.TrimPrefix(h, "Bearer "))
+	if scheme, key, ok := strings.Cut(r.Header.Get("Authorization"), " "); ok && strings.EqualFold(scheme, "Bearer") {
+		return strings.TrimSpace(key) // the scheme is case-insensitive (RFC 9110 §11.1)
 	}
 	return strings.TrimSpace(r.Header.Get("X-API-Key"))
 }

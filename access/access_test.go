@@ -52,6 +52,16 @@ func TestKeyFromRequest(t *testing.T) {
 		t.Fatal("bearer")
 	}
 	r = httptest.NewRequest("GET", "/", nil)
+	r.Header.Set("Authorization", "bearer abc")
+	if KeyFromRequest(r) != "abc" {
+		t.Fatal("lower-case bearer")
+	}
+	r = httptest.NewRequest("GET", "/", nil)
+	r.Header.Set("Authorization", "Basic abc")
+	if KeyFromRequest(r) != "" {
+		t.Fatal("basic is not a key")
+	}
+	r = httptest.NewRequest("GET", "/", nil)
 	r.Header.Set("X-API-Key", "xyz")
 	if KeyFromRequest(r) != "xyz" {
 		t.Fatal("x-api-key")

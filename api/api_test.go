@@ -272,6 +272,8 @@ func TestAPI(t *testing.T) {
 	t.Run("bad requests", func(t *testing.T) {
 		e.req("GET", "/v1/residents/"+idZhang, keyCounter, "", nil, "").expect(t, 400, "missing_purpose")
 		e.req("POST", "/v1/checks", keyCounter, "", check("dibao", idZhang, "张三"), "").expect(t, 400, "missing_purpose")
+		e.req("POST", "/v1/checks", keyCounter, "line1%0Aline2", check("dibao", idZhang, "张三"), "").expect(t, 400, "invalid_purpose")
+		e.req("POST", "/v1/checks", keyCounter, "%00nul", check("dibao", idZhang, "张三"), "").expect(t, 400, "invalid_purpose")
 		a := e.req("GET", "/v1/residents/110105198001010017", keyCounter, purposeText, nil, "").expect(t, 400, "invalid_id_number")
 		if d := a.json["detail"].(string); !strings.Contains(d, "check digit") || strings.Contains(d, "19800101") {
 			t.Fatalf("detail %q: want the reason and the number masked", d)
@@ -308,6 +310,15 @@ func TestAPI(t *testing.T) {
 		}
 		e.req("POST", "/v1/checks", keyCounter, purposeText, check("dibao", idUnknown, "赵六"), "").expect(t, 404, "person_not_found")
 		e.req("GET", "/v1/residents/"+idUnknown, keyCaseworker, purposeText, nil, "").expect(t, 404, "person_not_found")
+		// The counter never sees a birth date: it is the masked middle of the ID number.
+		a = e.req("POST", "/v1/checks", keyCounter, purposeText, check("elderly_allowance", idZhang, "张三"), "").expect(t, 200, "")
+		if strings.Contains(a.body, "1980-01-01") || !strings.Contains(a.body, `"age"`) {
+			t.Fatalf("counter elderly check shows the birth date or no age: %s", a.body)
+		}
+		a = e.req("POST", "/v1/checks", keyCaseworker, purposeText, check("elderly_allowance", idZhang, "张三"), "").expect(t, 200, "")
+		if !strings.Contains(a.body, "1980-01-01") {
+			t.Fatalf("caseworker elderly check lacks the birth date: %s", a.body)
+		}
 		a = e.req("POST", "/v1/checks", keyCounter, purposeText, check("dibao", idZhang, "张四"), "").expect(t, 422, "name_mismatch")
 		if a.json["detail"] != "the name does not match the ID number" {
 			t.Fatalf("detail %v", a.json["detail"])

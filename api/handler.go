@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
@@ -106,7 +107,10 @@ func (s *Server) wrap(rt route) http.Handler {
 
 // fail logs (5xx with the internal cause) and writes the error.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, e *apiError) {
-	if e.Status >= 500 && r.Context().Err() != nil {
+	if e.Code == "not_ready" {
+		// Probes poll /readyz; the hub logs the cause where it happens.
+		s.log.Debug("not ready", "detail", e.Detail)
+	} else if e.Status >= 500 && r.Context().Err() != nil {
 		// The client went away: nothing failed on our side.
 		s.log.Info("request abandoned by the client", "method", r.Method, "path", routePattern(r), "code", e.Code)
 	} else if e.Status >= 500 {
@@ -136,8 +140,8 @@ func purpose(r *http.Request) (string, *apiError) {
 	case p == "":
 		return "", errBadRequest("missing_purpose", "say why you read this person's data in the "+PurposeHeader+
 			" header (for example \"X-Purpose: dibao application at the counter\"); it is recorded in the audit log")
-	case !utf8.ValidString(p) || utf8.RuneCountInString(p) > maxPurposeRunes:
-		return "", errBadRequest("invalid_purpose", fmt.Sprintf("the %s header must be text of at most %d characters", PurposeHeader, maxPurposeRunes))
+	case !utf8.ValidString(p) || utf8.RuneCountInString(p) > maxPurposeRunes || strings.IndexFunc(p, unicode.IsControl) >= 0:
+		return "", errBadRequest("invalid_purpose", fmt.Sprintf("the %s header must be one line of text of at most %d characters", PurposeHeader, maxPurposeRunes))
 	}
 	return p, nil
 }

@@ -133,7 +133,15 @@ func (m masker) values(in map[string]any) map[string]any {
 	return out
 }
 
+// hiddenFromCounter are values the counter role never sees in a decision:
+// a birth date is the middle of the ID number the mask hides (the decision
+// shows the age it used).
+var hiddenFromCounter = map[string]bool{"birth_date": true}
+
 func (m masker) value(key string, v any) any {
+	if hiddenFromCounter[key] {
+		return nil
+	}
 	switch x := v.(type) {
 	case string:
 		if k, ok := sensitiveNames[key]; ok && x != "" {

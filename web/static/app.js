@@ -86,7 +86,7 @@
   // instant shows an RFC 3339 instant in China Standard Time: "2026-11-19 10:00".
   function instant(s) {
     const d = new Date(s);
-    if (isNaN(d) || d.getTime() <= 0) return '—';
+    if (isNaN(d) || d.getUTCFullYear() <= 1) return '—'; // Go's zero time: unknown
     const p = Object.fromEntries(cst.formatToParts(d).map((x) => [x.type, x.value]));
     return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`;
   }
@@ -97,6 +97,8 @@
     if (v === null || v === undefined || v === '') return '—';
     if (/_fen$/.test(key) && (typeof v === 'number' || /^-?\d+$/.test(v))) return yuan(v);
     if (typeof v === 'boolean') return v ? '是 yes' : '否 no';
+    // A calendar date travels as UTC midnight (birth dates, "since"): show the day itself.
+    if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T00:00:00Z$/.test(v)) return v.startsWith('0001-') ? '—' : v.slice(0, 10);
     if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(v)) return instant(v);
     return String(v);
   }
