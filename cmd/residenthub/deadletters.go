@@ -14,8 +14,8 @@ import (
 )
 
 // cmdDeadLetters prints the records a source's connector or pipeline
-// rejected (Kafka dlq.<source>), oldest first: where each came from, the
-// field and the reason. ID numbers in record keys and origins are masked.
+// rejected (Kafka dlq.<source>), partition by partition, each record once:
+// where it came from, the field and the reason. ID numbers in record keys and origins are masked.
 func cmdDeadLetters(args []string) error {
 	fs := flag.NewFlagSet("dead-letters", flag.ExitOnError)
 	cfgPath := fs.String("config", "residenthub.yaml", "config file")
@@ -41,7 +41,7 @@ func cmdDeadLetters(args []string) error {
 	}
 	for _, d := range letters {
 		where := d.Origin
-		if where == "" {
+		if where == "" && d.Topic != "" {
 			where = fmt.Sprintf("%s/%d@%d", d.Topic, d.Partition, d.Offset)
 		}
 		fmt.Printf("%s  %-34s key=%-28s field=%-16s %s  (%s)\n", d.RejectedAt.Format(time.RFC3339), maskIDs(where), maskIDs(d.RecordKey), d.Field, maskIDs(d.Reason), d.PipelineVersion)
@@ -49,16 +49,13 @@ func cmdDeadLetters(args []string) error {
 	return nil
 }
 
-// deadLetter is a DLQ message with the origin of the original record, when
-// the original was an envelope.
-type deadLetter struct {
-	schema.DeadLetter
-	Origin string
-}
-
-// readDeadLetters reads up to limit messages of dlq.<source> from the start of
-// every partition, without joining a consumer group.
-func readDeadLetters(ctx context.Context, brokers []string, source string, limit int) ([]deadLetter, error) {
+// readDeadLetters reads up to limit distinct dead letters of dlq.<source>
+// from the start of every partition, without joining a consumer group. A
+// record rejected again (a pipeline replay, a connector repeating its last
+// page after a crash) is listed once: pipeline rejects are identified by the
+// raw message they reject (topic, partition, offset), connector rejects by
+// their deterministic message key.
+func readDeadLetters(ctx context.Context, brokers []string, source string, limit int) ([]schema.DeadLetter, error) {
 	topic := schema.DLQTopic(source)
 	conn, err := kafka.DialContext(ctx, "tcp", brokers[0])
 	if err != nil {
@@ -69,7 +66,8 @@ func readDeadLetters(ctx context.Context, brokers []string, source string, limit
 	if err != nil {
 		return nil, fmt.Errorf("cannot read partitions of %s: %w", topic, err)
 	}
-	var out []deadLetter
+	var out []schema.DeadLetter
+	seen := map[string]bool{}
 	for _, p := range parts {
 		pc, err := kafka.DialLeader(ctx, "tcp", brokers[0], topic, p.ID)
 		if err != nil {
@@ -86,13 +84,24 @@ func readDeadLetters(ctx context.Context, brokers []string, source string, limit
 				break
 			}
 			offset = m.Offset + 1
-			var d deadLetter
-			if json.Unmarshal(m.Value, &d.DeadLetter) == nil {
+			var d schema.DeadLetter
+			if json.Unmarshal(m.Value, &d) != nil {
+				continue
+			}
+			id := "key:" + string(m.Key)
+			if d.Topic != "" {
+				id = fmt.Sprintf("raw:%s/%d@%d", d.Topic, d.Partition, d.Offset)
+			}
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+			if d.Origin == "" {
 				if env, derr := schema.UnmarshalEnvelope(d.Original); derr == nil {
 					d.Origin = env.Origin
 				}
-				out = append(out, d)
 			}
+			out = append(out, d)
 		}
 		pc.Close()
 		if err != nil {

@@ -104,7 +104,7 @@ func TestDemoDistrictEndToEnd(t *testing.T) {
 			}
 			for _, d := range letters {
 				if d.Reason == "" || d.Source != s.Name {
-					t.Errorf("dead letter without reason or source: %+v", d.DeadLetter)
+					t.Errorf("dead letter without reason or source: %+v", d)
 				}
 			}
 		}

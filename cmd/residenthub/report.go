@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"math"
 	"sort"
 	"time"
 
@@ -11,7 +12,6 @@ import (
 	"github.com/residenthub/residenthub/config"
 	"github.com/residenthub/residenthub/schema"
 	"github.com/residenthub/residenthub/store"
-	"github.com/segmentio/kafka-go"
 )
 
 func cmdReport(args []string) error {
@@ -46,7 +46,7 @@ func cmdReport(args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Println("dead letters per source (Kafka dlq.<source>):")
+	fmt.Println("dead letters per source (distinct records in Kafka dlq.<source>):")
 	total := int64(0)
 	for _, s := range cfg.Sources {
 		fmt.Printf("  %-18s %8d\n", s.Name, dead[s.Name])
@@ -81,41 +81,16 @@ func currentRowCounts(ctx context.Context, conn driver.Conn, cfg config.ClickHou
 	return out, nil
 }
 
-// deadLetterCounts sums the messages of each source's dlq.<source> topic.
+// deadLetterCounts counts the distinct dead letters of each source's
+// dlq.<source> topic (readDeadLetters: a record rejected again counts once).
 func deadLetterCounts(ctx context.Context, brokers []string, sources []config.Source) (map[string]int64, error) {
-	client := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 10 * time.Second}
-	topics := make([]string, 0, len(sources))
-	for _, s := range sources {
-		topics = append(topics, schema.DLQTopic(s.Name))
-	}
-	meta, err := client.Metadata(ctx, &kafka.MetadataRequest{Topics: topics})
-	if err != nil {
-		return nil, fmt.Errorf("cannot read kafka metadata: %w", err)
-	}
-	req := &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{}}
-	for _, t := range meta.Topics {
-		if t.Error != nil {
-			continue // topic not created: nothing rejected
-		}
-		for _, p := range t.Partitions {
-			req.Topics[t.Name] = append(req.Topics[t.Name], kafka.FirstOffsetOf(p.ID), kafka.LastOffsetOf(p.ID))
-		}
-	}
 	out := map[string]int64{}
-	if len(req.Topics) == 0 {
-		return out, nil
-	}
-	resp, err := client.ListOffsets(ctx, req)
-	if err != nil {
-		return nil, fmt.Errorf("cannot list dead-letter offsets: %w", err)
-	}
-	for topic, parts := range resp.Topics {
-		for _, p := range parts {
-			if p.Error != nil {
-				return nil, fmt.Errorf("cannot list offsets of %s/%d: %w", topic, p.Partition, p.Error)
-			}
-			out[topic[len("dlq."):]] += p.LastOffset - p.FirstOffset
+	for _, s := range sources {
+		letters, err := readDeadLetters(ctx, brokers, s.Name, math.MaxInt)
+		if err != nil {
+			return nil, err
 		}
+		out[s.Name] = int64(len(letters))
 	}
 	return out, nil
 }
