@@ -14,11 +14,14 @@ import (
 // (CheckDate); dataset ages are measured from asOf. in must hold the data as
 // of asOf (profile reads it so). Evaluate never panics and never does I/O.
 //
-// Decision: any requirement rule false → Ineligible; otherwise any review
-// flag false, any rule that cannot be evaluated (unknown), any parameter not
-// in force, any missing dataset or one older than its max_age, or any
-// outcome that cannot be computed → NeedsReview, with Missing naming why;
-// otherwise Eligible.
+// Decision: any identity conflict of a member in the program's scope (the
+// applicant, or every member for household programs; see
+// Member.IdentityConflicts) → NeedsReview, even when a requirement fails,
+// since the facts may belong to another person; otherwise any requirement
+// rule false → Ineligible; otherwise any review flag false, any rule that
+// cannot be evaluated (unknown), any parameter not in force, any missing
+// dataset or one older than its max_age, or any outcome that cannot be
+// computed → NeedsReview, with Missing naming why; otherwise Eligible.
 func Evaluate(p *Program, in Input, asOf time.Time) Decision {
 	day := CheckDate(asOf)
 	d := Decision{
@@ -66,6 +69,8 @@ func Evaluate(p *Program, in Input, asOf time.Time) Decision {
 			scope = append(scope, m)
 		}
 	}
+	conflicts := identityProblems(scope)
+	d.Missing = append(d.Missing, conflicts...)
 	if applicant == nil {
 		applicant = map[string]any{"id_number": in.Applicant, "id_masked": normalize.MaskID(in.Applicant), "found": false,
 			"status": "", "hukou_division": "", "name": ""}
@@ -136,6 +141,8 @@ func Evaluate(p *Program, in Input, asOf time.Time) Decision {
 	}
 
 	switch {
+	case len(conflicts) > 0:
+		d.Decision = NeedsReview
 	case failed:
 		d.Decision = Ineligible
 	case review || len(d.Missing) > 0:

@@ -81,6 +81,20 @@ type Member struct {
 	Employment      []Employment      `json:"employment" yaml:"employment"`
 	Health          []Health          `json:"health" yaml:"health"`
 	Assets          []Asset           `json:"assets" yaml:"assets"`
+	// IdentityConflicts are the identity fields on which the member's
+	// current person records from different sources disagree (profile
+	// fills them). A conflicted member in a program's scope makes the
+	// decision needs_review, whatever the rules say.
+	IdentityConflicts []IdentityConflict `json:"identity_conflicts,omitempty" yaml:"identity_conflicts"`
+}
+
+// IdentityConflict says that the sources' current person records of one ID
+// number disagree on an identity field, so whose data the record holds is
+// in doubt. It carries no values (they are sensitive; profile.Resident has
+// them), only the field and which sources disagree.
+type IdentityConflict struct {
+	Field   string   `json:"field" yaml:"field"`     // "name" or "birth_date"
+	Sources []string `json:"sources" yaml:"sources"` // the sources holding differing values
 }
 
 // Person is the household-registration record (dataset person).
@@ -161,8 +175,10 @@ type Decision struct {
 	// Evidence behind the values: every record of the counted persons in the
 	// program's datasets.
 	Evidence []Evidence `json:"evidence"`
-	// Missing names missing or stale datasets, parameters not in force and
-	// rules that could not be evaluated. Non-empty never goes with Eligible.
+	// Missing names missing or stale datasets, parameters not in force,
+	// rules that could not be evaluated and identity conflicts ("identity
+	// conflict: name differs between sources a and b for member
+	// 110105********1234"). Non-empty never goes with Eligible.
 	Missing []string `json:"missing"`
 	// Amounts are the program's outcome values (money in fen, or certificate
 	// fields; may hold unmasked personal data — the API masks by role).

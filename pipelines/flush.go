@@ -141,7 +141,9 @@ func (r *Runner) insertRows(ctx context.Context, b *batch) error {
 	return arrowbatch.Insert(ctx, r.conn, r.table(b.dataset.Name), rec)
 }
 
-// insertLoads records which messages loaded (see the rejects_current view).
+// insertLoads records which messages loaded (see the rejects_current view),
+// under the record key as sent (record.Row.RawKey), the key the rejects and
+// dead letters carry.
 func (r *Runner) insertLoads(ctx context.Context, b *batch) error {
 	if len(b.rows) == 0 {
 		return nil
@@ -152,7 +154,7 @@ func (r *Runner) insertLoads(ctx context.Context, b *batch) error {
 	return r.insert(ctx, "loads", "source, dataset, record_key, topic, kafka_partition, kafka_offset, pipeline_version, message_time", len(b.rows),
 		func(i int) []any {
 			p := b.rows[i]
-			return []any{p.row.Source, b.dataset.Name, p.row.RecordKey, p.ref.topic, int32(p.ref.partition), p.ref.offset, PipelineVersion, p.ref.time}
+			return []any{p.row.Source, b.dataset.Name, p.row.RawKey, p.ref.topic, int32(p.ref.partition), p.ref.offset, PipelineVersion, p.ref.time}
 		})
 }
 

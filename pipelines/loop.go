@@ -183,6 +183,10 @@ func (l *loop) handle(m kafka.Message) *batch {
 		r.m.idWarnings.WithLabelValues(src.Name).Inc()
 		r.log.Debug("identity number warning", "source", src.Name, "topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "warning", w)
 	}
+	if row.KeyWarning != "" {
+		r.m.keyWarnings.WithLabelValues(src.Name).Inc()
+		r.log.Debug("record key kept as sent", "source", src.Name, "topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "warning", row.KeyWarning)
+	}
 	b.rows = append(b.rows, pendingRow{ref: ref, row: row})
 	return b
 }

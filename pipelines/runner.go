@@ -45,8 +45,9 @@ import (
 )
 
 // PipelineVersion is written to every loaded row and dead letter. Bump it
-// when normalization changes, so replayed rows say which code produced them.
-const PipelineVersion = "pipelines/1"
+// when normalization changes, so replayed rows say which code produced them
+// (pipelines/2: canonical record keys, record.CanonicalKey).
+const PipelineVersion = "pipelines/2"
 
 // shutdownTimeout bounds the final flush when Run's context is cancelled.
 const shutdownTimeout = 10 * time.Second

@@ -174,6 +174,7 @@ type metrics struct {
 	consumed, loaded, rejected *prometheus.CounterVec
 	lag                        *prometheus.GaugeVec
 	idWarnings                 *prometheus.CounterVec
+	keyWarnings                *prometheus.CounterVec
 	retries                    *prometheus.CounterVec
 	conflicts                  prometheus.Counter
 }
@@ -191,6 +192,8 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help: "Messages on raw.<source> not yet committed by the pipelines consumer group."}, labels),
 		idWarnings: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "residenthub_pipeline_id_number_warnings_total",
 			Help: "Identity numbers loaded with a warning (unknown address code)."}, []string{"source"}),
+		keyWarnings: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "residenthub_pipeline_record_key_warnings_total",
+			Help: "Records loaded under their record key as sent, because it cannot be split into the source's key columns."}, []string{"source"}),
 		retries: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "residenthub_pipeline_store_retries_total",
 			Help: "Failed attempts to store a batch (ClickHouse or Kafka unavailable), each followed by a backoff."}, []string{"dataset"}),
 		conflicts: prometheus.NewCounter(prometheus.CounterOpts{Name: "residenthub_pipeline_identity_conflicts_total",
@@ -199,7 +202,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.consumed, m.loaded, m.rejected, m.lag, m.idWarnings, m.retries, m.conflicts} {
+	for _, c := range []prometheus.Collector{m.consumed, m.loaded, m.rejected, m.lag, m.idWarnings, m.keyWarnings, m.retries, m.conflicts} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("cannot register pipeline metrics: %w", err)
 		}

@@ -185,6 +185,7 @@ func (r *Reader) readPersons(ctx context.Context, ids []string, asOf time.Time, 
 		}
 		if res := into[id]; res != nil {
 			res.Person = &best
+			res.IdentityConflicts = identityConflicts(ps)
 		}
 	}
 	return fresh, nil

@@ -1,9 +1,14 @@
 package profile
 
-import "github.com/residenthub/residenthub/eligibility"
+import (
+	"sort"
+
+	"github.com/residenthub/residenthub/eligibility"
+)
 
 // Input adapts the household to the rules engine: every member (applicant
-// included) and the dataset-wide freshness as of the read date.
+// included, with its identity conflicts: field and sources, no values) and
+// the dataset-wide freshness as of the read date.
 func (h *Household) Input() eligibility.Input {
 	in := eligibility.Input{Datasets: datasetStatus(h.Freshness)}
 	if h.Applicant != nil {
@@ -42,6 +47,9 @@ func member(r *Resident) eligibility.Member {
 			Status: p.Status, Evidence: ev(p.Evidence),
 		}
 	}
+	for _, c := range r.IdentityConflicts {
+		m.IdentityConflicts = append(m.IdentityConflicts, eligibility.IdentityConflict{Field: c.Field, Sources: conflictSources(c)})
+	}
 	for _, x := range r.Residences {
 		m.Residences = append(m.Residences, eligibility.Residence{Address: x.Address, CommunityCode: x.CommunityCode, Since: x.Since.Time, EvidenceKind: x.EvidenceKind, Evidence: ev(x.Evidence)})
 	}
@@ -58,4 +66,15 @@ func member(r *Resident) eligibility.Member {
 		m.Assets = append(m.Assets, eligibility.Asset{AssetKind: x.AssetKind, ValueFen: x.ValueFen, Evidence: ev(x.Evidence)})
 	}
 	return m
+}
+
+// conflictSources lists the sources of a conflict's values, sorted (the
+// values stay out of eligibility.Input).
+func conflictSources(c IdentityConflict) []string {
+	out := make([]string, 0, len(c.Values))
+	for src := range c.Values {
+		out = append(out, src)
+	}
+	sort.Strings(out)
+	return out
 }

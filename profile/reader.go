@@ -207,6 +207,7 @@ func merge(dst, src *Resident) {
 	if src.Person != nil {
 		dst.Person = src.Person
 	}
+	dst.IdentityConflicts = append(dst.IdentityConflicts, src.IdentityConflicts...)
 	dst.Residences = append(dst.Residences, src.Residences...)
 	dst.SocialInsurance = append(dst.SocialInsurance, src.SocialInsurance...)
 	dst.Employment = append(dst.Employment, src.Employment...)

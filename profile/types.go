@@ -126,18 +126,48 @@ type Freshness struct {
 	DatasetIngestTime time.Time `json:"dataset_ingest_time"`
 }
 
+// Identity fields whose disagreement between sources is an identity
+// conflict (the pipelines' identity_conflict table compares the same).
+const (
+	ConflictName      = "name"
+	ConflictBirthDate = "birth_date"
+)
+
+// IdentityConflict is one identity field on which the current person records
+// of two or more sources for one ID number disagree, as of the date read: a
+// different person may have been registered under this ID number (a typo, or
+// a false identity), so neither value can be trusted until a caseworker
+// resolves it.
+//
+// Values maps each source with a known value (non-empty name, known birth
+// date) to its value: the name as normalized, or the birth date
+// "2006-01-02". Values are SENSITIVE (names and birth dates of possibly two
+// persons): mask them by role as Person.Name and Person.BirthDate are.
+type IdentityConflict struct {
+	Field  string            `json:"field"`  // ConflictName or ConflictBirthDate
+	Values map[string]string `json:"values"` // source → value; sensitive
+}
+
 // Resident is one person's profile as of a date: the current person record
 // and every current (not deleted, latest source_time <= as-of per source
 // record) fact of each dataset. Slices are sorted by source, record key.
 type Resident struct {
-	IDNumber        string            `json:"id_number"`
-	AsOf            time.Time         `json:"as_of"`
-	Person          *Person           `json:"person"` // nil: no current person record
-	Residences      []Residence       `json:"residences"`
-	SocialInsurance []SocialInsurance `json:"social_insurance"`
-	Employment      []Employment      `json:"employment"`
-	Health          []Health          `json:"health"`
-	Assets          []Asset           `json:"assets"`
+	IDNumber string    `json:"id_number"`
+	AsOf     time.Time `json:"as_of"`
+	// Person is the current person record; when several sources hold one,
+	// the one with the latest source_time. nil: no current person record.
+	Person *Person `json:"person"`
+	// IdentityConflicts lists the identity fields (name, birth date) on
+	// which the sources' current person records disagree, sorted by Field;
+	// empty when they agree. Person then shows only one of the versions, so
+	// a name check against Person.Name proves nothing, and eligibility
+	// answers needs_review (Input carries the conflicts). Sensitive values.
+	IdentityConflicts []IdentityConflict `json:"identity_conflicts,omitempty"`
+	Residences        []Residence        `json:"residences"`
+	SocialInsurance   []SocialInsurance  `json:"social_insurance"`
+	Employment        []Employment       `json:"employment"`
+	Health            []Health           `json:"health"`
+	Assets            []Asset            `json:"assets"`
 	// Freshness per dataset name (all of Datasets), for this person only
 	// (Records, LatestSourceTime, LatestIngestTime) plus the dataset-wide values.
 	Freshness map[string]Freshness `json:"freshness"`

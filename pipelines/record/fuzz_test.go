@@ -82,7 +82,9 @@ func FuzzEnvelope(f *testing.F) {
 	f.Add([]byte(`{"source":"s","dataset":"person","record_key":"k","op":"upsert","fields":{"id_number":"` + id1 + `","name":"张三","household_id":"H1"}}`))
 	f.Add([]byte(`{"source":"s","dataset":"person","record_key":"k","op":"delete","fields":{}}`))
 	f.Add([]byte(`not json`))
-	src := &config.Source{Name: "s", Dataset: "person"}
+	f.Add([]byte(`{"source":"s","dataset":"person","record_key":"110105450303102|Ｈ1","op":"delete","fields":{}}`))
+	// Keyed by ID number and household, both mapped: the canonical key is fuzzed too.
+	src := &config.Source{Name: "s", Dataset: "person", Key: []string{"证件", "户号"}, Fields: map[string]string{"id_number": "证件", "household_id": "户号"}}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		env, err := schema.UnmarshalEnvelope(b)
 		if err != nil {

@@ -7,6 +7,10 @@
 // field and the reason), whether the field is required or optional, so data is
 // never silently altered; the only exception are the warnings of the identity
 // number normalizer (an unknown address code), which are returned for logging.
+//
+// The record key is made canonical (CanonicalKey): key parts of columns
+// mapped to a field are normalized as that field, so one department record
+// spelled two ways is one record.
 package record
 
 import (
@@ -30,10 +34,19 @@ import (
 // an unknown calendar date), 0, or the epoch 1970-01-01T00:00:00Z for an
 // unknown month or instant.
 type Row struct {
-	Dataset    string
-	Values     []any
-	Source     string
-	RecordKey  string
+	Dataset string
+	Values  []any
+	Source  string
+	// RecordKey is the canonical record key (CanonicalKey): the key the
+	// record is stored, deleted and looked up under.
+	RecordKey string
+	// RawKey is the envelope's record key as the source sent it (the Kafka
+	// message key); bookkeeping that operators match against dead letters
+	// (the loads table) uses it.
+	RawKey string
+	// KeyWarning is set when the raw key had to be kept because it cannot
+	// be split into the source's key columns (CanonicalKey); "" otherwise.
+	KeyWarning string
 	Deleted    bool
 	SourceTime time.Time // UTC, whole seconds
 	IngestTime time.Time // UTC, whole seconds: the Kafka message time
@@ -89,6 +102,8 @@ var (
 // normalize. Deletes need only the record key; an id_number, when present,
 // must be valid (other fields are ignored and stored as zero values).
 // Unknown field names are rejected (they mean a broken connector mapping).
+// Row.RecordKey is the canonical key (CanonicalKey: key parts of mapped
+// columns normalized as their fields), Row.RawKey the key as sent.
 // The returned warnings come from the identity-number normalizer (masked).
 func Normalize(env *schema.Envelope, src *config.Source, ingest time.Time) (Row, []string, error) {
 	if env == nil || src == nil {
@@ -105,7 +120,7 @@ func Normalize(env *schema.Envelope, src *config.Source, ingest time.Time) (Row,
 	}
 	ds := schema.Datasets[env.Dataset]
 	ingest = ingest.UTC().Truncate(time.Second)
-	row := Row{Dataset: ds.Name, Source: env.Source, RecordKey: env.RecordKey, IngestTime: ingest, Deleted: env.Op == schema.OpDelete}
+	row := Row{Dataset: ds.Name, Source: env.Source, RecordKey: env.RecordKey, RawKey: env.RecordKey, IngestTime: ingest, Deleted: env.Op == schema.OpDelete}
 
 	st := env.SourceTime
 	if st.IsZero() {
@@ -153,6 +168,11 @@ func Normalize(env *schema.Envelope, src *config.Source, ingest time.Time) (Row,
 		warnings = append(warnings, warns...)
 		row.Values[i] = v
 	}
+	key, keyWarning, err := CanonicalKey(env, src, ingest)
+	if err != nil {
+		return Row{}, nil, err
+	}
+	row.RecordKey, row.KeyWarning = key, keyWarning
 	return row, warnings, nil
 }
 
