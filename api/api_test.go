@@ -469,6 +469,34 @@ func TestAPI(t *testing.T) {
 		}
 	})
 
+	t.Run("identity conflict between departments", func(t *testing.T) {
+		// 孙九 is registered by hukou; a census source names him 孙久 and gives
+		// another birth date. The counter may name either; the decision is
+		// needs_review naming the conflict; the values are for caseworkers.
+		const idSun = "110105197505050033"
+		src := time.Now().Add(-10 * 24 * time.Hour)
+		insertRows(t, e.conn, e.ch, "person", time.Now().Add(-time.Hour),
+			row{"hukou", idSun, src, map[string]any{"id_number": idSun, "name": "孙九", "birth_date": "1975-05-05", "household_id": "H9",
+				"relation_to_head": "02", "hukou_division": "110105", "status": "normal"}},
+			row{"census", idSun, src.Add(time.Hour), map[string]any{"id_number": idSun, "name": "孙久", "birth_date": "1975-06-06", "household_id": "H9",
+				"relation_to_head": "02", "hukou_division": "110105", "status": "normal"}})
+		for _, name := range []string{"孙九", "孙久"} {
+			a := e.req("POST", "/v1/checks", keyCounter, purposeText, check("elderly_allowance", idSun, name), "").expect(t, 200, "")
+			if a.json["decision"] != "needs_review" || !strings.Contains(a.body, "identity conflict") {
+				t.Fatalf("check with %s: %s", name, a.body)
+			}
+		}
+		e.req("POST", "/v1/checks", keyCounter, purposeText, check("elderly_allowance", idSun, "孙十"), "").expect(t, 422, "name_mismatch")
+		a := e.req("GET", "/v1/residents/"+idSun+"?name="+url.QueryEscape("孙九"), keyCounter, purposeText, nil, "").expect(t, 200, "")
+		if get(a.json, "identity_conflicts", 0, "field") == nil || strings.Contains(a.body, "孙久") || strings.Contains(a.body, "1975-06-06") {
+			t.Fatalf("counter profile with a conflict: %s", a.body)
+		}
+		a = e.req("GET", "/v1/residents/"+idSun, keyCaseworker, purposeText, nil, "").expect(t, 200, "")
+		if !strings.Contains(a.body, "孙久") || !strings.Contains(a.body, "1975-06-06") {
+			t.Fatalf("caseworker profile lacks the conflicting values: %s", a.body)
+		}
+	})
+
 	t.Run("residence certificate", func(t *testing.T) {
 		path := "/v1/residents/" + idZhang + "/certificates/residence"
 		// The counter must name the holder: an ID number alone reveals no name or address.

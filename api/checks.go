@@ -62,7 +62,7 @@ func (s *Server) postCheck(r *http.Request) (any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	if aerr := s.verifyName(r, id, prog.ID, name, applicant.Person); aerr != nil {
+	if aerr := s.verifyName(r, id, prog.ID, name, applicant); aerr != nil {
 		return nil, aerr
 	}
 	d := eligibility.Evaluate(prog, in, asOf)

@@ -45,9 +45,24 @@ func presentedName(r *http.Request, raw, where string, always bool) (string, *ap
 // verifyName compares a name from presentedName with the person read: no
 // name given, or the same name, is nil; a different one is audited
 // (decision name_mismatch, nothing shown) and answered 422 name_mismatch.
-func (s *Server) verifyName(r *http.Request, id, program, name string, p *profile.Person) *apiError {
-	if name == "" || p != nil && sameName(p.Name, name) {
+// When departments disagree on the person's name (an identity conflict), the
+// name of any of them is accepted: the person present is one of them, and
+// the decision itself is needs_review until a caseworker resolves it.
+func (s *Server) verifyName(r *http.Request, id, program, name string, res *profile.Resident) *apiError {
+	if name == "" || res != nil && res.Person != nil && sameName(res.Person.Name, name) {
 		return nil
+	}
+	if res != nil {
+		for _, c := range res.IdentityConflicts {
+			if c.Field != profile.ConflictName {
+				continue
+			}
+			for _, v := range c.Values {
+				if sameName(v, name) {
+					return nil
+				}
+			}
+		}
 	}
 	if _, aerr := s.audit(r, id, program, auditNameMismatch, http.StatusUnprocessableEntity, nil); aerr != nil {
 		return aerr

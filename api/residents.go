@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"net/http"
+	"sort"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -24,6 +25,16 @@ type residentView struct {
 	Health          []profile.Health             `json:"health"`
 	Assets          []profile.Asset              `json:"assets"`
 	Freshness       map[string]profile.Freshness `json:"freshness"`
+	// IdentityConflicts: departments disagree on the person's name or birth
+	// date (decisions are needs_review until resolved). Values by source are
+	// shown to caseworkers only.
+	IdentityConflicts []identityConflictView `json:"identity_conflicts"`
+}
+
+type identityConflictView struct {
+	Field   string            `json:"field"`
+	Sources []string          `json:"sources"`
+	Values  map[string]string `json:"values,omitempty"` // source → value; not for the counter role
 }
 
 type householdView struct {
@@ -101,7 +112,7 @@ func (s *Server) getResident(r *http.Request) (any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	if aerr := s.verifyName(r, id, "", name, h.Applicant.Person); aerr != nil {
+	if aerr := s.verifyName(r, id, "", name, h.Applicant); aerr != nil {
 		return nil, aerr
 	}
 	view := residentViewOf(h, maskerFor(caller(r)))
@@ -189,6 +200,18 @@ func residentViewOf(h *profile.Household, m masker) *residentView {
 		x.IDNumber = m.field("asset", "id_number", x.IDNumber)
 		x.Evidence = m.evidence(x.Evidence)
 		v.Assets = append(v.Assets, x)
+	}
+	v.IdentityConflicts = []identityConflictView{}
+	for _, c := range a.IdentityConflicts {
+		cv := identityConflictView{Field: c.Field}
+		for src := range c.Values {
+			cv.Sources = append(cv.Sources, src)
+		}
+		sort.Strings(cv.Sources)
+		if !m.on {
+			cv.Values = c.Values
+		}
+		v.IdentityConflicts = append(v.IdentityConflicts, cv)
 	}
 	if v.Freshness == nil {
 		v.Freshness = map[string]profile.Freshness{}
