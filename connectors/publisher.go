@@ -51,7 +51,8 @@ type BadRecord struct {
 
 // Publish maps rows with MapRow (pulled_at = now), writes the envelopes to
 // raw.<source> and the rows MapRow refused, plus bad, to dlq.<source> as
-// schema.DeadLetter, and waits for acks=all. On error nothing may be assumed
+// schema.DeadLetter (Origin = the row's or bad record's origin, also
+// prefixed to Reason), and waits for acks=all. On error nothing may be assumed
 // published (some messages may have been: a retry repeats them).
 func (p *Publisher) Publish(ctx context.Context, src *config.Source, rows []Row, bad ...BadRecord) (EmitResult, error) {
 	now := p.now().UTC()
@@ -94,6 +95,7 @@ func (p *Publisher) Publish(ctx context.Context, src *config.Source, rows []Row,
 			Partition:       -1,
 			Offset:          -1,
 			Original:        b.Original,
+			Origin:          b.Origin,
 		}
 		if b.Origin != "" {
 			dl.Reason = b.Origin + ": " + b.Reason

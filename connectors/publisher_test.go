@@ -72,3 +72,36 @@ func TestDeadLetterKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestDeadLetterOrigin checks that every dead letter the connectors write
+// carries the record's origin in its own field (rows MapRow refused and bad
+// records alike), so `residenthub dead-letters` can say where it came from.
+func TestDeadLetterOrigin(t *testing.T) {
+	src := testSource()
+	rows := []Row{
+		{Values: map[string]any{"SFZH": "1", "HH": "2"}, Origin: "a.csv:2"},
+		{Values: map[string]any{"SFZH": "", "HH": "x"}, Origin: "a.csv:3"}, // empty key
+	}
+	bad := BadRecord{Index: 4, Origin: "push by it line 4", Reason: "line 4 is a JSON array, not an object", Original: []byte("[1]")}
+	w := &recordingWriter{}
+	if _, err := NewPublisher(w).Publish(context.Background(), src, rows, bad); err != nil {
+		t.Fatal(err)
+	}
+	var origins []string
+	for _, m := range w.msgs {
+		if m.Topic != schema.DLQTopic(src.Name) {
+			continue
+		}
+		var d schema.DeadLetter
+		if err := json.Unmarshal(m.Value, &d); err != nil {
+			t.Fatal(err)
+		}
+		if d.Partition != -1 || d.Offset != -1 || d.Topic != "" {
+			t.Fatalf("dead letter %+v", d)
+		}
+		origins = append(origins, d.Origin)
+	}
+	if len(origins) != 2 || origins[0] != "a.csv:3" || origins[1] != "push by it line 4" {
+		t.Fatalf("origins %q", origins)
+	}
+}

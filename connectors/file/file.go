@@ -146,7 +146,7 @@ func (c *Conn) Pull(ctx context.Context, run *connectors.Run) error {
 		var ue *unreadableError
 		switch {
 		case err == nil:
-			if err := moveTo(c.s.Dir, "done", name); err != nil {
+			if _, err := moveTo(c.s.Dir, "done", name); err != nil {
 				return err
 			}
 			run.Logger.Info("file published", "file", name)
@@ -154,10 +154,13 @@ func (c *Conn) Pull(ctx context.Context, run *connectors.Run) error {
 			run.Logger.Info("file changed while being read; retrying later", "file", name)
 			return nil
 		case errors.As(err, &ue):
-			run.Logger.Error("file cannot be read; moved to failed/", "file", name, "err", err)
-			if merr := moveFailed(c.s.Dir, name, err); merr != nil {
+			note, merr := moveFailed(c.s.Dir, name, err)
+			if merr != nil {
 				return merr
 			}
+			// err never quotes the file's content (see headerError); the
+			// note beside the file may.
+			run.Logger.Error("file cannot be read; moved to failed/", "file", name, "note", note, "err", err)
 			failed = append(failed, fmt.Errorf("%s moved to failed/: %w", name, err))
 		default:
 			return fmt.Errorf("cannot publish %s: %w", name, err)
@@ -320,31 +323,48 @@ func changed(path string, before os.FileInfo) bool {
 	return err != nil || info.Size() != before.Size() || !info.ModTime().Equal(before.ModTime())
 }
 
-// moveTo moves dir/name into dir/sub/, creating sub; an existing file of the
-// same name there is kept and the new one gets a time suffix.
-func moveTo(dir, sub, name string) error {
+// moveTo moves dir/name into dir/sub/, creating sub, and returns its new
+// path; an existing file of the same name there is kept and the new one gets
+// a time suffix.
+func moveTo(dir, sub, name string) (string, error) {
 	dst := filepath.Join(dir, sub)
 	if err := os.MkdirAll(dst, 0o750); err != nil {
-		return fmt.Errorf("cannot create %s: %w", dst, err)
+		return "", fmt.Errorf("cannot create %s: %w", dst, err)
 	}
 	target := filepath.Join(dst, name)
 	if _, err := os.Stat(target); err == nil {
 		target = filepath.Join(dst, name+"."+time.Now().UTC().Format("20060102T150405.000000000Z"))
 	}
 	if err := os.Rename(filepath.Join(dir, name), target); err != nil {
-		return fmt.Errorf("cannot move %s to %s/: %w", name, sub, err)
+		return "", fmt.Errorf("cannot move %s to %s/: %w", name, sub, err)
 	}
-	return nil
+	return target, nil
 }
 
-// moveFailed moves a file to failed/ and writes <name>.error beside it.
-func moveFailed(dir, name string, cause error) error {
-	if err := moveTo(dir, "failed", name); err != nil {
-		return err
+// moveFailed moves a file to failed/ and writes a note beside it, named
+// after the moved file plus ".error" (failed/<name>.error unless a file of
+// that name was already there). The note holds the cause and, for causes
+// with note details (noteDetailer), what was found in the file: the folder
+// holds the file itself, so the note may quote it; the log may not. It
+// returns the note's path relative to dir, after telling the cause
+// (noteSetter) where the note is.
+func moveFailed(dir, name string, cause error) (string, error) {
+	target, err := moveTo(dir, "failed", name)
+	if err != nil {
+		return "", err
 	}
-	note := fmt.Sprintf("%s\nfailed at %s\n", cause, time.Now().UTC().Format(time.RFC3339))
-	if err := os.WriteFile(filepath.Join(dir, "failed", name+".error"), []byte(note), 0o640); err != nil {
-		return fmt.Errorf("cannot write %s.error: %w", name, err)
+	notePath := target + ".error"
+	rel := filepath.Join("failed", filepath.Base(notePath))
+	if ns, ok := errors.AsType[noteSetter](cause); ok {
+		ns.setNote(rel)
 	}
-	return nil
+	note := cause.Error() + "\n"
+	if nd, ok := errors.AsType[noteDetailer](cause); ok {
+		note += nd.noteDetail() + "\n"
+	}
+	note += fmt.Sprintf("failed at %s\n", time.Now().UTC().Format(time.RFC3339))
+	if err := os.WriteFile(notePath, []byte(note), 0o640); err != nil {
+		return "", fmt.Errorf("cannot write %s: %w", rel, err)
+	}
+	return rel, nil
 }

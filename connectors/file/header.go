@@ -15,10 +15,12 @@ const maxHeaderShown = 30
 // checkHeader compares a file's header row (nil for JSON lines: nothing is
 // checked) with the source's configuration. A missing key column makes the
 // whole file unreadable: every row would be rejected, and a header that lacks
-// it is a wrong file or one read in the wrong encoding. The error names the
-// missing columns and the header found. Missing mapped columns (fields,
-// source_time, op column) are only logged, once per file: those fields stay
-// empty.
+// it is a wrong file, a file without header row or one read in the wrong
+// encoding. The error (a *headerError) names the missing columns and counts
+// the ones found; the header found goes to the .error note only, since in a
+// file without header row it is a resident's record. Missing mapped columns
+// (fields, source_time, op column) are only logged, once per file: those
+// fields stay empty.
 func checkHeader(run *connectors.Run, name, format, enc string, header []string) error {
 	if header == nil {
 		return nil
@@ -35,12 +37,7 @@ func checkHeader(run *connectors.Run, name, format, enc string, header []string)
 		}
 	}
 	if len(missingKeys) > 0 {
-		hint := "a wrong file, or a changed export"
-		if format == "csv" {
-			hint += fmt.Sprintf("; if the names look garbled the file is not %s: set settings.encoding", encodingName(enc))
-		}
-		return fmt.Errorf("the header row lacks the key column(s) %s, so no row could be keyed; header found: %s (%s)",
-			quoteList(missingKeys, len(missingKeys)), quoteList(header, maxHeaderShown), hint)
+		return &headerError{missing: missingKeys, found: header, format: format, enc: enc}
 	}
 	seen := map[string]bool{}
 	var missing []string
@@ -62,12 +59,92 @@ func checkHeader(run *connectors.Run, name, format, enc string, header []string)
 	return nil
 }
 
+// headerError is a header row without the source's key columns. Its
+// message is meant for the log and the run's error: it names the missing
+// columns (configuration) and counts the columns found, but never quotes
+// them: when the first line is data rather than a header, they are an ID
+// number, a name, an address. The header found is written to the .error note
+// beside the failed file (noteDetail), which sits with the file itself.
+type headerError struct {
+	missing []string
+	found   []string
+	format  string // csv or xlsx
+	enc     string // csv: the encoding the file was read in
+	note    string // the note's path relative to the drop folder, once written
+}
+
+func (e *headerError) Error() string {
+	s := ""
+	if len(e.missing) > 1 {
+		s = "s"
+	}
+	note := e.note
+	if note == "" {
+		note = "the .error note in failed/"
+	}
+	what := "is the first row data rather than a header, or is it another export?"
+	if e.format == "csv" {
+		what = fmt.Sprintf("is the first line data rather than a header, is it another export, or is settings.encoding wrong (read %s)?", encodingName(e.enc))
+	}
+	return fmt.Sprintf("header lacks key column%s %s (found %d columns; see %s — %s)",
+		s, quoteList(e.missing, len(e.missing)), len(e.found), note, what)
+}
+
+func (e *headerError) noteDetail() string {
+	return "header found: " + quoteList(e.found, maxHeaderShown)
+}
+
+func (e *headerError) setNote(path string) { e.note = path }
+
+// detailError is an error whose message is safe for the log, with details
+// that may quote the file's content for the .error note only.
+type detailError struct{ msg, detail string }
+
+func (e *detailError) Error() string      { return e.msg }
+func (e *detailError) noteDetail() string { return e.detail }
+
+// noteDetailer is implemented by errors with details for the .error note
+// that must not reach the log (they may quote cell values).
+type noteDetailer interface {
+	error
+	noteDetail() string
+}
+
+// noteSetter is implemented by errors that name the .error note once it is
+// written.
+type noteSetter interface {
+	error
+	setNote(path string)
+}
+
+// headerNameError checks header names (trimmed in place): none empty, none
+// twice. The error gives column positions only (the names go to the note):
+// in a file without header row the names are a resident's record.
+func headerNameError(header []string) error {
+	first := map[string]int{}
+	for i, h := range header {
+		h = strings.TrimSpace(h)
+		header[i] = h
+		if h == "" {
+			return fmt.Errorf("header column %d is empty", i+1)
+		}
+		if j, ok := first[h]; ok {
+			return &detailError{
+				msg:    fmt.Sprintf("header columns %d and %d have the same name (is the first line data rather than a header?)", j+1, i+1),
+				detail: fmt.Sprintf("header columns %d and %d are both %s; header found: %s", j+1, i+1, strconv.Quote(h), quoteList(header, maxHeaderShown)),
+			}
+		}
+		first[h] = i
+	}
+	return nil
+}
+
 func encodingName(enc string) string {
 	switch enc {
 	case "gbk", "gb18030":
-		return "in " + strings.ToUpper(enc)
+		return "as " + strings.ToUpper(enc)
 	}
-	return "in UTF-8"
+	return "as UTF-8"
 }
 
 // quoteList quotes up to max names, comma separated, saying how many more.

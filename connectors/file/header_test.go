@@ -17,7 +17,7 @@ import (
 
 // TestHeaderLacksKey checks that a file whose header lacks a key column (a
 // wrong file, or UTF-8 read as GBK) is not read: it moves to failed/ with a
-// note naming the missing column and the header found, nothing of it is
+// note naming the missing column and quoting the header found, nothing of it is
 // published or dead-lettered, and the run reports it.
 func TestHeaderLacksKey(t *testing.T) {
 	ctx := ct.Context(t, 60*time.Second)
@@ -65,8 +65,8 @@ func TestHeaderLacksKey(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	note(dir, "b_wrong.csv", `lacks the key column(s) "身份证号"`, `header found: "ID", "姓名", "户号"`)
-	note(dir, "c.xlsx", `lacks the key column(s) "身份证号"`, `header found: "证件号码", "姓名"`)
+	note(dir, "b_wrong.csv", `header lacks key column "身份证号" (found 3 columns`, `header found: "ID", "姓名", "户号"`)
+	note(dir, "c.xlsx", `header lacks key column "身份证号" (found 2 columns`, `header found: "证件号码", "姓名"`)
 	for _, n := range []string{"a_ok.csv", "d.jsonl"} {
 		if _, err := os.Stat(filepath.Join(dir, "done", n)); err != nil {
 			t.Fatalf("%s not in done/: %v", n, err)
@@ -86,7 +86,7 @@ func TestHeaderLacksKey(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "utf8.csv moved to failed/") {
 		t.Fatalf("want the garbled header reported, got %v", err)
 	}
-	note(gbkDir, "utf8.csv", `lacks the key column(s) "身份证号"`, "set settings.encoding")
+	note(gbkDir, "utf8.csv", `header lacks key column "身份证号"`, "is settings.encoding wrong (read as GBK)")
 	if n := len(ct.ReadTopic(t, ctx, brokers, "raw.hukou_gbk")) + len(ct.ReadTopic(t, ctx, brokers, "dlq.hukou_gbk")); n != 0 {
 		t.Fatalf("%d messages from a garbled file", n)
 	}
@@ -120,5 +120,60 @@ func TestHeaderLacksMappedColumns(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), `missing="[姓名 更新时间]"`) {
 		t.Fatalf("warning does not name 姓名 and 更新时间:\n%s", logs.String())
+	}
+}
+
+// TestHeaderlessFileKeepsValuesOutOfLogs drops CSV files without a header
+// row: their first line is a resident record, which the header check must
+// not put in the log or in the error the run returns (the scheduler logs it
+// and serves it as last_error). The .error note beside the failed file
+// quotes what was found there.
+func TestHeaderlessFileKeepsValuesOutOfLogs(t *testing.T) {
+	record := []string{"110104197101170956", "黎然", "男", "汉族", "1971-01-17", "北京市朝阳区望京街道花家地北里3号楼",
+		"13911112222", "H0001", "户主", "群众", "已婚", "2026-11-01 10:00:00"}
+	twice := []string{"110105198003040011", "罗晓梅", "女", "1980-03-04", "1980-03-04", "13800001111"} // a repeated value
+	dir := t.TempDir()
+	writeOld(t, filepath.Join(dir, "a_headerless.csv"), []byte(strings.Join(record, ",")+"\r\n"+strings.Join(record, ",")+"\r\n"))
+	writeOld(t, filepath.Join(dir, "b_repeated.csv"), []byte(strings.Join(twice, ",")+"\r\n"))
+	src := source(t, dir, "")[0]
+	c, err := New(&src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := connectors.NewTestRun(&src, "", func(_ context.Context, rows []connectors.Row, _ []connectors.BadRecord, _ string) (connectors.EmitResult, error) {
+		t.Fatalf("published %d rows of a headerless file", len(rows))
+		return connectors.EmitResult{}, nil
+	})
+	var logs bytes.Buffer
+	run.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	err = c.Pull(context.Background(), run)
+	if err == nil {
+		t.Fatal("want the headerless files reported")
+	}
+	for _, want := range []string{`header lacks key column "身份证号"`, "found 12 columns", "see failed/a_headerless.csv.error",
+		"is the first line data rather than a header", "b_repeated.csv moved to failed/", "header columns 4 and 5 have the same name"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q: %v", want, err)
+		}
+	}
+	for _, v := range append(record, twice...) {
+		if strings.Contains(err.Error(), v) {
+			t.Errorf("error quotes cell value %q: %v", v, err)
+		}
+		if strings.Contains(logs.String(), v) {
+			t.Errorf("log quotes cell value %q:\n%s", v, logs.String())
+		}
+	}
+	for name, want := range map[string]string{
+		"a_headerless.csv": `header found: "110104197101170956", "黎然", "男"`,
+		"b_repeated.csv":   `"1980-03-04"`,
+	} {
+		b, err := os.ReadFile(filepath.Join(dir, "failed", name+".error"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), want) {
+			t.Errorf("%s.error lacks %q:\n%s", name, want, b)
+		}
 	}
 }

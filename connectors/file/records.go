@@ -163,19 +163,9 @@ func openCSV(path, name, enc string, delimiter rune) (*csvReader, error) {
 		}
 		return nil, fmt.Errorf("cannot read header row: %w", err)
 	}
-	seen := map[string]bool{}
-	for i, h := range header {
-		h = strings.TrimSpace(h)
-		if h == "" {
-			c.Close()
-			return nil, fmt.Errorf("header column %d is empty", i+1)
-		}
-		if seen[h] {
-			c.Close()
-			return nil, fmt.Errorf("header column %q appears twice", h)
-		}
-		seen[h] = true
-		header[i] = h
+	if err := headerNameError(header); err != nil {
+		c.Close()
+		return nil, err
 	}
 	return &csvReader{name: name, r: r, c: c, header: header}, nil
 }
@@ -378,7 +368,10 @@ func (j *jsonArrayReader) badEnd(tok json.Token, err error) error {
 	if j.item > 0 {
 		where = fmt.Sprintf("item %d", j.item-1)
 	}
-	what := fmt.Sprintf("found %v", tok)
+	what := "found a value" // not quoted: it may be a resident's data
+	if d, ok := tok.(json.Delim); ok {
+		what = fmt.Sprintf("found %q", string(d))
+	}
 	switch {
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		what = `the file ends before the closing "]"`
@@ -431,12 +424,9 @@ func openXLSX(path, name, sheet string) (*xlsxReader, error) {
 		if cells == nil {
 			continue
 		}
-		for i := range cells {
-			cells[i] = strings.TrimSpace(cells[i])
-			if cells[i] == "" {
-				x.Close()
-				return nil, fmt.Errorf("header column %d is empty", i+1)
-			}
+		if err := headerNameError(cells); err != nil {
+			x.Close()
+			return nil, err
 		}
 		x.header = cells
 		return x, nil

@@ -8,10 +8,12 @@ package httpconn
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -57,6 +59,7 @@ type position struct {
 	Page     int    `json:"page,omitempty"`      // next page to read (page pagination)
 	Token    string `json:"token,omitempty"`     // next cursor token (cursor pagination)
 	RunSince string `json:"run_since,omitempty"` // greatest since value of this run so far
+	Items    int64  `json:"items,omitempty"`     // items read so far in this run (page pagination)
 }
 
 func (p position) String() string {
@@ -80,6 +83,9 @@ func (c *Conn) Pull(ctx context.Context, run *connectors.Run) error {
 	}
 	token := pos.Token
 	runSince := pos.RunSince
+	items := pos.Items
+	var prevDigest [32]byte // of the previous page's items in this run
+	havePrev, warned := false, false
 	for {
 		q := url.Values{}
 		if c.s.SinceParam != "" && pos.Since != "" {
@@ -104,10 +110,11 @@ func (c *Conn) Pull(ctx context.Context, run *connectors.Run) error {
 		if err != nil {
 			return err
 		}
-		rows, bad, next, err := c.parse(body, reqURL)
+		pg, err := c.parse(body, reqURL)
 		if err != nil {
 			return err
 		}
+		rows, bad, next := pg.rows, pg.bad, pg.next
 		for _, r := range rows {
 			if v, ok := connectors.FormatValue(r.Values[c.s.SinceField]); ok && c.s.SinceField != "" {
 				if t, err := connectors.ParseSourceTime(v); err == nil {
@@ -123,13 +130,40 @@ func (c *Conn) Pull(ctx context.Context, run *connectors.Run) error {
 		case "none":
 			done = true
 		case "page":
+			n := len(rows) + len(bad)
+			if n > 0 && havePrev && pg.digest == prevDigest {
+				// Past the end, APIs that clamp the page number (e.g.
+				// PageHelper's "reasonable") answer the last page again: the
+				// end, and nothing new to publish. An API that ignores
+				// page_param looks the same at page 2; warn when page 1
+				// was full.
+				level := slog.LevelDebug
+				if page == c.s.FirstPage+1 && n >= c.s.PageSize {
+					level = slog.LevelWarn
+				}
+				run.Logger.Log(ctx, level, "page answered with the same items as the previous page; taken as the end (the API clamps the page number, or ignores settings.page_param)",
+					"url", redact(reqURL), "page", page, "page_param", c.s.PageParam)
+				rows, bad, n = nil, nil, 0
+			}
+			prevDigest, havePrev = pg.digest, true
+			items += int64(n)
+			last, known := c.lastPage(pg.doc, page, items)
+			if !known && !warned && (c.s.TotalField != "" || c.s.TotalPagesField != "" || c.s.LastPageField != "") {
+				warned = true
+				run.Logger.Warn("response lacks the configured total/last-page field; reading up to an empty page", "url", redact(reqURL))
+			}
 			page++
-			done = len(rows)+len(bad) == 0 || (c.s.PageSizeParam != "" && len(rows)+len(bad) < c.s.PageSize)
+			// A short page is not the end: APIs cap the page size below
+			// page_size. Only an empty page or the API's own word is.
+			done = n == 0 || last
 		case "cursor":
 			token = next
 			done = next == "" || len(rows)+len(bad) == 0
 		}
 		cur := position{Since: pos.Since, Page: page, Token: token, RunSince: runSince}
+		if c.s.Pagination == "page" {
+			cur.Items = items
+		}
 		if done {
 			cur = position{Since: pos.Since}
 			if runSince != "" && (pos.Since == "" || mustTime(runSince).After(mustTime(pos.Since))) {
@@ -178,17 +212,29 @@ func (c *Conn) sinceValue(since string) (string, error) {
 
 type badItem struct{ origin, raw string }
 
+// parsedPage is one response: its items as rows (objects) or bad items (any
+// other JSON value), the next cursor token (cursor pagination), the decoded
+// document (for the last-page fields) and a digest of the items (to notice
+// a page answered again: past the end, or page_param ignored).
+type parsedPage struct {
+	rows   []connectors.Row
+	bad    []badItem
+	next   string
+	doc    any
+	digest [32]byte
+}
+
 // parse extracts the items and the next cursor token from a response.
-func (c *Conn) parse(body []byte, reqURL string) ([]connectors.Row, []badItem, string, error) {
+func (c *Conn) parse(body []byte, reqURL string) (parsedPage, error) {
+	var pg parsedPage
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
-	var doc any
-	if err := dec.Decode(&doc); err != nil {
-		return nil, nil, "", fmt.Errorf("cannot decode response of %s: %w", redact(reqURL), err)
+	if err := dec.Decode(&pg.doc); err != nil {
+		return pg, fmt.Errorf("cannot decode response of %s: %s", redact(reqURL), connectors.JSONErrorText(err))
 	}
-	itemsV, ok := lookup(doc, c.s.Items)
+	itemsV, ok := lookup(pg.doc, c.s.Items)
 	if !ok {
-		return nil, nil, "", fmt.Errorf("response has no %q", c.s.Items)
+		return pg, fmt.Errorf("response has no %q", c.s.Items)
 	}
 	var items []any
 	switch x := itemsV.(type) {
@@ -196,27 +242,72 @@ func (c *Conn) parse(body []byte, reqURL string) ([]connectors.Row, []badItem, s
 		items = x
 	case nil:
 	default:
-		return nil, nil, "", fmt.Errorf("response %q is not an array", c.s.Items)
+		return pg, fmt.Errorf("response %q is not an array", c.s.Items)
 	}
-	var rows []connectors.Row
-	var bad []badItem
+	if b, err := json.Marshal(items); err == nil {
+		pg.digest = sha256.Sum256(b)
+	}
 	for i, it := range items {
 		origin := fmt.Sprintf("%s item %d", redact(reqURL), i)
 		obj, ok := it.(map[string]any)
 		if !ok {
 			b, _ := json.Marshal(it)
-			bad = append(bad, badItem{origin, string(b)})
+			pg.bad = append(pg.bad, badItem{origin, string(b)})
 			continue
 		}
-		rows = append(rows, connectors.Row{Values: connectors.Flatten(obj), Origin: origin})
+		pg.rows = append(pg.rows, connectors.Row{Values: connectors.Flatten(obj), Origin: origin})
 	}
-	next := ""
 	if c.s.Pagination == "cursor" {
-		if v, ok := lookup(doc, c.s.NextCursor); ok {
-			next, _ = connectors.FormatValue(v)
+		if v, ok := lookup(pg.doc, c.s.NextCursor); ok {
+			pg.next, _ = connectors.FormatValue(v)
 		}
 	}
-	return rows, bad, next, nil
+	return pg, nil
+}
+
+// lastPage reads the configured total/last-page fields of a page
+// pagination response: page is the number of the page just read, items the
+// items read in this run including it. known is false when a field is
+// configured but missing or unreadable in doc (and none said "last").
+func (c *Conn) lastPage(doc any, page int, items int64) (last, known bool) {
+	known = true
+	if c.s.LastPageField != "" {
+		v, ok := lookup(doc, c.s.LastPageField)
+		s, _ := connectors.FormatValue(v)
+		switch b, err := strconv.ParseBool(strings.TrimSpace(s)); {
+		case !ok || err != nil:
+			known = false
+		case b:
+			return true, true
+		}
+	}
+	if c.s.TotalPagesField != "" {
+		if n, ok := number(doc, c.s.TotalPagesField); !ok {
+			known = false
+		} else if int64(page-c.s.FirstPage+1) >= n {
+			return true, true
+		}
+	}
+	if c.s.TotalField != "" {
+		if n, ok := number(doc, c.s.TotalField); !ok {
+			known = false
+		} else if items >= n {
+			return true, true
+		}
+	}
+	return false, known
+}
+
+// number reads a non-negative integer (JSON number or numeric string) at a
+// dot path.
+func number(doc any, path string) (int64, bool) {
+	v, ok := lookup(doc, path)
+	if !ok {
+		return 0, false
+	}
+	s, _ := connectors.FormatValue(v)
+	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+	return n, err == nil && n >= 0
 }
 
 // lookup follows a dot path through JSON objects; "" is the document.

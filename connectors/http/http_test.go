@@ -24,6 +24,8 @@ type api struct {
 	requests []string
 	fail     map[int]func(w http.ResponseWriter) // by request number (1-based)
 	records  []map[string]any
+	maxSize  int  // caps the page size asked for (0: no cap)
+	clamp    bool // a page past the end answers the last page
 }
 
 func newAPI(n int) *api {
@@ -60,9 +62,15 @@ func (a *api) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	size, _ := strconv.Atoi(r.URL.Query().Get("size"))
+	if a.maxSize > 0 && size > a.maxSize {
+		size = a.maxSize
+	}
 	start := 0
 	if p := r.URL.Query().Get("page"); p != "" {
 		page, _ := strconv.Atoi(p)
+		if last := max(1, (len(items)+size-1)/size); a.clamp && page > last {
+			page = last
+		}
 		start = (page - 1) * size
 	}
 	if c := r.URL.Query().Get("cursor"); c != "" {
@@ -75,7 +83,9 @@ func (a *api) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		next = strconv.Itoa(end)
 	}
 	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(map[string]any{"data": map[string]any{"items": items[start:end]}, "meta": map[string]any{"next": next}})
+	pages := (len(items) + size - 1) / size
+	json.NewEncoder(w).Encode(map[string]any{"data": map[string]any{"items": items[start:end]},
+		"meta": map[string]any{"next": next, "total": len(items), "pages": pages, "last": end >= len(items)}})
 }
 
 func (a *api) count() int {
@@ -85,7 +95,11 @@ func (a *api) count() int {
 }
 
 func sources(t *testing.T, url, extra string) []config.Source {
-	return ct.Sources(t, fmt.Sprintf(`
+	return ct.Sources(t, sourcesYAML(url, extra))
+}
+
+func sourcesYAML(url, extra string) string {
+	return fmt.Sprintf(`
 - name: civil
   kind: http
   dataset: person
@@ -103,7 +117,7 @@ func sources(t *testing.T, url, extra string) []config.Source {
     backoff: 5ms
     max_backoff: 2s
     timeout: 5s
-%s`, url, extra))
+%s`, url, extra)
 }
 
 var kinds = map[string]connectors.Factory{"http": New}
@@ -138,8 +152,8 @@ func TestPagePaginationRetriesAndSince(t *testing.T) {
 			t.Fatalf("envelope %+v", e)
 		}
 	}
-	// 429, page 1, 502, page 2, page 3, page 4 (5 items < 10: done).
-	if a.count() != 6 || !strings.Contains(a.requests[1], "page=1") || !strings.Contains(a.requests[1], "fixed=1") {
+	// 429, page 1, 502, page 2, page 3, page 4 (5 items), page 5 (empty: done).
+	if a.count() != 7 || !strings.Contains(a.requests[1], "page=1") || !strings.Contains(a.requests[1], "fixed=1") {
 		t.Fatalf("requests %q", a.requests)
 	}
 	if st := h.Scheduler.Status()[0]; !strings.Contains(st.Cursor, `"since":"2026-11-01T00:35:00Z"`) {
@@ -332,5 +346,122 @@ func TestBodyLimit(t *testing.T) {
 	}
 	if n := len(ct.Envelopes(t, ctx, brokers, "civil")); n != 1 {
 		t.Fatalf("%d envelopes, want 1", n)
+	}
+}
+
+// TestPagePaginationCappedPageSize: an API that caps the page size below
+// page_size (20 of the 50 asked) returns short pages that are not the end:
+// the run goes on to the first empty page, or stops when a configured
+// total, page-count or last-page field says so; the since value still moves
+// only at the end of a run.
+func TestPagePaginationCappedPageSize(t *testing.T) {
+	t.Setenv("RH_TEST_TOKEN", "s3cret")
+	for _, tc := range []struct {
+		name, extra string
+		requests    int // for 60 records, 20 a page
+	}{
+		{"empty page", "", 4},
+		{"total_field", "    total_field: meta.total\n", 3},
+		{"total_pages_field", "    total_pages_field: meta.pages\n", 3},
+		{"last_page_field", "    last_page_field: meta.last\n", 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := ct.Context(t, 60*time.Second)
+			brokers := ct.Kafka(t)
+			a := newAPI(60)
+			a.maxSize = 20
+			srv := httptest.NewServer(a)
+			defer srv.Close()
+			extra := "    pagination: page\n" + tc.extra
+			yml := strings.Replace(sourcesYAML(srv.URL, extra), "page_size: 10", "page_size: 50", 1)
+			h := ct.NewHarness(t, brokers, t.TempDir(), kinds, nil, ct.Sources(t, yml))
+			if err := h.Scheduler.RunNow(ctx, "civil"); err != nil {
+				t.Fatal(err)
+			}
+			counts := ct.CountKeys(ct.Envelopes(t, ctx, brokers, "civil"))
+			if len(counts) != 60 {
+				t.Fatalf("published %d of 60 records", len(counts))
+			}
+			for k, n := range counts {
+				if n != 1 {
+					t.Fatalf("%s published %d times", k, n)
+				}
+			}
+			if a.count() != tc.requests {
+				t.Fatalf("%d requests, want %d: %q", a.count(), tc.requests, a.requests)
+			}
+			if st := h.Scheduler.Status()[0]; !strings.Contains(st.Cursor, `"since":"2026-11-01T01:00:00Z"`) || strings.Contains(st.Cursor, "page") {
+				t.Fatalf("cursor %s", st.Cursor)
+			}
+			// The next run asks for changes since the newest record, from page 1.
+			a.records = append(a.records, map[string]any{"sfzh": "S0061", "xm": "新", "hh": map[string]any{"no": 1}, "changed": "2026-11-02T00:00:00Z"})
+			before := a.count()
+			if err := h.Scheduler.RunNow(ctx, "civil"); err != nil {
+				t.Fatal(err)
+			}
+			if first := a.requests[before]; !strings.Contains(first, "changed_since=2026-11-01T01%3A00%3A00Z") || !strings.Contains(first, "page=1&") {
+				t.Fatalf("second run starts with %q", first)
+			}
+			if n := len(ct.Envelopes(t, ctx, brokers, "civil")); n != 61 {
+				t.Fatalf("%d envelopes after the second run", n)
+			}
+		})
+	}
+}
+
+// TestPageRepeated: an API that answers a page past the end with the last
+// page again (it clamps the page number) ends the run there without
+// publishing that page twice; one that ignores page_param gives its first
+// page once.
+func TestPageRepeated(t *testing.T) {
+	t.Setenv("RH_TEST_TOKEN", "s3cret")
+	ctx := ct.Context(t, 60*time.Second)
+	brokers := ct.Kafka(t)
+	a := newAPI(45)
+	a.maxSize, a.clamp = 20, true
+	srv := httptest.NewServer(a)
+	defer srv.Close()
+	yml := strings.Replace(sourcesYAML(srv.URL, "    pagination: page\n"), "page_size: 10", "page_size: 50", 1)
+	h := ct.NewHarness(t, brokers, t.TempDir(), kinds, nil, ct.Sources(t, yml))
+	if err := h.Scheduler.RunNow(ctx, "civil"); err != nil {
+		t.Fatal(err)
+	}
+	counts := ct.CountKeys(ct.Envelopes(t, ctx, brokers, "civil"))
+	if len(counts) != 45 || a.count() != 4 {
+		t.Fatalf("%d keys after %d requests", len(counts), a.count())
+	}
+	for k, n := range counts {
+		if n != 1 {
+			t.Fatalf("%s published %d times", k, n)
+		}
+	}
+
+	requests := 0
+	ignoring := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests++
+		fmt.Fprintf(w, `{"data":{"items":[{"sfzh":"A","xm":"x","hh":"1"},{"sfzh":"B","xm":"y","hh":"1"}]},"meta":{"served":%d}}`, requests)
+	}))
+	defer ignoring.Close()
+	srcs := ct.Sources(t, fmt.Sprintf(`
+- name: civil2
+  kind: http
+  dataset: person
+  key: [sfzh]
+  fields: {id_number: sfzh, name: xm, household_id: hh}
+  settings: {url: %q, items: data.items, pagination: page, page_param: p}
+`, ignoring.URL))
+	h = ct.NewHarness(t, brokers, t.TempDir(), kinds, nil, srcs)
+	if err := h.Scheduler.RunNow(ctx, "civil2"); err != nil || requests != 2 {
+		t.Fatalf("run: %v after %d requests", err, requests)
+	}
+	if n := len(ct.Envelopes(t, ctx, brokers, "civil2")); n != 2 {
+		t.Fatalf("%d envelopes", n)
+	}
+}
+
+func TestLastPageFieldsNeedPagePagination(t *testing.T) {
+	src := sources(t, "http://127.0.0.1:1", "    pagination: cursor\n    next_cursor: meta.next\n    total_field: meta.total\n")[0]
+	if _, err := New(&src); err == nil || !strings.Contains(err.Error(), "pagination: page only") {
+		t.Fatalf("err %v", err)
 	}
 }

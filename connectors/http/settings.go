@@ -26,6 +26,17 @@ type Settings struct {
 	PageSize      int    `yaml:"page_size"`       // default 100
 	CursorParam   string `yaml:"cursor_param"`    // default "cursor"
 	NextCursor    string `yaml:"next_cursor"`     // dot path, e.g. "meta.next_cursor"
+	// Page pagination ends at the first empty page, never at a short one
+	// (APIs cap the page size below page_size), or earlier when one of these
+	// optional dot paths of the response says the page was the last: the
+	// number of records of the whole result (TotalField, e.g. "data.total";
+	// the run counts the records it read), the number of pages
+	// (TotalPagesField, counted from first_page) or a boolean true on the
+	// last page (LastPageField). A response without the field falls back to
+	// the empty page.
+	TotalField      string `yaml:"total_field"`
+	TotalPagesField string `yaml:"total_pages_field"`
+	LastPageField   string `yaml:"last_page_field"`
 	// Items is the dot path of the array of records in the response
 	// ("data.items"); empty when the response is the array itself.
 	Items string `yaml:"items"`
@@ -70,6 +81,9 @@ func decodeSettings(src *config.Source) (Settings, error) {
 	u, err := url.Parse(s.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return s, fmt.Errorf("settings.url %q: want an http(s) URL", s.URL)
+	}
+	if s.Pagination != "page" && (s.TotalField != "" || s.TotalPagesField != "" || s.LastPageField != "") {
+		return s, errors.New("settings.total_field, total_pages_field and last_page_field apply to pagination: page only")
 	}
 	switch s.Pagination {
 	case "none", "page":

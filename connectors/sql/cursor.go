@@ -3,6 +3,7 @@ package sqlconn
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -72,22 +73,42 @@ func compare(a, b value) int {
 	return strings.Compare(a.V, b.V)
 }
 
-// minus returns v - d for time values, v otherwise.
-func (v value) minus(d time.Duration) value {
-	if v.T != "time" || d == 0 {
-		return v
+// minus returns v - d for time values, v - n for integer values (not below
+// the smallest int64), v otherwise.
+func (v value) minus(d time.Duration, n int64) value {
+	switch v.T {
+	case "time":
+		if d == 0 {
+			return v
+		}
+		t, err := time.Parse(time.RFC3339Nano, v.V)
+		if err != nil {
+			return v
+		}
+		return value{"time", t.Add(-d).UTC().Format(time.RFC3339Nano)}
+	case "int":
+		if n == 0 {
+			return v
+		}
+		i, err := strconv.ParseInt(v.V, 10, 64)
+		if err != nil {
+			return v
+		}
+		if i < math.MinInt64+n {
+			i = math.MinInt64
+		} else {
+			i -= n
+		}
+		return value{"int", strconv.FormatInt(i, 10)}
 	}
-	t, err := time.Parse(time.RFC3339Nano, v.V)
-	if err != nil {
-		return v
-	}
-	return value{"time", t.Add(-d).UTC().Format(time.RFC3339Nano)}
+	return v
 }
 
 // cursor is the sql kind's checkpoint.
 type cursor struct {
 	// Incremental: the greatest cursor_column value published, and the
-	// (cursor value, key) pairs published at or after TS - lookback.
+	// (cursor value, key) pairs published at or after TS - lookback (or
+	// lookback_rows).
 	TS   *value     `json:"ts,omitempty"`
 	Seen [][2]value `json:"seen,omitempty"`
 	// Snapshot: the last key published by the pass in progress, and when

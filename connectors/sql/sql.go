@@ -1,8 +1,9 @@
 // Package sqlconn is the connector kind that pulls from department databases:
 // PostgreSQL (pgx) and MySQL/MariaDB (go-sql-driver/mysql), from a table or a
-// query, as a full snapshot or incrementally by a timestamp cursor with a
-// tie-breaking key. It reads in pages (keyset pagination), never a whole
-// table at once. See README.md for how the cursor avoids losing rows.
+// query, as a full snapshot or incrementally by a timestamp or integer
+// (version, sequence) cursor with a tie-breaking key. It reads in pages
+// (keyset pagination), never a whole table at once. See README.md for how
+// the cursor avoids losing rows.
 package sqlconn
 
 import (
@@ -289,15 +290,17 @@ func (c *Conn) snapshot(ctx context.Context, db *sql.DB, run *connectors.Run, cu
 }
 
 // incremental reads rows with cursor_column from the last checkpoint
-// (inclusive, minus lookback) up to now - delay, in (cursor_column,
+// (inclusive, minus lookback or lookback_rows) up to now - delay (time
+// cursors), in (cursor_column,
 // tie_breaker) order, skipping the (cursor value, key) pairs already
 // published, and checkpoints after every page. Rows whose cursor_column is
 // NULL are never read.
 func (c *Conn) incremental(ctx context.Context, db *sql.DB, run *connectors.Run, cur cursor) error {
-	isTime, err := c.cursorIsTime(ctx, db)
+	ctype, err := c.cursorType(ctx, db)
 	if err != nil {
 		return err
 	}
+	isTime := ctype == cursorTime
 	seen := newSeen(cur.Seen)
 	ts := cur.TS
 	upper := c.now().Add(-c.s.Delay).In(c.loc)
@@ -322,7 +325,7 @@ func (c *Conn) incremental(ctx context.Context, db *sql.DB, run *connectors.Run,
 			conds = append(conds, "("+cc+" > ? OR ("+cc+" = ? AND "+kc+" > ?))")
 			args = append(args, a0, a0, a1)
 		case ts != nil:
-			lo, err := ts.minus(c.s.Lookback).arg()
+			lo, err := ts.minus(c.s.Lookback, c.s.LookbackRows).arg()
 			if err != nil {
 				return err
 			}
@@ -360,7 +363,7 @@ func (c *Conn) incremental(ctx context.Context, db *sql.DB, run *connectors.Run,
 			out = append(out, connectors.Row{Values: r.values, Origin: c.origin(r)})
 		}
 		if ts != nil {
-			next := cursor{TS: ts, Seen: seen.prune(ts.minus(c.s.Lookback), c.s.MaxSeen)}
+			next := cursor{TS: ts, Seen: seen.prune(ts.minus(c.s.Lookback, c.s.LookbackRows), c.s.MaxSeen)}
 			if err := run.Emit(ctx, out, next.String()); err != nil {
 				return err
 			}
@@ -371,34 +374,41 @@ func (c *Conn) incremental(ctx context.Context, db *sql.DB, run *connectors.Run,
 	}
 }
 
-// cursorIsTime checks that the cursor and key columns exist and reports
-// whether the cursor column holds times (so the delay applies).
-func (c *Conn) cursorIsTime(ctx context.Context, db *sql.DB) (bool, error) {
+// cursorType checks that the cursor and key columns exist, classifies the
+// cursor column (time, integer, other) and checks that the settings' re-read
+// window fits it (Settings.checkCursorType).
+func (c *Conn) cursorType(ctx context.Context, db *sql.DB) (cursorType, error) {
 	q := "SELECT * FROM " + c.relation() + " WHERE 1=0"
 	rows, err := db.QueryContext(ctx, q)
 	if err != nil {
-		return false, fmt.Errorf("cannot query %s: %w", c.name, err)
+		return 0, fmt.Errorf("cannot query %s: %w", c.name, err)
 	}
 	defer rows.Close()
 	cols, err := rows.ColumnTypes()
 	if err != nil {
-		return false, fmt.Errorf("cannot read columns: %w", err)
+		return 0, fmt.Errorf("cannot read columns: %w", err)
 	}
-	var isTime, hasCursor, hasKey bool
+	var ctype cursorType
+	var dbType string
+	var hasCursor, hasKey bool
 	for _, ct := range cols {
 		switch ct.Name() {
 		case c.s.CursorColumn:
 			hasCursor = true
-			switch ct.DatabaseTypeName() {
-			case "TIMESTAMP", "TIMESTAMPTZ", "DATETIME", "DATE":
-				isTime = true
-			}
+			dbType = ct.DatabaseTypeName()
+			ctype = cursorTypeOf(dbType)
 		case c.s.TieBreaker:
 			hasKey = true
 		}
 	}
 	if !hasCursor || !hasKey {
-		return false, fmt.Errorf("%s has no column %q or %q (cursor_column, tie_breaker)", c.name, c.s.CursorColumn, c.s.TieBreaker)
+		return 0, fmt.Errorf("%s has no column %q or %q (cursor_column, tie_breaker)", c.name, c.s.CursorColumn, c.s.TieBreaker)
 	}
-	return isTime, rows.Err()
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("cannot read columns: %w", err)
+	}
+	if err := c.s.checkCursorType(ctype, dbType); err != nil {
+		return 0, err
+	}
+	return ctype, nil
 }

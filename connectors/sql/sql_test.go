@@ -310,6 +310,9 @@ func TestSettings(t *testing.T) {
 	f(strings.Replace(base, "postgres", "oracle", 1)+"    mode: snapshot\n", "settings.driver")
 	f(base+"    mode: snapshot\n    dsn_env: X\n", "exactly one of dsn and dsn_env")
 	f(base+"    mode: snapshot\n    time_zone: Mars/Olympus\n", "time_zone")
+	f(base+"    cursor_column: c\n    lookback_rows: 50\n    delay: 0s\n", "")
+	f(base+"    cursor_column: c\n    lookback_rows: -1\n", "lookback_rows not negative")
+	f(base+"    cursor_column: c\n    lookback_rows: 5\n    lookback: 1m\n", "not both")
 }
 
 func TestSampleConfig(t *testing.T) {
