@@ -1,7 +1,6 @@
 package normalize
 
 import (
-	"errors"
 	"fmt"
 	"unicode/utf8"
 )
@@ -38,17 +37,6 @@ type Error struct {
 // Error formats the rejection as `cannot normalize <field> "<value>": <reason>`.
 func (e *Error) Error() string {
 	return fmt.Sprintf("cannot normalize %s %q: %s", e.Field, e.Value, e.Reason)
-}
-
-// WithField returns err relabelled with the given canonical field name when it
-// is (or wraps) an *Error; the value is masked again as the new field requires.
-// Other errors, and nil, are returned unchanged.
-func WithField(err error, field string) error {
-	var e *Error
-	if !errors.As(err, &e) {
-		return err
-	}
-	return newError(field, e.Value, e.Reason)
 }
 
 // newError builds an *Error, masking value as field requires.

@@ -68,7 +68,6 @@ type Builder struct {
 	ds      schema.Dataset
 	version string
 	b       *array.RecordBuilder
-	n       int
 }
 
 // NewBuilder returns a builder for dataset ds whose rows carry the given
@@ -78,7 +77,6 @@ func NewBuilder(mem memory.Allocator, ds schema.Dataset, pipelineVersion string)
 }
 
 // Len is the number of rows appended since the last NewRecord.
-func (b *Builder) Len() int { return b.n }
 
 // Append adds one row. The row must belong to the builder's dataset and hold
 // values of the Go types record.GoType gives; otherwise nothing is appended
@@ -106,7 +104,6 @@ func (b *Builder) Append(r record.Row) error {
 	appendValue(b.b.Field(n+3), r.SourceTime)
 	appendValue(b.b.Field(n+4), r.IngestTime)
 	appendValue(b.b.Field(n+5), b.version)
-	b.n++
 	return nil
 }
 
@@ -131,7 +128,6 @@ func appendValue(col array.Builder, v any) {
 // NewRecord returns the rows appended so far as a record batch and resets
 // the builder. The caller releases the record.
 func (b *Builder) NewRecord() arrow.Record {
-	b.n = 0
 	return b.b.NewRecord()
 }
 

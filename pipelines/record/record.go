@@ -50,9 +50,6 @@ type Row struct {
 	Deleted    bool
 	SourceTime time.Time // UTC, whole seconds
 	IngestTime time.Time // UTC, whole seconds: the Kafka message time
-	// SubjectUnknown is set on a delete that carries no id_number: the loader
-	// must find the id_number(s) the record was stored under.
-	SubjectUnknown bool
 }
 
 // Tombstone returns a delete row of dataset ds for the source record
@@ -156,9 +153,6 @@ func Normalize(env *schema.Envelope, src *config.Source, ingest time.Time) (Row,
 				return Row{}, nil, &Reject{Field: f.Name, Reason: "is required"}
 			}
 			row.Values[i] = zero(f.Kind)
-			if row.Deleted && f.Name == ds.SubjectField {
-				row.SubjectUnknown = true
-			}
 			continue
 		}
 		v, warns, err := value(f, raw, src.CodeMappings[f.Name], ingest)

@@ -129,7 +129,7 @@ func TestNormalizeDelete(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !row.Deleted || !row.SubjectUnknown || row.Values[0] != "" || row.Values[1] != "" {
+	if !row.Deleted || row.Values[0] != "" || row.Values[1] != "" {
 		t.Fatalf("row = %+v", row)
 	}
 	if !row.SourceTime.Equal(ingest.Truncate(time.Second)) || !row.IngestTime.Equal(ingest.Truncate(time.Second)) {
@@ -138,7 +138,7 @@ func TestNormalizeDelete(t *testing.T) {
 	env.Fields["id_number"] = id1
 	env.PulledAt = time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
 	row, _, err = Normalize(env, hukou, ingest)
-	if err != nil || row.SubjectUnknown || row.Values[0] != id1 || !row.SourceTime.Equal(env.PulledAt) {
+	if err != nil || row.Values[0] != id1 || !row.SourceTime.Equal(env.PulledAt) {
 		t.Fatalf("row = %+v, err = %v", row, err)
 	}
 	env.Fields["id_number"] = "bad"
