@@ -2,13 +2,12 @@ package pipelines
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/segmentio/kafka-go"
+	"github.com/residenthub/residenthub/bus"
 )
 
 // lagInterval is how often Run refreshes the lag of every source.
@@ -101,65 +100,15 @@ func (r *Runner) refreshLag(ctx context.Context) (int64, error) {
 	if len(r.topics) == 0 {
 		return 0, nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	client := &kafka.Client{Addr: kafka.TCP(r.brokers...), Timeout: 5 * time.Second}
-	meta, err := client.Metadata(ctx, &kafka.MetadataRequest{Topics: r.topics})
+	lags, err := bus.GroupLag(ctx, r.brokers, r.cfg.Pipelines.GroupID, r.topics)
 	if err != nil {
-		return 0, fmt.Errorf("cannot read topic metadata: %w", err)
-	}
-	parts := map[string][]int{}
-	offsetReqs := map[string][]kafka.OffsetRequest{}
-	for _, t := range meta.Topics {
-		if t.Error != nil {
-			continue
-		}
-		for _, p := range t.Partitions {
-			parts[t.Name] = append(parts[t.Name], p.ID)
-			offsetReqs[t.Name] = append(offsetReqs[t.Name], kafka.FirstOffsetOf(p.ID), kafka.LastOffsetOf(p.ID))
-		}
-	}
-	if len(parts) == 0 {
-		return 0, errors.New("no raw topic exists yet")
-	}
-	ends, err := client.ListOffsets(ctx, &kafka.ListOffsetsRequest{Topics: offsetReqs})
-	if err != nil {
-		return 0, fmt.Errorf("cannot list offsets: %w", err)
-	}
-	committed, err := client.OffsetFetch(ctx, &kafka.OffsetFetchRequest{GroupID: r.cfg.Pipelines.GroupID, Topics: parts})
-	if err != nil {
-		return 0, fmt.Errorf("cannot fetch committed offsets: %w", err)
-	}
-	if committed.Error != nil {
-		return 0, fmt.Errorf("cannot fetch committed offsets: %w", committed.Error)
-	}
-	done := map[string]map[int]int64{}
-	for topic, ps := range committed.Topics {
-		done[topic] = map[int]int64{}
-		for _, p := range ps {
-			if p.Error == nil {
-				done[topic][p.Partition] = p.CommittedOffset
-			}
-		}
+		return 0, err
 	}
 	var total int64
 	for _, st := range r.stats {
-		var lag int64
-		ps, ok := ends.Topics[st.topic]
+		lag, ok := lags[st.topic]
 		if !ok {
 			continue
-		}
-		for _, p := range ps {
-			if p.Error != nil {
-				return 0, fmt.Errorf("cannot list offsets of %s/%d: %w", st.topic, p.Partition, p.Error)
-			}
-			c, ok := done[st.topic][p.Partition]
-			if !ok || c < p.FirstOffset {
-				c = p.FirstOffset
-			}
-			if p.LastOffset > c {
-				lag += p.LastOffset - c
-			}
 		}
 		st.lag.Store(lag)
 		st.lagKnown.Store(true)

@@ -2,14 +2,15 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"time"
 
+	"github.com/residenthub/residenthub/bus"
 	"github.com/residenthub/residenthub/config"
 	"github.com/residenthub/residenthub/connectors/file"
 	"github.com/residenthub/residenthub/schema"
-	"github.com/segmentio/kafka-go"
 )
 
 // cmdWaitLoaded waits until a running hub has taken in everything that was
@@ -85,52 +86,22 @@ func pendingDropFiles(cfg *config.Config) (int, error) {
 }
 
 // pipelineLag sums, over every raw topic, the messages not yet committed by
-// the pipelines' consumer group.
+// the pipelines' consumer group (bus.GroupLag). No raw topic yet: 0.
 func pipelineLag(ctx context.Context, brokers []string, cfg *config.Config) (int64, error) {
-	client := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 10 * time.Second}
 	var topics []string
 	for _, s := range cfg.Sources {
 		topics = append(topics, schema.RawTopic(s.Name))
 	}
-	meta, err := client.Metadata(ctx, &kafka.MetadataRequest{Topics: topics})
-	if err != nil {
-		return 0, fmt.Errorf("cannot read kafka metadata: %w", err)
-	}
-	parts := map[string][]int{}
-	ends := &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{}}
-	for _, t := range meta.Topics {
-		if t.Error != nil {
-			continue
-		}
-		for _, p := range t.Partitions {
-			parts[t.Name] = append(parts[t.Name], p.ID)
-			ends.Topics[t.Name] = append(ends.Topics[t.Name], kafka.FirstOffsetOf(p.ID), kafka.LastOffsetOf(p.ID))
-		}
-	}
-	if len(parts) == 0 {
+	lags, err := bus.GroupLag(ctx, brokers, cfg.Pipelines.GroupID, topics)
+	if errors.Is(err, bus.ErrNoTopics) {
 		return 0, nil
 	}
-	endResp, err := client.ListOffsets(ctx, ends)
 	if err != nil {
-		return 0, fmt.Errorf("cannot list raw offsets: %w", err)
+		return 0, err
 	}
-	committed, err := client.OffsetFetch(ctx, &kafka.OffsetFetchRequest{GroupID: cfg.Pipelines.GroupID, Topics: parts})
-	if err != nil {
-		return 0, fmt.Errorf("cannot fetch pipeline offsets: %w", err)
+	var total int64
+	for _, n := range lags {
+		total += n
 	}
-	var lag int64
-	for topic, ps := range endResp.Topics {
-		for _, p := range ps {
-			at := p.FirstOffset
-			for _, c := range committed.Topics[topic] {
-				if c.Partition == p.Partition && c.CommittedOffset >= 0 {
-					at = c.CommittedOffset
-				}
-			}
-			if p.LastOffset > at {
-				lag += p.LastOffset - at
-			}
-		}
-	}
-	return lag, nil
+	return total, nil
 }

@@ -1,0 +1,83 @@
+package bus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+)
+
+// ErrNoTopics is returned by GroupLag when none of the topics exists yet.
+var ErrNoTopics = errors.New("no topic exists yet")
+
+// GroupLag returns, per topic, how many messages a consumer group has not
+// committed yet: the sum over partitions of (end offset − committed offset),
+// counting from the first retained offset where the group committed nothing.
+// Topics that do not exist are left out; ErrNoTopics when none exists.
+func GroupLag(ctx context.Context, brokers []string, groupID string, topics []string) (map[string]int64, error) {
+	if len(topics) == 0 {
+		return map[string]int64{}, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	client := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 10 * time.Second}
+	meta, err := client.Metadata(ctx, &kafka.MetadataRequest{Topics: topics})
+	if err != nil {
+		return nil, fmt.Errorf("cannot read topic metadata: %w", err)
+	}
+	parts := map[string][]int{}
+	offsetReqs := map[string][]kafka.OffsetRequest{}
+	for _, t := range meta.Topics {
+		if t.Error != nil {
+			continue
+		}
+		for _, p := range t.Partitions {
+			parts[t.Name] = append(parts[t.Name], p.ID)
+			offsetReqs[t.Name] = append(offsetReqs[t.Name], kafka.FirstOffsetOf(p.ID), kafka.LastOffsetOf(p.ID))
+		}
+	}
+	if len(parts) == 0 {
+		return nil, ErrNoTopics
+	}
+	ends, err := client.ListOffsets(ctx, &kafka.ListOffsetsRequest{Topics: offsetReqs})
+	if err != nil {
+		return nil, fmt.Errorf("cannot list offsets: %w", err)
+	}
+	committed, err := client.OffsetFetch(ctx, &kafka.OffsetFetchRequest{GroupID: groupID, Topics: parts})
+	if err == nil && committed.Error != nil {
+		err = committed.Error
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cannot fetch the committed offsets of group %s: %w", groupID, err)
+	}
+	done := map[string]map[int]int64{}
+	for topic, ps := range committed.Topics {
+		done[topic] = map[int]int64{}
+		for _, p := range ps {
+			if p.Error == nil {
+				done[topic][p.Partition] = p.CommittedOffset
+			}
+		}
+	}
+	lag := map[string]int64{}
+	for topic, ps := range ends.Topics {
+		for _, p := range ps {
+			if p.Error != nil {
+				return nil, fmt.Errorf("cannot list offsets of %s/%d: %w", topic, p.Partition, p.Error)
+			}
+			c, ok := done[topic][p.Partition]
+			if !ok || c < p.FirstOffset {
+				c = p.FirstOffset
+			}
+			if p.LastOffset > c {
+				lag[topic] += p.LastOffset - c
+			}
+		}
+		if _, ok := lag[topic]; !ok {
+			lag[topic] = 0
+		}
+	}
+	return lag, nil
+}
