@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -105,6 +106,21 @@ func TestDemoDistrictEndToEnd(t *testing.T) {
 			for _, d := range letters {
 				if d.Reason == "" || d.Source != s.Name {
 					t.Errorf("dead letter without reason or source: %+v", d)
+				}
+			}
+			// Every invalid record the generator wrote is among them, found by
+			// where it stands in the delivery (file and line or sheet row).
+			for _, inv := range truth.Invalid {
+				if inv.Source != s.Name {
+					continue
+				}
+				base, line := filepath.Base(inv.File), strconv.Itoa(inv.Line)
+				found := false
+				for _, d := range letters {
+					found = found || strings.HasPrefix(d.Origin, base) && (strings.HasSuffix(d.Origin, ":"+line) || strings.HasSuffix(d.Origin, "!"+line))
+				}
+				if !found {
+					t.Errorf("invalid record %s line %s (%s: %s) is not in dlq.%s", base, line, inv.Field, inv.Reason, s.Name)
 				}
 			}
 		}
