@@ -162,6 +162,7 @@ func Evaluate(p *Program, in Input, asOf time.Time) Decision {
 			}
 			d.Amounts[c.name] = toNative(v)
 		}
+		d.AmountsProvisional = d.Decision == NeedsReview
 	}
 
 	datasets := map[string]bool{}

@@ -184,6 +184,10 @@ type Decision struct {
 	// fields; may hold unmasked personal data — the API masks by role).
 	// Computed only when the decision is not Ineligible.
 	Amounts map[string]any `json:"amounts,omitempty"`
+	// AmountsProvisional is true when the decision is NeedsReview: the
+	// amounts show what the data would give, and nothing is payable until a
+	// caseworker has reviewed the case.
+	AmountsProvisional bool `json:"amounts_provisional,omitempty"`
 }
 
 // RuleResult is one rule's outcome.

@@ -288,7 +288,11 @@
     }
     const parts = [banner];
     const amounts = d.amounts || {};
-    if (Object.keys(amounts).length) parts.push(section('核验结果', 'Outcomes', kvTable(amounts, 'kv amounts')));
+    if (Object.keys(amounts).length) {
+      parts.push(d.amounts_provisional
+        ? section('暂定结果（待人工审核，不可发放）', 'Provisional outcomes — not payable until reviewed', kvTable(amounts, 'kv amounts'))
+        : section('核验结果', 'Outcomes', kvTable(amounts, 'kv amounts')));
+    }
     if ((d.missing || []).length) {
       parts.push(section('缺失或过期的数据', 'Missing or stale data',
         el('ul', { class: 'missing' }, d.missing.map((m) => el('li', null, m)))));
