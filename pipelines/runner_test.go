@@ -258,12 +258,14 @@ func TestAcrossBatches(t *testing.T) {
 	h.produce(
 		deletion("hukou", "person", "p2", t0.Add(time.Hour)),
 		deletion("payroll", "employment", "e1", t0.Add(time.Hour)),
-		person("census", "c1", idA, "张山", "1980-01-02", t0),
+		person("census", "c1", idA, "张山", "1980-01-01", t0),
+		// A birth date the ID number contradicts is rejected, not a conflict.
+		person("census", "c9", idA, "张三", "1980-01-02", t0),
 	)
 	h.runUntilIdle(h.cfg)
 	p := h.profile()
 	mustContain(t, p, "hukou|p1|", "census|c1|", "payroll|e2|", "income: 20000",
-		"conflicts: "+idA+"|birth_date|census=1980-01-02|hukou=1980-01-01\n"+idA+"|name|census=张山|hukou=张三")
+		"conflicts: "+idA+"|name|census=张山|hukou=张三", "rejected: census|c9|birth_date")
 	mustNotContain(t, p, "hukou|p2|", "payroll|e1|")
 	// The tombstones carry the id_number the records were stored under.
 	if got := h.query("SELECT concat(record_key, '|', id_number) FROM {db}.person FINAL WHERE deleted = 1"); got != "p2|"+idB {

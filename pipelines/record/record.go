@@ -162,12 +162,39 @@ func Normalize(env *schema.Envelope, src *config.Source, ingest time.Time) (Row,
 		warnings = append(warnings, warns...)
 		row.Values[i] = v
 	}
+	if err := birthDateMatchesID(ds, row.Values); err != nil {
+		return Row{}, nil, err
+	}
 	key, keyWarning, err := CanonicalKey(env, src, ingest)
 	if err != nil {
 		return Row{}, nil, err
 	}
 	row.RecordKey, row.KeyWarning = key, keyWarning
 	return row, warnings, nil
+}
+
+// birthDateMatchesID rejects a record whose birth_date differs from the one
+// its id_number encodes (GB 11643-1999: digits 7–14 are the birth date): the
+// number is the authority, and a record that contradicts it belongs to
+// someone else or was keyed in wrong. Records without either pass.
+func birthDateMatchesID(ds schema.Dataset, values []any) error {
+	var id, birth string
+	for i, f := range ds.Fields {
+		switch f.Name {
+		case "id_number":
+			id, _ = values[i].(string)
+		case "birth_date":
+			birth, _ = values[i].(string)
+		}
+	}
+	if id == "" || birth == "" {
+		return nil
+	}
+	encoded, ok := normalize.BirthDateFromID(id)
+	if !ok || encoded.Format(time.DateOnly) == birth {
+		return nil
+	}
+	return &Reject{Field: "birth_date", Reason: "does not match the birth date in the ID number"}
 }
 
 // reject turns a normalizer error into a Reject for field, keeping only the

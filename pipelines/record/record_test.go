@@ -69,7 +69,7 @@ func TestNormalizePerson(t *testing.T) {
 	f(map[string]string{"sex": "  "}, "sex", "")
 	f(map[string]string{"ethnicity": "汉族"}, "ethnicity", "01")
 	f(map[string]string{"birth_date": "1980年1月1日"}, "birth_date", "1980-01-01")
-	f(map[string]string{"birth_date": "1949-10-01"}, "birth_date", "1949-10-01") // before ClickHouse Date's 1970: stored as an ISO string
+	f(map[string]string{"id_number": "110105194910010015", "birth_date": "1949-10-01"}, "birth_date", "1949-10-01") // before ClickHouse Date's 1970: stored as an ISO string
 	f(map[string]string{"status": "ZC"}, "status", "normal")
 	f(map[string]string{"status": "Normal"}, "status", "normal")
 	f(map[string]string{"status": "迁出"}, "status", "moved_out")
@@ -111,6 +111,7 @@ func TestNormalizeRejects(t *testing.T) {
 	f(with("hukou_division", "999999"), hukou, "hukou_division")
 	f(with("phone", "12345"), hukou, "phone")
 	f(with("nickname", "x"), hukou, "fields")
+	f(with("birth_date", "1930-05-05"), hukou, "birth_date") // the ID number encodes another date
 	f(with("name", "x"), &config.Source{Name: "other", Dataset: "person"}, "source")
 	f(with("name", "x"), &config.Source{Name: "hukou", Dataset: "residence"}, "dataset")
 	env := with("name", "x")
