@@ -1,9 +1,9 @@
 package profile
 
 import (
-	"context"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -28,41 +28,123 @@ type versioned[T any] struct {
 type table[T any] struct {
 	name string
 	// cols are the field columns after id_number, in dest order.
-	cols []string
-	// dest returns scan destinations for id_number and cols.
+	cols []column
+	// dest returns destinations for id_number and cols (column.set fills them).
 	dest func(*T) []any
 	// evidence returns the record's Evidence to fill in.
 	evidence func(*T) *Evidence
 }
 
-// read runs one primary-key lookup (WHERE id_number IN (...) AND source_time
-// <= asOf) and returns each id's current records, plus per-id freshness.
-// Current: for each (source, record_key) the version with the latest
-// source_time (replays of the same version collapse to the latest
-// ingest_time, as ReplacingMergeTree(ingest_time) does on merge), dropped
-// when that version is a delete. Deduplicating here instead of FINAL keeps
-// the read a plain key-range read on every ClickHouse version.
-func read[T any](ctx context.Context, r *Reader, t table[T], ids []string, asOf time.Time) (map[string][]T, map[string]Freshness, error) {
-	q := fmt.Sprintf("SELECT id_number, %s, source, record_key, deleted, source_time, ingest_time FROM %s.%s WHERE id_number IN (%s) AND source_time <= %s",
-		strings.Join(t.cols, ", "), r.db, t.name, store.InList(ids), sqlTime(asOf))
-	rows, err := r.conn.Query(ctx, q)
-	if err != nil {
-		return nil, nil, fmt.Errorf("cannot read %s: %w", t.name, err)
+// colKind says how a column travels in the one-query read (readAll): every
+// dataset's field columns come back as one Array(String) (UNION ALL branches
+// must agree on types) and are converted back to the record's Go types.
+type colKind int
+
+const (
+	colString   colKind = iota // String, as is
+	colInt                     // Int*/UInt*: toString, decimal
+	colDateTime                // DateTime: toString(toUnixTimestamp(col)), Unix seconds (no time-zone ambiguity)
+	colMonth                   // Date (employment.period): toString, "0000-00-00"/"1970-01-01" = unknown
+	colISODate                 // String holding "2006-01-02" or "" (see Date)
+)
+
+// column is one field column of a dataset table.
+type column struct {
+	name string
+	kind colKind
+}
+
+// expr is the column's String expression in the one-query read.
+func (c column) expr() string {
+	switch c.kind {
+	case colInt, colMonth:
+		return "toString(" + c.name + ")"
+	case colDateTime:
+		return "toString(toUnixTimestamp(" + c.name + "))"
+	default:
+		return c.name
 	}
-	defer rows.Close()
-	var all []versioned[T]
-	for rows.Next() {
+}
+
+// set converts s (as rendered by expr) into dst, a destination of the
+// table's dest: *string, *int64, *int32, *uint8, *time.Time (UTC) or *Date.
+func (c column) set(dst any, s string) error {
+	var err error
+	switch d := dst.(type) {
+	case *string:
+		*d = s
+	case *int64:
+		*d, err = strconv.ParseInt(s, 10, 64)
+	case *int32:
+		var n int64
+		n, err = strconv.ParseInt(s, 10, 32)
+		*d = int32(n)
+	case *uint8:
+		var n uint64
+		n, err = strconv.ParseUint(s, 10, 8)
+		*d = uint8(n)
+	case *time.Time:
+		var n int64
+		n, err = strconv.ParseInt(s, 10, 64)
+		*d = time.Unix(n, 0).UTC()
+	case *Date:
+		if c.kind == colMonth && (s == "0000-00-00" || s == "1970-01-01") {
+			*d = Date{} // ClickHouse's zero Date: unknown
+			return nil
+		}
+		err = d.Scan(s)
+	default:
+		err = fmt.Errorf("unsupported destination %T", dst)
+	}
+	if err != nil {
+		return fmt.Errorf("cannot read column %s value %q: %w", c.name, s, err)
+	}
+	return nil
+}
+
+// branch is the table's SELECT in the one-query read: ds (the table name),
+// id_number, the field columns as vals Array(String), then the bookkeeping
+// columns, for the rows matching idCond (on key columns) with source_time <=
+// asOf. PREWHERE (same filter as WHERE) reads the key columns first, so the
+// other columns are read only for granules holding matching rows.
+func (t table[T]) branch(db, idCond string, asOf time.Time) string {
+	exprs := make([]string, len(t.cols))
+	for i, c := range t.cols {
+		exprs[i] = c.expr()
+	}
+	return fmt.Sprintf("SELECT %s AS ds, id_number, [%s] AS vals, source, record_key, deleted, source_time, ingest_time FROM %s.%s PREWHERE %s AND source_time <= %s",
+		store.QuoteString(t.name), strings.Join(exprs, ", "), db, t.name, idCond, sqlTime(asOf))
+}
+
+// dsRow is one row of the one-query read.
+type dsRow struct {
+	ds, id string
+	vals   []string
+	bk     bookkeeping
+}
+
+// current converts rows (all of table t) into each id's current records,
+// plus per-id freshness. Current: for each (source, record_key) the version
+// with the latest source_time (replays of the same version collapse to the
+// latest ingest_time, as ReplacingMergeTree(ingest_time) does on merge),
+// dropped when that version is a delete. Deduplicating here instead of FINAL
+// keeps the read a plain key-range read on every ClickHouse version.
+func current[T any](t table[T], rows []dsRow) (map[string][]T, map[string]Freshness, error) {
+	all := make([]versioned[T], 0, len(rows))
+	for _, r := range rows {
 		var v versioned[T]
 		dest := t.dest(&v.rec)
-		dest = append(dest, &v.bk.source, &v.bk.recordKey, &v.bk.deleted, &v.bk.sourceTime, &v.bk.ingestTime)
-		if err := rows.Scan(dest...); err != nil {
-			return nil, nil, fmt.Errorf("cannot read %s: %w", t.name, err)
+		if len(r.vals) != len(t.cols) || len(dest) != len(t.cols)+1 {
+			return nil, nil, fmt.Errorf("cannot read %s: %d values for %d columns", t.name, len(r.vals), len(t.cols))
 		}
-		v.id = *(dest[0].(*string))
+		*(dest[0].(*string)) = r.id
+		for i, c := range t.cols {
+			if err := c.set(dest[i+1], r.vals[i]); err != nil {
+				return nil, nil, fmt.Errorf("cannot read %s: %w", t.name, err)
+			}
+		}
+		v.id, v.bk = r.id, r.bk
 		all = append(all, v)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, nil, fmt.Errorf("cannot read %s: %w", t.name, err)
 	}
 	sort.Slice(all, func(i, j int) bool {
 		a, b := &all[i], &all[j]
@@ -104,7 +186,8 @@ func read[T any](ctx context.Context, r *Reader, t table[T], ids []string, asOf 
 
 var personTable = table[Person]{
 	name: DatasetPerson,
-	cols: []string{"name", "sex", "birth_date", "ethnicity", "household_id", "relation_to_head", "hukou_division", "hukou_address", "status", "phone"},
+	cols: []column{{"name", colString}, {"sex", colString}, {"birth_date", colISODate}, {"ethnicity", colString}, {"household_id", colString},
+		{"relation_to_head", colString}, {"hukou_division", colString}, {"hukou_address", colString}, {"status", colString}, {"phone", colString}},
 	dest: func(p *Person) []any {
 		return []any{&p.IDNumber, &p.Name, &p.Sex, &p.BirthDate, &p.Ethnicity, &p.HouseholdID, &p.RelationToHead, &p.HukouDivision, &p.HukouAddress, &p.Status, &p.Phone}
 	},
@@ -113,7 +196,7 @@ var personTable = table[Person]{
 
 var residenceTable = table[Residence]{
 	name: DatasetResidence,
-	cols: []string{"address", "community_code", "since", "evidence_kind"},
+	cols: []column{{"address", colString}, {"community_code", colString}, {"since", colISODate}, {"evidence_kind", colString}},
 	dest: func(p *Residence) []any {
 		return []any{&p.IDNumber, &p.Address, &p.CommunityCode, &p.Since, &p.EvidenceKind}
 	},
@@ -122,7 +205,8 @@ var residenceTable = table[Residence]{
 
 var socialInsuranceTable = table[SocialInsurance]{
 	name: DatasetSocialInsurance,
-	cols: []string{"insurance_type", "status", "employer_credit_code", "contribution_base_fen", "monthly_pension_fen", "period_start", "period_end"},
+	cols: []column{{"insurance_type", colString}, {"status", colString}, {"employer_credit_code", colString}, {"contribution_base_fen", colInt},
+		{"monthly_pension_fen", colInt}, {"period_start", colISODate}, {"period_end", colISODate}},
 	dest: func(p *SocialInsurance) []any {
 		return []any{&p.IDNumber, &p.InsuranceType, &p.Status, &p.EmployerCreditCode, &p.ContributionBaseFen, &p.MonthlyPensionFen, &p.PeriodStart, &p.PeriodEnd}
 	},
@@ -131,7 +215,7 @@ var socialInsuranceTable = table[SocialInsurance]{
 
 var employmentTable = table[Employment]{
 	name: DatasetEmployment,
-	cols: []string{"employer_credit_code", "employer_name", "period", "gross_income_fen", "income_kind"},
+	cols: []column{{"employer_credit_code", colString}, {"employer_name", colString}, {"period", colMonth}, {"gross_income_fen", colInt}, {"income_kind", colString}},
 	dest: func(p *Employment) []any {
 		return []any{&p.IDNumber, &p.EmployerCreditCode, &p.EmployerName, &p.Period, &p.GrossIncomeFen, &p.IncomeKind}
 	},
@@ -146,7 +230,7 @@ type healthRow struct {
 
 var healthTable = table[healthRow]{
 	name: DatasetHealth,
-	cols: []string{"health_code_colour", "health_code_time", "disability_category", "disability_grade", "major_illness"},
+	cols: []column{{"health_code_colour", colString}, {"health_code_time", colDateTime}, {"disability_category", colString}, {"disability_grade", colInt}, {"major_illness", colInt}},
 	dest: func(p *healthRow) []any {
 		return []any{&p.IDNumber, &p.HealthCodeColour, &p.HealthCodeTime, &p.DisabilityCategory, &p.DisabilityGrade, &p.illness}
 	},
@@ -155,7 +239,7 @@ var healthTable = table[healthRow]{
 
 var assetTable = table[Asset]{
 	name: DatasetAsset,
-	cols: []string{"asset_kind", "value_fen", "registered_at"},
+	cols: []column{{"asset_kind", colString}, {"value_fen", colInt}, {"registered_at", colISODate}},
 	dest: func(p *Asset) []any {
 		return []any{&p.IDNumber, &p.AssetKind, &p.ValueFen, &p.RegisteredAt}
 	},
@@ -170,8 +254,8 @@ func utcTime(t time.Time) time.Time {
 	return t.UTC()
 }
 
-func (r *Reader) readPersons(ctx context.Context, ids []string, asOf time.Time, into map[string]*Resident) (map[string]Freshness, error) {
-	recs, fresh, err := read(ctx, r, personTable, ids, asOf)
+func fillPersons(rows []dsRow, into map[string]*Resident) (map[string]Freshness, error) {
+	recs, fresh, err := current(personTable, rows)
 	if err != nil {
 		return nil, err
 	}
@@ -191,8 +275,8 @@ func (r *Reader) readPersons(ctx context.Context, ids []string, asOf time.Time, 
 	return fresh, nil
 }
 
-func (r *Reader) readResidences(ctx context.Context, ids []string, asOf time.Time, into map[string]*Resident) (map[string]Freshness, error) {
-	recs, fresh, err := read(ctx, r, residenceTable, ids, asOf)
+func fillResidences(rows []dsRow, into map[string]*Resident) (map[string]Freshness, error) {
+	recs, fresh, err := current(residenceTable, rows)
 	if err != nil {
 		return nil, err
 	}
@@ -204,8 +288,8 @@ func (r *Reader) readResidences(ctx context.Context, ids []string, asOf time.Tim
 	return fresh, nil
 }
 
-func (r *Reader) readSocialInsurance(ctx context.Context, ids []string, asOf time.Time, into map[string]*Resident) (map[string]Freshness, error) {
-	recs, fresh, err := read(ctx, r, socialInsuranceTable, ids, asOf)
+func fillSocialInsurance(rows []dsRow, into map[string]*Resident) (map[string]Freshness, error) {
+	recs, fresh, err := current(socialInsuranceTable, rows)
 	if err != nil {
 		return nil, err
 	}
@@ -217,8 +301,8 @@ func (r *Reader) readSocialInsurance(ctx context.Context, ids []string, asOf tim
 	return fresh, nil
 }
 
-func (r *Reader) readEmployment(ctx context.Context, ids []string, asOf time.Time, into map[string]*Resident) (map[string]Freshness, error) {
-	recs, fresh, err := read(ctx, r, employmentTable, ids, asOf)
+func fillEmployment(rows []dsRow, into map[string]*Resident) (map[string]Freshness, error) {
+	recs, fresh, err := current(employmentTable, rows)
 	if err != nil {
 		return nil, err
 	}
@@ -230,8 +314,8 @@ func (r *Reader) readEmployment(ctx context.Context, ids []string, asOf time.Tim
 	return fresh, nil
 }
 
-func (r *Reader) readHealth(ctx context.Context, ids []string, asOf time.Time, into map[string]*Resident) (map[string]Freshness, error) {
-	recs, fresh, err := read(ctx, r, healthTable, ids, asOf)
+func fillHealth(rows []dsRow, into map[string]*Resident) (map[string]Freshness, error) {
+	recs, fresh, err := current(healthTable, rows)
 	if err != nil {
 		return nil, err
 	}
@@ -249,8 +333,8 @@ func (r *Reader) readHealth(ctx context.Context, ids []string, asOf time.Time, i
 	return fresh, nil
 }
 
-func (r *Reader) readAssets(ctx context.Context, ids []string, asOf time.Time, into map[string]*Resident) (map[string]Freshness, error) {
-	recs, fresh, err := read(ctx, r, assetTable, ids, asOf)
+func fillAssets(rows []dsRow, into map[string]*Resident) (map[string]Freshness, error) {
+	recs, fresh, err := current(assetTable, rows)
 	if err != nil {
 		return nil, err
 	}
