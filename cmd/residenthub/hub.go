@@ -53,8 +53,10 @@ type Hub struct {
 	workerErrs    chan error
 }
 
-// startHub starts the embedded broker (if no brokers are configured), opens
-// ClickHouse, applies migrations and starts the requested roles.
+// startHub starts the embedded broker (if no brokers are configured), creates
+// the topics, connects to ClickHouse (migrations apply in the background,
+// retried until ClickHouse answers) and starts the requested roles. On error
+// everything started so far is stopped again.
 func startHub(ctx context.Context, cfg *config.Config, roles map[string]bool, log *slog.Logger) (*Hub, error) {
 	h := &Hub{cfg: cfg, log: log, registry: prometheus.NewRegistry(), workerErrs: make(chan error, 8)}
 	h.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
