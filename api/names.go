@@ -67,7 +67,7 @@ func (s *Server) verifyName(r *http.Request, id, program, name string, res *prof
 	if _, aerr := s.audit(r, id, program, auditNameMismatch, http.StatusUnprocessableEntity, nil); aerr != nil {
 		return aerr
 	}
-	return errUnprocessable("name_mismatch", "the name does not match the ID number")
+	return errUnprocessable("name_mismatch", "the name does not match the ID number; compare it character by character with the ID card (a changed name must first be updated in the household registration)")
 }
 
 // sameName compares a stored name with a normalized one after normalizing

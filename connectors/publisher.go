@@ -97,9 +97,6 @@ func (p *Publisher) Publish(ctx context.Context, src *config.Source, rows []Row,
 			Original:        b.Original,
 			Origin:          b.Origin,
 		}
-		if b.Origin != "" {
-			dl.Reason = b.Origin + ": " + b.Reason
-		}
 		v, err := json.Marshal(dl)
 		if err != nil {
 			return EmitResult{}, fmt.Errorf("cannot encode dead letter: %w", err)

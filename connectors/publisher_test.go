@@ -50,7 +50,7 @@ func TestDeadLetterKeys(t *testing.T) {
 			if len(m.Key) != 32 {
 				t.Fatalf("dead letter %q has key %q", d.Reason, m.Key)
 			}
-			keys[d.Reason+" "+string(d.Original)] = string(m.Key)
+			keys[d.Origin+" "+d.Reason+" "+string(d.Original)] = string(m.Key)
 		}
 		if len(keys) != 5 {
 			t.Fatalf("keys %v", keys)

@@ -1,6 +1,7 @@
 package eligibility
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -181,5 +182,12 @@ func TestRegistry(t *testing.T) {
 	}
 	if _, ok := reg.Program("nope"); ok {
 		t.Error("Program(nope) found")
+	}
+}
+
+func TestParameterValueJSONDate(t *testing.T) {
+	b, err := json.Marshal(ParameterValue{Value: 132000, EffectiveFrom: time.Date(2022, 7, 1, 0, 0, 0, 0, time.UTC), Source: "report"})
+	if err != nil || string(b) != `{"value":132000,"effective_from":"2022-07-01","source":"report"}` {
+		t.Fatalf("%s %v", b, err)
 	}
 }

@@ -8,6 +8,7 @@
 package eligibility
 
 import (
+	"encoding/json"
 	"time"
 )
 
@@ -207,4 +208,14 @@ type ParameterValue struct {
 	Value         any       `json:"value" yaml:"value"`
 	EffectiveFrom time.Time `json:"effective_from" yaml:"effective_from"`
 	Source        string    `json:"source" yaml:"source"`
+}
+
+// MarshalJSON writes effective_from as a calendar date ("2006-01-02"), the
+// way the program files and the API give dates.
+func (p ParameterValue) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Value         any    `json:"value"`
+		EffectiveFrom string `json:"effective_from"`
+		Source        string `json:"source"`
+	}{p.Value, p.EffectiveFrom.Format(time.DateOnly), p.Source})
 }

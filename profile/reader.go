@@ -258,9 +258,10 @@ func sqlTime(t time.Time) string {
 // datasetStatus returns, per dataset, the number of rows with source_time <=
 // asOf and the latest source_time / ingest_time <= asOf over the whole table.
 // One query (a scan of the time columns of each table), cached for CacheTTL
-// per as-of minute.
+// per as-of minute and taken up to the END of that minute, so a check made
+// right after a load sees it (at most CacheTTL late, never a minute late).
 func (r *Reader) datasetStatus(ctx context.Context, asOf time.Time) (map[string]wideStatus, error) {
-	key := asOf.Truncate(time.Minute)
+	key := asOf.Truncate(time.Minute).Add(time.Minute - time.Second)
 	now := r.now()
 	r.mu.Lock()
 	if e, ok := r.cache[key.Unix()]; ok && now.Sub(e.at) < CacheTTL {

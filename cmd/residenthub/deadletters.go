@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/residenthub/residenthub/config"
@@ -27,7 +28,11 @@ func cmdDeadLetters(args []string) error {
 		return err
 	}
 	if _, ok := cfg.Source(*source); !ok {
-		return fmt.Errorf("dead-letters: -source %q is not a configured source", *source)
+		names := make([]string, 0, len(cfg.Sources))
+		for _, s := range cfg.Sources {
+			names = append(names, s.Name)
+		}
+		return fmt.Errorf("dead-letters: -source %q is not a configured source; configured: %s", *source, strings.Join(names, ", "))
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

@@ -115,7 +115,7 @@ func TestFormatsAndEncodings(t *testing.T) {
 		}
 	}
 	dead := ct.DeadLetters(t, ctx, brokers, "hukou")
-	if len(dead) != 1 || !strings.Contains(dead[0].Reason, "c.jsonl:2") {
+	if len(dead) != 1 || dead[0].Origin != "c.jsonl:2" || strings.Contains(dead[0].Reason, "c.jsonl") {
 		t.Fatalf("dead letters: %+v", dead)
 	}
 	for _, n := range []string{"a_utf8_bom.csv", "b_gbk.csv", "c.jsonl", "d.xlsx"} {

@@ -75,7 +75,7 @@ func TestHeaderLacksKey(t *testing.T) {
 	if n := len(ct.Envelopes(t, ctx, brokers, "hukou")); n != 3 {
 		t.Fatalf("published %d, want the 3 rows of a_ok.csv", n)
 	}
-	if d := ct.DeadLetters(t, ctx, brokers, "hukou"); len(d) != 1 || !strings.Contains(d[0].Reason, "d.jsonl:1") {
+	if d := ct.DeadLetters(t, ctx, brokers, "hukou"); len(d) != 1 || d[0].Origin != "d.jsonl:1" {
 		t.Fatalf("dead letters: %+v", d)
 	}
 	if st := h.Scheduler.Status()[0]; !strings.Contains(st.LastError, "b_wrong.csv moved to failed/") {

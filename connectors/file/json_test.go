@@ -52,7 +52,7 @@ func TestJSONFiles(t *testing.T) {
 		t.Fatalf("envelopes: %v", byKey)
 	}
 	dead := ct.DeadLetters(t, ctx, brokers, "hukou")
-	if len(dead) != 1 || !strings.Contains(dead[0].Reason, "a.json[1]") {
+	if len(dead) != 1 || dead[0].Origin != "a.json[1]" {
 		t.Fatalf("dead letters: %+v", dead)
 	}
 	for _, n := range []string{"a.json", "b.json", "f.json"} {

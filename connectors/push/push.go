@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -128,8 +129,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	src, ok := h.cfg.Source(name)
 	if !ok || src.Kind != Kind {
-		writeError(w, http.StatusNotFound, CodeUnknownSource,
-			fmt.Sprintf("there is no push source %q; check the source name in the URL with the hub operator", name))
+		detail := fmt.Sprintf("there is no push source %q; check the source name in the URL with the hub operator", name)
+		if mine := h.pushSourcesOf(caller); len(mine) > 0 {
+			detail += "; this key may push to: " + strings.Join(mine, ", ")
+		}
+		writeError(w, http.StatusNotFound, CodeUnknownSource, detail)
 		return
 	}
 	if !caller.MayPushTo(name) {
@@ -202,10 +206,25 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.record(report)
 	h.log.Info("push published", "source", name, "caller", caller.Name, "accepted", res.Accepted, "rejected", len(res.Rejected))
 	status := http.StatusOK
-	if len(resp.Rejected) > 0 {
+	switch {
+	case len(resp.Rejected) > 0 && res.Accepted == 0:
+		status = http.StatusUnprocessableEntity // nothing accepted: every line is listed with its reason
+	case len(resp.Rejected) > 0:
 		status = http.StatusMultiStatus
 	}
 	writeJSON(w, status, resp)
+}
+
+// pushSourcesOf lists the push sources the caller may push to (for the
+// detail of a 404: a department's own sources are no secret to it).
+func (h *Handler) pushSourcesOf(c *access.Caller) []string {
+	var out []string
+	for _, s := range h.cfg.Sources {
+		if s.Kind == Kind && c.MayPushTo(s.Name) {
+			out = append(out, s.Name)
+		}
+	}
+	return out
 }
 
 func (h *Handler) record(r connectors.RunReport) {

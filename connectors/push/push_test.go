@@ -119,7 +119,7 @@ func TestPush(t *testing.T) {
 	}
 	// Reasons in the department's terms, not Go's.
 	code, resp = post("payroll-dept", "payroll", `{"sfzh":{"a":1},"month":"2026-10"}`+"\n[1,2]\n"+`{"sfzh":["x"],"month":"2026-10"}`)
-	if code != http.StatusMultiStatus || resp.Accepted != 0 || len(resp.Rejected) != 3 ||
+	if code != http.StatusUnprocessableEntity || resp.Accepted != 0 || len(resp.Rejected) != 3 ||
 		resp.Rejected[0].Reason != `key column "sfzh" is a JSON object; it must be a string or a number` ||
 		resp.Rejected[1].Reason != "line 2 is a JSON array, not an object" ||
 		resp.Rejected[2].Reason != `key column "sfzh" is a JSON array; it must be a string or a number` {
