@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -15,7 +17,7 @@ import (
 )
 
 // cmdDeadLetters prints the records a source's connector or pipeline
-// rejected (Kafka dlq.<source>), partition by partition, each record once:
+// rejected (Kafka dlq.<source>), in file and line order, each record once:
 // where it came from, the field and the reason. ID numbers in record keys and origins are masked.
 func cmdDeadLetters(args []string) error {
 	fs := flag.NewFlagSet("dead-letters", flag.ExitOnError)
@@ -44,6 +46,7 @@ func cmdDeadLetters(args []string) error {
 		fmt.Printf("dlq.%s is empty\n", *source)
 		return nil
 	}
+	sort.SliceStable(letters, func(i, j int) bool { return originLess(letters[i].Origin, letters[j].Origin) })
 	for _, d := range letters {
 		where := d.Origin
 		if where == "" && d.Topic != "" {
@@ -114,6 +117,26 @@ func readDeadLetters(ctx context.Context, brokers []string, source string, limit
 		}
 	}
 	return out, nil
+}
+
+// originLess orders origins as a person reads a delivery: by file, then by
+// line or row number ("hukou.csv:9" before "hukou.csv:10").
+func originLess(a, b string) bool {
+	pa, na := splitTrailingNumber(a)
+	pb, nb := splitTrailingNumber(b)
+	if pa != pb {
+		return pa < pb
+	}
+	return na < nb
+}
+
+func splitTrailingNumber(s string) (string, int) {
+	i := len(s)
+	for i > 0 && s[i-1] >= '0' && s[i-1] <= '9' {
+		i--
+	}
+	n, _ := strconv.Atoi(s[i:])
+	return s[:i], n
 }
 
 // maskIDs masks anything that looks like an ID number (15-digit, 18-character,
