@@ -147,6 +147,7 @@ func (r *Runner) insertRows(ctx context.Context, b *batch) error {
 	}
 	builder := arrowbatch.NewBuilder(memory.DefaultAllocator, b.dataset, PipelineVersion)
 	defer builder.Release()
+	builder.Reserve(len(b.final))
 	for _, row := range b.final {
 		if err := builder.Append(row); err != nil {
 			return err

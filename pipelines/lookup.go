@@ -193,21 +193,32 @@ func resolveOwners(ds schema.Dataset, rows []pendingRow, known map[sourceKey]own
 			known[k] = owners{}
 		}
 	}
-	upserts := map[rowKey]bool{}
 	for _, p := range rows {
 		if !p.row.Deleted {
 			k := sourceKey{p.row.Source, p.row.RecordKey}
-			id := p.row.Values[subj].(string)
-			known[k].add(id, p.row.SourceTime, p.row.IngestTime)
-			upserts[rowKey{id, k.source, k.recordKey, p.row.SourceTime.Unix()}] = true
+			known[k].add(p.row.Values[subj].(string), p.row.SourceTime, p.row.IngestTime)
 		}
+	}
+	// the batch's upserts by sorting key, built when a tombstone is first
+	// considered (most batches have none)
+	var upserts map[rowKey]bool
+	isUpsert := func(rk rowKey) bool {
+		if upserts == nil {
+			upserts = map[rowKey]bool{}
+			for _, p := range rows {
+				if !p.row.Deleted {
+					upserts[rowKey{p.row.Values[subj].(string), p.row.Source, p.row.RecordKey, p.row.SourceTime.Unix()}] = true
+				}
+			}
+		}
+		return upserts[rk]
 	}
 
 	out := make([]record.Row, 0, len(rows))
 	tombs := map[rowKey]int{} // position in out
 	tomb := func(k sourceKey, id string, sourceTime, ingest time.Time) {
 		rk := rowKey{id, k.source, k.recordKey, sourceTime.Unix()}
-		if upserts[rk] {
+		if isUpsert(rk) {
 			return
 		}
 		if s := known[k][id]; s != nil && (s.first.Equal(sourceTime) || s.last.Equal(sourceTime)) {
@@ -248,6 +259,9 @@ func resolveOwners(ds schema.Dataset, rows []pendingRow, known map[sourceKey]own
 			continue
 		}
 		out = append(out, row)
+		if o := known[k]; len(o) == 1 && o[own] != nil {
+			continue // the record's one owner: nothing to mark
+		}
 		var newer *ownerSpan
 		for _, id := range known[k].sorted() {
 			if id == own {
