@@ -1,45 +1,27 @@
-package connectors
+package runtime
 
 import (
-	"encoding/json"
 	"fmt"
-	"math"
-	"math/big"
-	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/residenthub/residenthub/config"
+	"github.com/residenthub/residenthub/connectors"
 	"github.com/residenthub/residenthub/schema"
 )
 
-// Shanghai is China Standard Time (UTC+8, no daylight saving since 1991):
-// the zone of department times written without an offset.
-var Shanghai = schema.ChinaTime
-
-// Rejection is a row that could not become an envelope, and why.
-type Rejection struct {
-	// Index is the row's index in the rows passed to Publish (0-based), or,
-	// when Bad is set, the BadRecord's own Index.
-	Index  int
-	Bad    bool
-	Origin string // Row.Origin or BadRecord.Origin
-	Reason string
-}
-
 // MapRow turns one department row into an envelope for src: it formats every
-// value as a string (FormatValue), builds the record key from src.Key (values
+// value as a string (connectors.FormatValue), builds the record key from src.Key (values
 // trimmed, joined by "|"), renames src.Fields (canonical → department column)
 // without normalizing the values, marks deletes by src.Op and reads the source
-// time from src.SourceTime (ParseSourceTime; pulledAt when the column is
+// time from src.SourceTime (connectors.ParseSourceTime; pulledAt when the column is
 // absent or empty). It returns a reason instead of an envelope when a key
 // column is empty, an object or an array, or the source time cannot be
 // parsed. Pure: no I/O.
-func MapRow(src *config.Source, row Row, pulledAt time.Time) (schema.Envelope, string) {
+func MapRow(src *config.Source, row connectors.Row, pulledAt time.Time) (schema.Envelope, string) {
 	vals := make(map[string]string, len(row.Values))
 	for col, v := range row.Values {
-		if s, ok := FormatValue(v); ok {
+		if s, ok := connectors.FormatValue(v); ok {
 			vals[col] = s
 		}
 	}
@@ -80,7 +62,7 @@ func MapRow(src *config.Source, row Row, pulledAt time.Time) (schema.Envelope, s
 	}
 	if src.SourceTime != "" {
 		if v := strings.TrimSpace(vals[src.SourceTime]); v != "" {
-			t, err := ParseSourceTime(v)
+			t, err := connectors.ParseSourceTime(v)
 			if err != nil {
 				return schema.Envelope{}, fmt.Sprintf("source_time column %q: %v", src.SourceTime, err)
 			}
@@ -111,147 +93,4 @@ func nestedKind(vals map[string]any, col string) string {
 		return "a JSON array"
 	}
 	return ""
-}
-
-// FormatValue renders a department value as the string carried in
-// Envelope.Fields, and reports false for nil (omitted): strings as they are,
-// []byte as text, numbers in plain decimal without exponent, booleans as
-// true/false, times as RFC 3339 in UTC (fractional seconds only when
-// present), maps and slices as compact JSON.
-func FormatValue(v any) (string, bool) {
-	switch x := v.(type) {
-	case nil:
-		return "", false
-	case string:
-		return x, true
-	case []byte:
-		if x == nil {
-			return "", false
-		}
-		return string(x), true
-	case json.Number:
-		return plainNumber(string(x)), true
-	case bool:
-		return strconv.FormatBool(x), true
-	case int:
-		return strconv.FormatInt(int64(x), 10), true
-	case int8:
-		return strconv.FormatInt(int64(x), 10), true
-	case int16:
-		return strconv.FormatInt(int64(x), 10), true
-	case int32:
-		return strconv.FormatInt(int64(x), 10), true
-	case int64:
-		return strconv.FormatInt(x, 10), true
-	case uint:
-		return strconv.FormatUint(uint64(x), 10), true
-	case uint8:
-		return strconv.FormatUint(uint64(x), 10), true
-	case uint16:
-		return strconv.FormatUint(uint64(x), 10), true
-	case uint32:
-		return strconv.FormatUint(uint64(x), 10), true
-	case uint64:
-		return strconv.FormatUint(x, 10), true
-	case float32:
-		return formatFloat(float64(x), 32), true
-	case float64:
-		return formatFloat(x, 64), true
-	case time.Time:
-		return x.UTC().Format(time.RFC3339Nano), true
-	case *time.Time:
-		if x == nil {
-			return "", false
-		}
-		return x.UTC().Format(time.RFC3339Nano), true
-	case map[string]any, []any:
-		b, err := json.Marshal(x)
-		if err != nil {
-			return fmt.Sprint(x), true
-		}
-		return string(b), true
-	case fmt.Stringer:
-		return x.String(), true
-	default:
-		return fmt.Sprint(x), true
-	}
-}
-
-func formatFloat(f float64, bits int) string {
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return strconv.FormatFloat(f, 'g', -1, bits)
-	}
-	return strconv.FormatFloat(f, 'f', -1, bits)
-}
-
-// plainNumber rewrites a JSON number with an exponent ("1.5e3") in plain
-// decimal ("1500") without losing digits; other text is returned unchanged.
-func plainNumber(s string) string {
-	if !strings.ContainsAny(s, "eE") {
-		return s
-	}
-	f, ok := new(big.Float).SetPrec(512).SetString(s)
-	if !ok {
-		return s
-	}
-	return f.Text('f', -1)
-}
-
-var digitRe = regexp.MustCompile(`^\d+$`)
-
-// sourceTimeLayouts are tried in order; zone-less layouts are read in
-// Shanghai time.
-var sourceTimeLayouts = []struct {
-	layout   string
-	zoneless bool
-}{
-	{time.RFC3339Nano, false},
-	{"2006-01-02 15:04:05.999999999Z07:00", false},
-	{"2006-01-02 15:04:05.999999999Z07", false}, // PostgreSQL text: "+08"
-	{"2006-01-02 15:04:05.999999999 -0700", false},
-	{"2006-01-02 15:04:05.999999999 -0700 MST", false}, // Go's time.String
-	{"2006-01-02T15:04:05.999999999", true},
-	{"2006-01-02 15:04:05.999999999", true},
-	{"2006-01-02 15:04", true},
-	{"2006/01/02 15:04:05", true},
-	{"2006/1/2 15:04:05", true},
-	{"2006/1/2 15:04", true},
-	{"20060102150405", true},
-	{"2006-01-02", true},
-	{"2006/01/02", true},
-	{"2006/1/2", true},
-	{"20060102", true},
-}
-
-// ParseSourceTime reads a department's "last changed" value leniently and
-// returns it in UTC: RFC 3339; database text forms ("2006-01-02
-// 15:04:05[.ffffff][+08]"); zone-less date-times and dates, read as Shanghai
-// time (UTC+8); Unix seconds (10 digits) or milliseconds (13 digits).
-func ParseSourceTime(s string) (time.Time, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return time.Time{}, fmt.Errorf("empty time")
-	}
-	if digitRe.MatchString(s) && (len(s) == 10 || len(s) == 13) {
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err == nil {
-			if len(s) == 13 {
-				return time.UnixMilli(n).UTC(), nil
-			}
-			return time.Unix(n, 0).UTC(), nil
-		}
-	}
-	for _, l := range sourceTimeLayouts {
-		var t time.Time
-		var err error
-		if l.zoneless {
-			t, err = time.ParseInLocation(l.layout, s, Shanghai)
-		} else {
-			t, err = time.Parse(l.layout, s)
-		}
-		if err == nil {
-			return t.UTC(), nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("cannot parse time %q (want RFC 3339, \"2006-01-02 15:04:05\" or a date)", s)
 }
