@@ -1,69 +1,25 @@
-package main
+package bus
 
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
-	"sort"
-	"strconv"
-	"strings"
+	"math"
 	"time"
 
-	"github.com/residenthub/residenthub/config"
-	"github.com/residenthub/residenthub/normalize"
 	"github.com/residenthub/residenthub/schema"
 	"github.com/segmentio/kafka-go"
 )
 
-// cmdDeadLetters prints the records a source's connector or pipeline
-// rejected (Kafka dlq.<source>), in file and line order, each record once:
-// where it came from, the field and the reason. ID numbers in record keys and origins are masked.
-func cmdDeadLetters(args []string) error {
-	fs := flag.NewFlagSet("dead-letters", flag.ExitOnError)
-	cfgPath := fs.String("config", "residenthub.yaml", "config file")
-	source := fs.String("source", "", "source name (required)")
-	limit := fs.Int("n", 50, "print at most this many")
-	_ = fs.Parse(args)
-	cfg, err := config.Load(*cfgPath)
-	if err != nil {
-		return err
-	}
-	if _, ok := cfg.Source(*source); !ok {
-		names := make([]string, 0, len(cfg.Sources))
-		for _, s := range cfg.Sources {
-			names = append(names, s.Name)
-		}
-		return fmt.Errorf("dead-letters: -source %q is not a configured source; configured: %s", *source, strings.Join(names, ", "))
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	letters, err := readDeadLetters(ctx, brokersOf(cfg), *source, *limit)
-	if err != nil {
-		return err
-	}
-	if len(letters) == 0 {
-		fmt.Printf("dlq.%s is empty\n", *source)
-		return nil
-	}
-	sort.SliceStable(letters, func(i, j int) bool { return originLess(letters[i].Origin, letters[j].Origin) })
-	for _, d := range letters {
-		where := d.Origin
-		if where == "" && d.Topic != "" {
-			where = fmt.Sprintf("%s/%d@%d", d.Topic, d.Partition, d.Offset)
-		}
-		fmt.Printf("%s  %-34s key=%-28s field=%-16s %s  (%s)\n", d.RejectedAt.Format(time.RFC3339), maskIDs(where), maskIDs(d.RecordKey), d.Field, maskIDs(d.Reason), d.PipelineVersion)
-	}
-	return nil
-}
-
-// readDeadLetters reads up to limit distinct dead letters of dlq.<source>
+// ReadDeadLetters reads up to limit distinct dead letters of dlq.<source>
 // from the start of every partition, without joining a consumer group. A
 // record rejected again (a pipeline replay, a connector repeating its last
 // page after a crash) is listed once: pipeline rejects are identified by the
 // raw message they reject (topic, partition, offset), connector rejects by
-// their deterministic message key.
-func readDeadLetters(ctx context.Context, brokers []string, source string, limit int) ([]schema.DeadLetter, error) {
+// their deterministic message key. A dead letter without an origin takes
+// the origin of the envelope it rejects. Partitions are read in the order
+// Kafka lists them, each from its first offset.
+func ReadDeadLetters(ctx context.Context, brokers []string, source string, limit int) ([]schema.DeadLetter, error) {
 	topic := schema.DLQTopic(source)
 	conn, err := kafka.DialContext(ctx, "tcp", brokers[0])
 	if err != nil {
@@ -119,26 +75,17 @@ func readDeadLetters(ctx context.Context, brokers []string, source string, limit
 	return out, nil
 }
 
-// originLess orders origins as a person reads a delivery: by file, then by
-// line or row number ("hukou.csv:9" before "hukou.csv:10").
-func originLess(a, b string) bool {
-	pa, na := splitTrailingNumber(a)
-	pb, nb := splitTrailingNumber(b)
-	if pa != pb {
-		return pa < pb
+// CountDeadLetters counts the distinct dead letters of each source's
+// dlq.<source> topic (ReadDeadLetters: a record rejected again counts once),
+// by source name.
+func CountDeadLetters(ctx context.Context, brokers []string, sources []string) (map[string]int64, error) {
+	out := map[string]int64{}
+	for _, s := range sources {
+		letters, err := ReadDeadLetters(ctx, brokers, s, math.MaxInt)
+		if err != nil {
+			return nil, err
+		}
+		out[s] = int64(len(letters))
 	}
-	return na < nb
+	return out, nil
 }
-
-func splitTrailingNumber(s string) (string, int) {
-	i := len(s)
-	for i > 0 && s[i-1] >= '0' && s[i-1] <= '9' {
-		i--
-	}
-	n, _ := strconv.Atoi(s[i:])
-	return s[:i], n
-}
-
-// maskIDs masks anything that looks like an ID number (15-digit, 18-character,
-// full-width; normalize.MaskIDsIn).
-func maskIDs(s string) string { return normalize.MaskIDsIn(s) }

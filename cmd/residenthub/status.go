@@ -13,16 +13,16 @@ import (
 
 // ready is GET /readyz: Kafka answers, ClickHouse answers, no migration pending.
 func (h *Hub) ready(ctx context.Context) error {
-	if err := bus.Ping(ctx, h.brokers); err != nil {
+	if err := bus.Ping(ctx, h.kafka.brokers); err != nil {
 		return err
 	}
-	if h.conn == nil {
+	if h.clickhouse.conn == nil {
 		return nil
 	}
-	if err := h.conn.Ping(ctx); err != nil {
+	if err := h.clickhouse.conn.Ping(ctx); err != nil {
 		return fmt.Errorf("clickhouse: %w", err)
 	}
-	pending, err := store.Pending(ctx, h.conn, h.cfg.ClickHouse)
+	pending, err := store.Pending(ctx, h.clickhouse.conn, h.cfg.ClickHouse)
 	if err != nil {
 		return err
 	}
@@ -41,15 +41,15 @@ type SourceReport struct {
 
 func (h *Hub) sourceStatus(ctx context.Context) any {
 	var pipe map[string]pipelines.DatasetStatus
-	if h.pipes != nil {
+	if h.pipelines.runner != nil {
 		pipe = map[string]pipelines.DatasetStatus{}
-		for _, st := range h.pipes.Status() {
+		for _, st := range h.pipelines.runner.Status() {
 			pipe[st.Source] = st
 		}
 	}
 	var out []SourceReport
-	if h.scheduler != nil {
-		for _, st := range h.scheduler.Status() {
+	if h.connectors.scheduler != nil {
+		for _, st := range h.connectors.scheduler.Status() {
 			r := SourceReport{SourceStatus: st}
 			if p, ok := pipe[st.Source]; ok {
 				r.Pipeline = &p

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"time"
@@ -86,22 +85,11 @@ func pendingDropFiles(cfg *config.Config) (int, error) {
 }
 
 // pipelineLag sums, over every raw topic, the messages not yet committed by
-// the pipelines' consumer group (bus.GroupLag). No raw topic yet: 0.
+// the pipelines' consumer group (bus.TotalGroupLag). No raw topic yet: 0.
 func pipelineLag(ctx context.Context, brokers []string, cfg *config.Config) (int64, error) {
 	var topics []string
 	for _, s := range cfg.Sources {
 		topics = append(topics, schema.RawTopic(s.Name))
 	}
-	lags, err := bus.GroupLag(ctx, brokers, cfg.Pipelines.GroupID, topics)
-	if errors.Is(err, bus.ErrNoTopics) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, err
-	}
-	var total int64
-	for _, n := range lags {
-		total += n
-	}
-	return total, nil
+	return bus.TotalGroupLag(ctx, brokers, cfg.Pipelines.GroupID, topics)
 }
