@@ -48,12 +48,12 @@ func cmdHashKey(args []string) error {
 	} else {
 		line, err := bufio.NewReader(os.Stdin).ReadString('\n')
 		if err != nil && line == "" {
-			return fmt.Errorf("hash-key: cannot read a key from stdin: %w", err)
+			return fmt.Errorf("cannot read a key from stdin: %w", err)
 		}
 		key = strings.TrimRight(line, "\r\n")
 	}
 	if key == "" {
-		return errors.New("hash-key: empty key")
+		return errors.New("cannot hash an empty key")
 	}
 	fmt.Println(config.HashKey(key))
 	return nil

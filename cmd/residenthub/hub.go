@@ -171,6 +171,6 @@ func (w *workers) stop(ctx context.Context) error {
 	case <-done:
 		return nil
 	case <-ctx.Done():
-		return fmt.Errorf("workers did not stop in time: %w", ctx.Err())
+		return fmt.Errorf("cannot stop the workers in time: %w", ctx.Err())
 	}
 }

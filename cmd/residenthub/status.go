@@ -20,7 +20,7 @@ func (h *Hub) ready(ctx context.Context) error {
 		return nil
 	}
 	if err := h.clickhouse.conn.Ping(ctx); err != nil {
-		return fmt.Errorf("clickhouse: %w", err)
+		return fmt.Errorf("cannot reach clickhouse: %w", err)
 	}
 	pending, err := store.Pending(ctx, h.clickhouse.conn, h.cfg.ClickHouse)
 	if err != nil {

@@ -28,7 +28,7 @@ func cmdWaitLoaded(args []string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
 	if err := waitLoaded(ctx, brokersOf(cfg), cfg, 500*time.Millisecond); err != nil {
-		return fmt.Errorf("wait-loaded: after %s: %w", *timeout, err)
+		return fmt.Errorf("cannot wait longer than -timeout %s: %w", *timeout, err)
 	}
 	fmt.Println("loaded: drop folders empty, pipelines have consumed every raw message")
 	return nil
@@ -43,7 +43,7 @@ func waitLoaded(ctx context.Context, brokers []string, cfg *config.Config, poll 
 	for quiet < 4 {
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("not loaded: %s", last)
+			return fmt.Errorf("not loaded yet: %s", last)
 		case <-time.After(poll):
 		}
 		files, ferr := pendingDropFiles(cfg)

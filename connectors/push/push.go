@@ -176,7 +176,7 @@ func (h *Handler) Handle(r *http.Request) (any, *httperr.Error) {
 	var bad []connectors.BadRecord
 	for _, rc := range recs {
 		// The origin depends only on the caller and the line, so a retried
-		// push gives its dead letters the same keys (connectors.DeadLetterKey).
+		// push gives its dead letters the same keys (runtime.DeadLetterKey).
 		origin := fmt.Sprintf("push by %s line %d", caller.Name, rc.Line)
 		if rc.Err != nil {
 			bad = append(bad, connectors.BadRecord{Index: rc.Line, Origin: origin, Reason: rc.Err.Error(), Original: rc.Raw})
