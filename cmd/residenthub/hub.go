@@ -20,9 +20,9 @@ import (
 	"github.com/residenthub/residenthub/api/audit"
 	"github.com/residenthub/residenthub/bus"
 	"github.com/residenthub/residenthub/config"
-	"github.com/residenthub/residenthub/connectors"
 	"github.com/residenthub/residenthub/connectors/kinds"
 	"github.com/residenthub/residenthub/connectors/push"
+	"github.com/residenthub/residenthub/connectors/runtime"
 	"github.com/residenthub/residenthub/eligibility"
 	"github.com/residenthub/residenthub/pipelines"
 	"github.com/residenthub/residenthub/profile"
@@ -39,8 +39,8 @@ type Hub struct {
 	conn     driver.Conn
 	registry *prometheus.Registry
 
-	scheduler *connectors.Scheduler
-	publisher *connectors.Publisher
+	scheduler *runtime.Scheduler
+	publisher *runtime.Publisher
 	pipes     *pipelines.Runner
 	server    *http.Server
 	apiAddr   string // host:port the API listens on
@@ -133,14 +133,14 @@ func startHub(ctx context.Context, cfg *config.Config, roles map[string]bool, lo
 }
 
 func (h *Hub) startConnectors(ctx context.Context) error {
-	cps, err := connectors.NewFileCheckpoints(filepath.Join(h.cfg.DataDir, "checkpoints"))
+	cps, err := runtime.NewFileCheckpoints(filepath.Join(h.cfg.DataDir, "checkpoints"))
 	if err != nil {
 		return err
 	}
 	w := bus.NewWriter(h.brokers)
 	h.writer = w
-	h.publisher = connectors.NewPublisher(w)
-	sched, err := connectors.NewScheduler(connectors.SchedulerConfig{
+	h.publisher = runtime.NewPublisher(w)
+	sched, err := runtime.NewScheduler(runtime.SchedulerConfig{
 		Sources:     h.cfg.Sources,
 		Kinds:       kinds.Kinds,
 		Publisher:   h.publisher,

@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/residenthub/residenthub/bus"
-	"github.com/residenthub/residenthub/connectors"
+	"github.com/residenthub/residenthub/connectors/runtime"
 	"github.com/residenthub/residenthub/pipelines"
 	"github.com/residenthub/residenthub/store"
 )
@@ -35,7 +35,7 @@ func (h *Hub) ready(ctx context.Context) error {
 // SourceReport is one source's line in GET /v1/sources: the connector's
 // status and the pipeline's counters for it.
 type SourceReport struct {
-	connectors.SourceStatus
+	runtime.SourceStatus
 	Pipeline *pipelines.DatasetStatus `json:"pipeline,omitempty"`
 }
 
@@ -59,7 +59,7 @@ func (h *Hub) sourceStatus(ctx context.Context) any {
 		return out
 	}
 	for _, s := range h.cfg.Sources {
-		r := SourceReport{SourceStatus: connectors.SourceStatus{Source: s.Name, Kind: s.Kind, Dataset: s.Dataset}}
+		r := SourceReport{SourceStatus: runtime.SourceStatus{Source: s.Name, Kind: s.Kind, Dataset: s.Dataset}}
 		if p, ok := pipe[s.Name]; ok {
 			r.Pipeline = &p
 		}

@@ -28,7 +28,7 @@ type fileSettings struct {
 
 func demoConfig(t *testing.T) *config.Config {
 	t.Helper()
-	b, err := os.ReadFile("../deploy/demo/residenthub.yaml")
+	b, err := os.ReadFile("../../deploy/demo/residenthub.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
