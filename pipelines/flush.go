@@ -168,11 +168,38 @@ func (r *Runner) insertLoads(ctx context.Context, b *batch) error {
 	if err := r.hookInsert("loads"); err != nil {
 		return err
 	}
-	return r.insert(ctx, "loads", "source, dataset, record_key, topic, kafka_partition, kafka_offset, pipeline_version, message_time", len(b.rows),
-		func(i int) []any {
-			p := b.rows[i]
-			return []any{p.row.Source, b.dataset.Name, p.row.RawKey, p.ref.topic, int32(p.ref.partition), p.ref.offset, PipelineVersion, p.ref.time}
-		})
+	n := len(b.rows)
+	sources, datasets, keys, topics, versions := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	partitions, offsets, times := make([]int32, n), make([]int64, n), make([]int64, n)
+	for i, p := range b.rows {
+		sources[i], datasets[i], keys[i], topics[i], versions[i] = p.row.Source, b.dataset.Name, p.row.RawKey, p.ref.topic, PipelineVersion
+		partitions[i], offsets[i], times[i] = int32(p.ref.partition), p.ref.offset, p.ref.time.Unix()
+	}
+	return r.insertColumns(ctx, "loads", "source, dataset, record_key, topic, kafka_partition, kafka_offset, pipeline_version, message_time",
+		sources, datasets, keys, topics, partitions, offsets, versions, times)
+}
+
+// insertColumns inserts whole columns (slices of one length, in the order
+// of columns) into a bookkeeping table in one INSERT.
+func (r *Runner) insertColumns(ctx context.Context, table, columns string, cols ...any) error {
+	batch, err := r.conn.PrepareBatch(ctx, "INSERT INTO "+r.table(table)+" ("+columns+")")
+	if err != nil {
+		return fmt.Errorf("cannot prepare insert into %s: %w", table, err)
+	}
+	defer func() {
+		if !batch.IsSent() {
+			_ = batch.Abort()
+		}
+	}()
+	for i, c := range cols {
+		if err := batch.Column(i).Append(c); err != nil {
+			return fmt.Errorf("cannot insert into %s: %w", table, err)
+		}
+	}
+	if err := batch.Send(); err != nil {
+		return fmt.Errorf("cannot insert into %s: %w", table, err)
+	}
+	return nil
 }
 
 func (r *Runner) insertRejects(ctx context.Context, b *batch) error {

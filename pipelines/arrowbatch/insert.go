@@ -12,6 +12,9 @@ import (
 	"github.com/apache/arrow/go/v17/arrow/array"
 )
 
+// insertBlockRows is the most rows of one block an insert sends.
+const insertBlockRows = 4096
+
 // Insert writes a record batch into table (a quoted "db.table" name) in one
 // ClickHouse INSERT naming the record's columns, appending whole columns.
 // It returns after the server acknowledged the insert. An empty record is a
@@ -34,13 +37,27 @@ func Insert(ctx context.Context, conn driver.Conn, table string, rec arrow.Recor
 			_ = batch.Abort()
 		}
 	}()
-	for i, col := range rec.Columns() {
-		values, err := columnValues(col)
-		if err != nil {
-			return fmt.Errorf("cannot insert into %s: column %s: %w", table, sch.Field(i).Name, err)
+	// The rows go in blocks of insertBlockRows (the server squashes the
+	// blocks of one INSERT into one part), so the client's copy of a block
+	// stays small.
+	n := rec.NumRows()
+	for lo := int64(0); lo < n; lo += insertBlockRows {
+		part := rec.NewSlice(lo, min(lo+insertBlockRows, n))
+		for i, col := range part.Columns() {
+			values, err := columnValues(col)
+			if err == nil {
+				err = batch.Column(i).Append(values)
+			}
+			if err != nil {
+				part.Release()
+				return fmt.Errorf("cannot insert into %s: column %s: %w", table, sch.Field(i).Name, err)
+			}
 		}
-		if err := batch.Column(i).Append(values); err != nil {
-			return fmt.Errorf("cannot insert into %s: column %s: %w", table, sch.Field(i).Name, err)
+		part.Release()
+		if lo+insertBlockRows < n {
+			if err := batch.Flush(); err != nil {
+				return fmt.Errorf("cannot insert into %s: %w", table, err)
+			}
 		}
 	}
 	if err := batch.Send(); err != nil {

@@ -165,7 +165,7 @@ func ReaderConfig(brokers []string, groupID string, topics []string, log *slog.L
 		GroupID:           groupID,
 		GroupTopics:       topics,
 		MinBytes:          1,
-		MaxBytes:          16 << 20,
+		MaxBytes:          1 << 20, // per partition fetch (a few thousand messages): bounds the reader's buffers
 		MaxWait:           250 * time.Millisecond,
 		QueueCapacity:     4096,
 		CommitInterval:    0,
