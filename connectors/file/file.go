@@ -229,7 +229,9 @@ func partial(name string) bool {
 // process publishes one file page by page, resuming after the records the
 // cursor says were published if it names this very file (same size and
 // modification time). A first pass reads the whole file, so a file that is
-// broken anywhere publishes nothing and moves to failed/.
+// broken anywhere publishes nothing and moves to failed/; a workbook's first
+// pass spools its records (spool.go), so its XML is parsed once. The next
+// page is read while the previous one is being published.
 func (c *Conn) process(ctx context.Context, run *connectors.Run, name string, info os.FileInfo, pos position) error {
 	path := filepath.Join(c.s.Dir, name)
 	cur := position{File: name, Size: info.Size(), MTime: info.ModTime().UnixNano()}
@@ -241,7 +243,12 @@ func (c *Conn) process(ctx context.Context, run *connectors.Run, name string, in
 	if err != nil {
 		return c.unreadable(path, cur, err)
 	}
-	total, err := c.count(run, path, name, format, enc)
+	spool := ""
+	if format == "xlsx" {
+		spool = spoolPath(c.s.Dir, name)
+		defer os.Remove(spool)
+	}
+	total, header, err := c.count(run, path, name, format, enc, spool)
 	if err != nil {
 		return c.unreadable(path, cur, err)
 	}
@@ -249,35 +256,30 @@ func (c *Conn) process(ctx context.Context, run *connectors.Run, name string, in
 	if pos.File == cur.File && pos.Size == cur.Size && pos.MTime == cur.MTime {
 		skip = min(pos.Rows, total)
 	}
-	rr, err := openRecords(path, name, format, enc, c.s.Sheet, c.delim)
+	var rr recordReader
+	if spool != "" {
+		rr, err = openSpool(spool, header)
+	} else {
+		rr, err = openRecords(path, name, format, enc, c.s.Sheet, c.delim)
+	}
 	if err != nil {
 		return c.unreadable(path, cur, err)
 	}
-	defer rr.Close()
-	page := make([]connectors.Row, 0, c.s.PageSize)
-	for n := int64(0); ; n++ {
-		row, err := rr.Next()
-		if err == io.EOF {
-			break
+	pages, stop := readPages(ctx, rr, skip, c.s.PageSize)
+	defer stop()
+	for p := range pages {
+		if p.err != nil {
+			return c.unreadable(path, cur, p.err)
 		}
-		if err != nil {
-			return c.unreadable(path, cur, err)
-		}
-		if n < skip {
-			continue
-		}
-		page = append(page, row)
-		if len(page) == c.s.PageSize {
-			cur.Rows = n + 1
-			if err := run.Emit(ctx, page, cur.String()); err != nil {
-				return err
+		if p.last {
+			cur.Rows = total
+			if len(p.rows) == 0 && skip > 0 {
+				break
 			}
-			page = page[:0]
+		} else {
+			cur.Rows = p.end
 		}
-	}
-	cur.Rows = total
-	if len(page) > 0 || skip == 0 {
-		if err := run.Emit(ctx, page, cur.String()); err != nil {
+		if err := run.Emit(ctx, p.rows, cur.String()); err != nil {
 			return err
 		}
 	}
@@ -287,22 +289,109 @@ func (c *Conn) process(ctx context.Context, run *connectors.Run, name string, in
 	return nil
 }
 
+// page is a page of records read ahead: rows, and the number of records of
+// the file up to its end; last marks the final (possibly empty) page.
+type page struct {
+	rows []connectors.Row
+	end  int64
+	last bool
+	err  error
+}
+
+// readPages reads rr in a goroutine, skipping its first skip records, and
+// hands out pages of size records (one page ahead of the reader). stop ends
+// the reading and closes rr; call it before returning.
+func readPages(ctx context.Context, rr recordReader, skip int64, size int) (<-chan page, func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	out := make(chan page, 1)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer close(out)
+		defer rr.Close()
+		send := func(p page) bool {
+			select {
+			case out <- p:
+				return true
+			case <-ctx.Done():
+				return false
+			}
+		}
+		rows := make([]connectors.Row, 0, size)
+		for n := int64(0); ; n++ {
+			row, err := rr.Next()
+			if err == io.EOF {
+				send(page{rows: rows, end: n, last: true})
+				return
+			}
+			if err != nil {
+				send(page{err: err})
+				return
+			}
+			if n < skip {
+				continue
+			}
+			rows = append(rows, row)
+			if len(rows) == size {
+				if !send(page{rows: rows, end: n + 1}) {
+					return
+				}
+				rows = make([]connectors.Row, 0, size)
+			}
+		}
+	}()
+	return out, func() {
+		cancel()
+		for range out {
+		}
+		<-done
+	}
+}
+
 // count checks the file's header against the source (checkHeader) and then
-// reads the whole file once and returns its number of records.
-func (c *Conn) count(run *connectors.Run, path, name, format, enc string) (int64, error) {
+// reads the whole file once and returns its number of records and its
+// header. With spool set, the records are also written there (xlsx).
+func (c *Conn) count(run *connectors.Run, path, name, format, enc, spool string) (int64, []string, error) {
 	rr, err := openRecords(path, name, format, enc, c.s.Sheet, c.delim)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	defer rr.Close()
 	if err := checkHeader(run, name, format, enc, rr.Header()); err != nil {
+		return 0, nil, err
+	}
+	if spool != "" {
+		n, err := spoolSheet(rr.(*xlsxReader), spool)
+		return n, rr.Header(), err
+	}
+	var n int64
+	for {
+		if err := rr.Skip(); err == io.EOF {
+			return n, rr.Header(), nil
+		} else if err != nil {
+			return 0, nil, err
+		}
+		n++
+	}
+}
+
+// spoolSheet reads every record of x into a spool at path and counts them.
+func spoolSheet(x *xlsxReader, path string) (int64, error) {
+	w, err := createSpool(path)
+	if err != nil {
 		return 0, err
 	}
 	var n int64
 	for {
-		if _, err := rr.Next(); err == io.EOF {
-			return n, nil
-		} else if err != nil {
+		cells, origin, err := x.nextRecord()
+		if err == io.EOF {
+			return n, w.close()
+		}
+		if err == nil {
+			err = w.add(origin, cells)
+		}
+		if err != nil {
+			_ = w.close()
 			return 0, err
 		}
 		n++

@@ -19,18 +19,15 @@ import (
 // column is empty, an object or an array, or the source time cannot be
 // parsed. Pure: no I/O.
 func MapRow(src *config.Source, row connectors.Row, pulledAt time.Time) (schema.Envelope, string) {
-	vals := make(map[string]string, len(row.Values))
-	for col, v := range row.Values {
-		if s, ok := connectors.FormatValue(v); ok {
-			vals[col] = s
-		}
-	}
+	// Only the columns the source uses are formatted.
+	value := func(col string) (string, bool) { return connectors.FormatValue(row.Values[col]) }
 	keyParts := make([]string, len(src.Key))
 	for i, col := range src.Key {
 		if kind := nestedKind(row.Values, col); kind != "" {
 			return schema.Envelope{}, fmt.Sprintf("key column %q is %s; it must be a string or a number", col, kind)
 		}
-		v := strings.TrimSpace(vals[col])
+		raw, _ := value(col)
+		v := strings.TrimSpace(raw)
 		if v == "" {
 			return schema.Envelope{}, fmt.Sprintf("key column %q is empty", col)
 		}
@@ -47,12 +44,13 @@ func MapRow(src *config.Source, row connectors.Row, pulledAt time.Time) (schema.
 		Origin:     row.Origin,
 	}
 	for canonical, col := range src.Fields {
-		if v, ok := vals[col]; ok {
+		if v, ok := value(col); ok {
 			env.Fields[canonical] = v
 		}
 	}
 	if src.Op.Column != "" {
-		v := strings.TrimSpace(vals[src.Op.Column])
+		raw, _ := value(src.Op.Column)
+		v := strings.TrimSpace(raw)
 		for _, d := range src.Op.DeleteValues {
 			if v != "" && strings.EqualFold(v, strings.TrimSpace(d)) {
 				env.Op = schema.OpDelete
@@ -61,7 +59,8 @@ func MapRow(src *config.Source, row connectors.Row, pulledAt time.Time) (schema.
 		}
 	}
 	if src.SourceTime != "" {
-		if v := strings.TrimSpace(vals[src.SourceTime]); v != "" {
+		raw, _ := value(src.SourceTime)
+		if v := strings.TrimSpace(raw); v != "" {
 			t, err := connectors.ParseSourceTime(v)
 			if err != nil {
 				return schema.Envelope{}, fmt.Sprintf("source_time column %q: %v", src.SourceTime, err)
