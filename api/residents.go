@@ -86,9 +86,9 @@ func (s *Server) readFailed(r *http.Request, id, program string, err error) *api
 		if _, aerr := s.audit(r, id, program, auditNotFound, http.StatusNotFound, nil); aerr != nil {
 			return aerr
 		}
-		return errNotFound("person_not_found", "no person with this ID number is registered (as of the date asked); check the number on the ID card")
+		return errNotFound("person_not_found")
 	}
-	return errUnavailable("profile_unavailable", "the resident profile cannot be read right now; try again in a minute", err)
+	return errUnavailable("profile_unavailable", err)
 }
 
 // getResident serves GET /v1/residents/{id_number}[?as_of=YYYY-MM-DD][&name=]:

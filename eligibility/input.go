@@ -25,6 +25,9 @@ func CheckDate(asOf time.Time) time.Time {
 //
 //	id_number, id_masked, found (has a person record), name, sex, status,
 //	hukou_division, hukou_address, household_id, relation_to_head  strings/bool
+//	name_masked (normalize.MaskName: 李*), relation (the GB/T 4761 name of
+//	  relation_to_head: 户主, 配偶, 母亲; "" when unknown) — how a decision
+//	  names a member to the clerk: "配偶 李*"
 //	birth_date (timestamp), age (int, completed years on the check date;
 //	  absent when the birth date is unknown, so rules on it evaluate to unknown)
 //	residences: list of {address, community_code, since, evidence_kind}, newest since first
@@ -42,13 +45,14 @@ func memberValue(m *Member, day time.Time) map[string]any {
 	v := map[string]any{
 		"id_number": m.IDNumber, "id_masked": normalize.MaskID(m.IDNumber), "found": m.Person != nil,
 		"name": "", "sex": "", "status": "", "hukou_division": "", "hukou_address": "",
-		"household_id": "", "relation_to_head": "",
+		"household_id": "", "relation_to_head": "", "name_masked": "", "relation": "",
 	}
 	birth := time.Time{}
 	if p := m.Person; p != nil {
 		v["name"], v["sex"], v["status"] = p.Name, p.Sex, p.Status
 		v["hukou_division"], v["hukou_address"] = p.HukouDivision, p.HukouAddress
 		v["household_id"], v["relation_to_head"] = p.HouseholdID, p.RelationToHead
+		v["name_masked"], v["relation"] = normalize.MaskName(p.Name), normalize.RelationToHead().Name(p.RelationToHead)
 		birth = p.BirthDate
 	}
 	if birth.IsZero() {
