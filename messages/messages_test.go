@@ -72,7 +72,9 @@ func TestErrorTextsAgree(t *testing.T) {
 	}
 }
 
-func hasHan(s string) bool { return strings.IndexFunc(s, func(r rune) bool { return unicode.Is(unicode.Han, r) }) >= 0 }
+func hasHan(s string) bool {
+	return strings.IndexFunc(s, func(r rune) bool { return unicode.Is(unicode.Han, r) }) >= 0
+}
 
 func TestDetail(t *testing.T) {
 	f := func(lang Lang, key string, args []any, want string) {

@@ -14,8 +14,8 @@ import (
 	"github.com/residenthub/residenthub/access"
 	"github.com/residenthub/residenthub/config"
 	"github.com/residenthub/residenthub/connectors"
-	"github.com/residenthub/residenthub/httperr"
 	ct "github.com/residenthub/residenthub/connectors/connectorstest"
+	"github.com/residenthub/residenthub/httperr"
 )
 
 const sources = `
