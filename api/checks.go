@@ -69,7 +69,7 @@ func (s *Server) postCheck(r *http.Request) (any, *apiError) {
 	if _, aerr := s.audit(r, id, prog.ID, d.Decision, http.StatusOK, otherMembers(in)); aerr != nil {
 		return nil, aerr
 	}
-	return maskDecision(d, maskerFor(caller(r))), nil
+	return s.presentDecision(maskDecision(d, maskerFor(caller(r)))), nil
 }
 
 // readInput reads what program p needs as of asOf: the household when the
