@@ -74,8 +74,8 @@ func (s *Server) departmentName(source, dataset string) string {
 	if n := s.deps.SourceNames[source]; n != "" {
 		return n
 	}
-	ds, _ := messages.Enum("dataset", dataset)
-	return ds.Zh + "登记部门"
+	dept, _ := messages.Enum("department", dataset)
+	return dept.Zh
 }
 
 // renderCertificate writes the certificate's HTML document.

@@ -32,6 +32,17 @@ var enumTexts = map[string]map[string]Text{
 		"asset":            {Zh: "资产", En: "assets"},
 		"hotline_ticket":   {Zh: "12345 热线", En: "12345 hotline"},
 	},
+	// Who keeps a dataset's records, for a certificate whose source has
+	// no display name (config sources[].display_name).
+	"department": {
+		"person":           {Zh: "户籍登记部门", En: "the household registration office"},
+		"residence":        {Zh: "居住登记部门", En: "the residence registration office"},
+		"social_insurance": {Zh: "社会保险经办机构", En: "the social insurance agency"},
+		"employment":       {Zh: "工资申报单位", En: "the employers' payroll"},
+		"health":           {Zh: "卫生健康部门", En: "the health commission"},
+		"asset":            {Zh: "资产登记部门", En: "the asset registries"},
+		"hotline_ticket":   {Zh: "12345 热线", En: "the 12345 hotline"},
+	},
 	// person.status
 	"status": {
 		"normal":    {Zh: "正常", En: "normal"},
