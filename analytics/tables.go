@@ -78,7 +78,8 @@ func extraTables() []Table {
 			Description: "Every outcome of every Kafka message the pipelines read: loaded or rejected. Read the view intake instead."},
 		{Name: "intake", Engine: "View", Columns: intakeColumns(true),
 			Description: "One row per Kafka message the pipelines read, with its outcome: what each source delivered and what was rejected. " +
-				"A message rejected and, after a fix, replayed and loaded counts as loaded. Rejection rate of a source = countIf(outcome = 'rejected') / count()."},
+				"A message rejected and, after a fix, replayed and loaded counts as loaded. Rejection rate of a source = countIf(outcome = 'rejected') / count(). " +
+				"Records a connector could not make a record of (no key value, unreadable change time, malformed pushed line) never reach Kafka raw.<source>: they are in dlq.<source> only, not here."},
 		{Name: "identity_conflict_history", Engine: "ReplacingMergeTree", Columns: conflictColumns(false),
 			Description: "Every identity conflict the pipelines detected. Read the view identity_conflict instead."},
 		{Name: "identity_conflict", Engine: "View", Columns: conflictColumns(true),

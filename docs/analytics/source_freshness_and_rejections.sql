@@ -2,9 +2,12 @@
 --
 -- latest_source_time is the department's own change time (UTC; its China
 -- date beside it), latest_ingest_time when the hub stored it. messages counts
--- every record the pipelines read from the source's Kafka topic (a duplicate
--- row counts again), rejected those sent to dlq.<source> and not loaded since;
--- the reasons are in view intake.
+-- every record the pipelines read from the source's Kafka topic raw.<source>
+-- (a duplicate row counts again), rejected those they sent to dlq.<source>
+-- and did not load since; the fields and reasons are in view intake. Records
+-- a connector could not make a record of at all (no key value, unreadable
+-- change time, a malformed pushed line) never reach raw.<source> and are not
+-- counted here: they are in dlq.<source> only (residenthub report).
 -- Run in the analytics database (clickhouse-client --database analytics).
 SELECT
     source,
