@@ -18,7 +18,7 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/residenthub/residenthub/config"
-	"github.com/residenthub/residenthub/demo"
+	"github.com/residenthub/residenthub/internal/demo"
 	"github.com/residenthub/residenthub/schema"
 	"github.com/residenthub/residenthub/store"
 	"github.com/residenthub/residenthub/store/storetest"
@@ -76,11 +76,11 @@ func TestAnalyticsExamplesOnDemoDistrict(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { _ = hub.Shutdown(context.Background()) }()
-	if err := waitLoaded(ctx, hub.brokers, cfg, 300*time.Millisecond); err != nil {
+	if err := waitLoaded(ctx, hub.kafka.brokers, cfg, 300*time.Millisecond); err != nil {
 		t.Fatal(err)
 	}
-	pushed := pushCivilAffairs(ctx, t, "http://"+hub.apiAddr, truth)
-	if err := waitLoaded(ctx, hub.brokers, cfg, 300*time.Millisecond); err != nil {
+	pushed := pushCivilAffairs(ctx, t, "http://"+hub.api.addr, truth)
+	if err := waitLoaded(ctx, hub.kafka.brokers, cfg, 300*time.Millisecond); err != nil {
 		t.Fatal(err)
 	}
 

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/residenthub/residenthub/config"
-	"github.com/residenthub/residenthub/demo"
+	"github.com/residenthub/residenthub/internal/demo"
 	"github.com/residenthub/residenthub/schema"
 )
 
