@@ -69,8 +69,6 @@ func fixture(t *testing.T) (driver.Conn, config.ClickHouse) {
 // metadata, and row groups of the size asked for.
 func TestExportMatchesTheView(t *testing.T) {
 	conn, cfg := fixture(t)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
 	for _, table := range []string{"person", "employment", "hotline_ticket", "resident", "household", "community_published", "intake", "person_history"} {
 		for _, format := range []export.Format{export.Parquet, export.Arrow} {
 			t.Run(table+"/"+string(format), func(t *testing.T) {
@@ -78,7 +76,7 @@ func TestExportMatchesTheView(t *testing.T) {
 				res := writeFile(t, conn, cfg, export.Options{Table: table, Format: format, BatchRows: 2, RowGroupRows: 3}, path)
 				tbl, _ := analytics.Lookup(table)
 				sc, got, groups := readBack(t, path, format)
-				want := viewRows(ctx, t, conn, "SELECT * FROM "+store.QuoteIdent(cfg.AnalyticsDatabase)+"."+table, len(tbl.Columns))
+				want := viewRows(t, conn, "SELECT * FROM "+store.QuoteIdent(cfg.AnalyticsDatabase)+"."+table, len(tbl.Columns))
 				if strings.Join(got, "\n") != strings.Join(want, "\n") {
 					t.Fatalf("file rows:\n%s\nview rows:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 				}
@@ -146,10 +144,8 @@ func TestExportAsOf(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "today.arrow")
 	writeFile(t, conn, cfg, export.Options{Table: "hotline_ticket", AsOf: time.Now(), Format: export.Arrow}, path)
 	_, got, _ := readBack(t, path, export.Arrow)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
 	tbl, _ := analytics.Lookup("hotline_ticket")
-	want := viewRows(ctx, t, conn, "SELECT * FROM "+store.QuoteIdent(cfg.AnalyticsDatabase)+".hotline_ticket", len(tbl.Columns))
+	want := viewRows(t, conn, "SELECT * FROM "+store.QuoteIdent(cfg.AnalyticsDatabase)+".hotline_ticket", len(tbl.Columns))
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("as of today:\n%s\nview:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
@@ -287,43 +283,16 @@ func arrowCell(t *testing.T, col arrow.Array, i int) string {
 }
 
 // viewRows reads a query's rows from ClickHouse as canonical strings
-// (toString of every column; NULL as NULL), sorted.
-func viewRows(ctx context.Context, t *testing.T, conn driver.Conn, query string, ncols int) []string {
+// (toString of every column, NULL as NULL, "|"-joined), sorted.
+func viewRows(t *testing.T, conn driver.Conn, query string, ncols int) []string {
 	t.Helper()
-	rows, err := conn.Query(ctx, query)
-	if err != nil {
-		t.Fatal(err)
-	}
-	names := rows.Columns()
-	rows.Close()
-	if len(names) != ncols {
-		t.Fatalf("%s has %d columns, the catalog %d", query, len(names), ncols)
-	}
-	sel := make([]string, len(names))
-	for i, n := range names {
-		sel[i] = fmt.Sprintf("ifNull(toString(%s), 'NULL')", n)
-	}
-	rows, err = conn.Query(ctx, "SELECT "+strings.Join(sel, ", ")+" FROM ("+query+")")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
 	var out []string
-	for rows.Next() {
-		vals := make([]string, len(names))
-		ptrs := make([]any, len(names))
-		for i := range vals {
-			ptrs[i] = &vals[i]
+	for _, r := range storetest.Cells(t, conn, query) {
+		if len(r) != ncols {
+			t.Fatalf("%s has %d columns, the catalog %d", query, len(r), ncols)
 		}
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, strings.Join(vals, "|"))
+		out = append(out, strings.Join(r, "|"))
 	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	sort.Strings(out)
 	return out
 }
 

@@ -48,31 +48,41 @@ func (e *expectations) community(h demo.Household) string {
 	return best
 }
 
-// byIncome counts, per community, the households whose per-capita income
-// passes keep, and their members.
-func (e *expectations) byIncome(keep func(perCapita, standard int64) bool) [][]string {
-	households, members := map[string]int{}, map[string]int{}
+// dibaoLine counts, per community, the households with a counted member,
+// those below the dibao line (with their members and the monthly gap to the
+// line) and the near-poor (at most 10 % above it).
+func (e *expectations) dibaoLine() [][]string {
+	type cell struct {
+		households, below, belowMembers, near, nearMembers int
+		gap                                                int64
+	}
+	cells := map[string]*cell{}
 	for _, h := range e.truth.Households {
-		if len(h.Members) == 0 || !keep(h.PerCapitaIncomeFen, h.StandardFen) {
+		if len(h.Members) == 0 {
 			continue
 		}
 		c := e.community(h)
-		households[c]++
-		members[c] += len(h.Members)
+		if cells[c] == nil {
+			cells[c] = &cell{}
+		}
+		x, p, s := cells[c], h.PerCapitaIncomeFen, h.StandardFen
+		x.households++
+		switch {
+		case p < s:
+			x.below++
+			x.belowMembers += len(h.Members)
+			x.gap += (s - p) * int64(len(h.Members))
+		case p*10 <= s*11:
+			x.near++
+			x.nearMembers += len(h.Members)
+		}
 	}
 	var out [][]string
-	for c, n := range households {
-		out = append(out, []string{c, strconv.Itoa(n), strconv.Itoa(members[c])})
+	for c, x := range cells {
+		out = append(out, []string{c, strconv.Itoa(x.households), strconv.Itoa(x.below), strconv.Itoa(x.belowMembers),
+			strconv.FormatInt(x.gap, 10), strconv.Itoa(x.near), strconv.Itoa(x.nearMembers)})
 	}
 	return out
-}
-
-func (e *expectations) belowLine() [][]string {
-	return e.byIncome(func(p, s int64) bool { return p < s })
-}
-
-func (e *expectations) nearPoor() [][]string {
-	return e.byIncome(func(p, s int64) bool { return p >= s && p*10 <= s*11 })
 }
 
 // birthYearAge is the age someone reaches in year, by birth year.
