@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"iter"
 	"slices"
 	"sort"
 	"strconv"
@@ -48,6 +49,25 @@ func (e *expectations) community(h demo.Household) string {
 	return best
 }
 
+// households yields every household with a counted member, with its community.
+func (e *expectations) households() iter.Seq2[demo.Household, string] {
+	return func(yield func(demo.Household, string) bool) {
+		for _, h := range e.truth.Households {
+			if len(h.Members) > 0 && !yield(h, e.community(h)) {
+				return
+			}
+		}
+	}
+}
+
+// cellOf returns the cell of key, adding an empty one if there is none.
+func cellOf[T any](cells map[string]*T, key string) *T {
+	if cells[key] == nil {
+		cells[key] = new(T)
+	}
+	return cells[key]
+}
+
 // dibaoLine counts, per community, the households with a counted member,
 // those below the dibao line (with their members and the monthly gap to the
 // line) and the near-poor (at most 10 % above it).
@@ -57,15 +77,9 @@ func (e *expectations) dibaoLine() [][]string {
 		gap                                                int64
 	}
 	cells := map[string]*cell{}
-	for _, h := range e.truth.Households {
-		if len(h.Members) == 0 {
-			continue
-		}
-		c := e.community(h)
-		if cells[c] == nil {
-			cells[c] = &cell{}
-		}
-		x, p, s := cells[c], h.PerCapitaIncomeFen, h.StandardFen
+	for h, c := range e.households() {
+		x := cellOf(cells, c)
+		p, s := h.PerCapitaIncomeFen, h.StandardFen
 		x.households++
 		switch {
 		case p < s:
@@ -211,15 +225,8 @@ func (e *expectations) published(year int) [][]string {
 		oldHH, disabledHH                    int
 	}
 	cells := map[string]*cell{}
-	for _, h := range e.truth.Households {
-		if len(h.Members) == 0 {
-			continue
-		}
-		c := e.community(h)
-		if cells[c] == nil {
-			cells[c] = &cell{}
-		}
-		x := cells[c]
+	for h, c := range e.households() {
+		x := cellOf(cells, c)
 		x.households++
 		x.residents += len(h.Members)
 		hasOld, hasDisabled := false, false
