@@ -65,7 +65,7 @@ func (s *Server) namedEvidence(ev []eligibility.Evidence) []eligibility.Evidence
 	return out
 }
 
-// placeKeys are the value names that hold division codes.
+// isPlaceKey reports whether a value name holds division codes.
 func isPlaceKey(key string) bool {
 	return strings.HasSuffix(key, "_division") || strings.HasPrefix(key, "community_code") || key == "district_prefix"
 }
