@@ -80,8 +80,11 @@ func (r *Runner) lookupPersons(ctx context.Context, ds schema.Dataset, ids []str
 	if err != nil {
 		return nil, fail(err)
 	}
-	q := fmt.Sprintf("SELECT id_number, source, record_key, argMax(name, source_time), toString(argMax(birth_date, source_time)), "+
-		"argMax(deleted, source_time), max(source_time) FROM %s FINAL WHERE id_number IN (SELECT id_number FROM ids) GROUP BY id_number, source, record_key",
+	// The latest version of every record: the greatest (source_time,
+	// ingest_time), which is the row FINAL would keep of the latest
+	// source_time (ReplacingMergeTree(ingest_time)), without FINAL's merge.
+	q := fmt.Sprintf("SELECT id_number, source, record_key, argMax(name, (source_time, ingest_time)), toString(argMax(birth_date, (source_time, ingest_time))), "+
+		"argMax(deleted, (source_time, ingest_time)), max(source_time) FROM %s WHERE id_number IN (SELECT id_number FROM ids) GROUP BY id_number, source, record_key",
 		r.table(ds.Name))
 	res, err := r.conn.Query(clickhouse.Context(ctx, clickhouse.WithExternalTable(t)), q)
 	if err != nil {

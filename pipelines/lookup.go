@@ -158,11 +158,15 @@ func (r *Runner) resolveOwners(ctx context.Context, b *batch) ([]record.Row, err
 	if subjectIndex(ds) < 0 {
 		return resolveOwners(ds, b.rows, nil), nil
 	}
+	// An upsert of a source whose record key holds the subject's id_number
+	// cannot move to another owner: its stored owners can only be its own,
+	// which change nothing (see resolveOwners). Only its deletes, and the
+	// records of other sources, are looked up.
 	var keys []sourceKey
 	seen := make(map[sourceKey]bool, len(b.rows))
 	for _, p := range b.rows {
 		k := sourceKey{p.row.Source, p.row.RecordKey}
-		if !seen[k] {
+		if !seen[k] && (p.row.Deleted || !r.keyHoldsSubject[p.row.Source]) {
 			seen[k] = true
 			keys = append(keys, k)
 		}

@@ -37,6 +37,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -80,6 +81,9 @@ type Runner struct {
 	running  atomic.Bool
 	pending  atomic.Int64 // messages fetched and not yet committed
 	chSlots  chan struct{}
+	// keyHoldsSubject: the source's record key has a column mapped to the
+	// dataset's subject field (id_number), so a record keeps its owner.
+	keyHoldsSubject map[string]bool
 }
 
 // hooks let tests simulate failures; nil hooks do nothing.
@@ -115,7 +119,7 @@ func New(cfg *config.Config, conn driver.Conn, brokers []string, reg prometheus.
 		cfg: cfg, conn: conn, brokers: brokers, log: log.With("component", "pipelines"),
 		db:      store.QuoteIdent(cfg.ClickHouse.Database),
 		byTopic: map[string]*config.Source{}, bySrc: map[string]*sourceStats{}, laneOf: map[string]int{},
-		chSlots: make(chan struct{}, chSlots),
+		chSlots: make(chan struct{}, chSlots), keyHoldsSubject: map[string]bool{},
 	}
 	m, err := newMetrics(reg)
 	if err != nil {
@@ -133,6 +137,8 @@ func New(cfg *config.Config, conn driver.Conn, brokers []string, reg prometheus.
 			lanes[ds.Name] = len(r.datasets)
 			r.datasets = append(r.datasets, ds)
 		}
+		col, mapped := src.Fields[ds.SubjectField]
+		r.keyHoldsSubject[src.Name] = mapped && slices.Contains(src.Key, col)
 		topic := schema.RawTopic(src.Name)
 		r.byTopic[topic] = src
 		r.laneOf[topic] = lanes[ds.Name]
