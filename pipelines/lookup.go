@@ -175,7 +175,7 @@ func (r *Runner) resolveOwners(ctx context.Context, b *batch) ([]record.Row, err
 	if err != nil {
 		return nil, err
 	}
-	return resolveOwners(ds, b.rows, known), nil
+	return resolveOwnersFixed(ds, b.rows, known, func(source string) bool { return r.keyHoldsSubject[source] }), nil
 }
 
 // resolveOwners is the rule of Runner.resolveOwners as a pure function: the
@@ -183,6 +183,14 @@ func (r *Runner) resolveOwners(ctx context.Context, b *batch) ([]record.Row, err
 // holds for every record of the batch (it is extended with the batch's own
 // upserts).
 func resolveOwners(ds schema.Dataset, rows []pendingRow, known map[sourceKey]owners) []record.Row {
+	return resolveOwnersFixed(ds, rows, known, nil)
+}
+
+// resolveOwnersFixed is resolveOwners where fixed (optional) names the
+// sources whose records keep their owner (the record key holds the
+// id_number): an upsert of such a source whose record was not looked up
+// (not in known, so the batch has no delete of it) is inserted as it is.
+func resolveOwnersFixed(ds schema.Dataset, rows []pendingRow, known map[sourceKey]owners, fixed func(source string) bool) []record.Row {
 	subj := subjectIndex(ds)
 	if subj < 0 {
 		out := make([]record.Row, len(rows))
@@ -191,14 +199,23 @@ func resolveOwners(ds schema.Dataset, rows []pendingRow, known map[sourceKey]own
 		}
 		return out
 	}
-	for _, p := range rows {
+	if known == nil {
+		known = map[sourceKey]owners{}
+	}
+	// plain: the row is inserted as it is, without owner bookkeeping.
+	plain := make([]bool, len(rows))
+	for i, p := range rows {
 		k := sourceKey{p.row.Source, p.row.RecordKey}
-		if known[k] == nil {
+		if _, ok := known[k]; !ok {
+			if fixed != nil && !p.row.Deleted && fixed(p.row.Source) {
+				plain[i] = true
+				continue
+			}
 			known[k] = owners{}
 		}
 	}
-	for _, p := range rows {
-		if !p.row.Deleted {
+	for i, p := range rows {
+		if !p.row.Deleted && !plain[i] {
 			k := sourceKey{p.row.Source, p.row.RecordKey}
 			known[k].add(p.row.Values[subj].(string), p.row.SourceTime, p.row.IngestTime)
 		}
@@ -237,8 +254,12 @@ func resolveOwners(ds schema.Dataset, rows []pendingRow, known map[sourceKey]own
 		tombs[rk] = len(out)
 		out = append(out, record.Tombstone(ds, k.source, k.recordKey, id, sourceTime, ingest))
 	}
-	for _, p := range rows {
+	for i, p := range rows {
 		row := p.row
+		if plain[i] {
+			out = append(out, row)
+			continue
+		}
 		k := sourceKey{row.Source, row.RecordKey}
 		own := row.Values[subj].(string)
 		if row.Deleted {
