@@ -9,11 +9,11 @@ import (
 // pipelines.max_in_flight messages (live heap about 150 MiB with the
 // defaults), so the garbage collector may let the heap grow to 3× the live
 // data (GOGC=200, less collection work per record) but never past a soft
-// limit of 400 MiB (GOMEMLIMIT), which keeps the process well under 512 MiB.
+// limit of 360 MiB (GOMEMLIMIT), which keeps the process well under 512 MiB.
 // The GOGC and GOMEMLIMIT environment variables override either.
 const (
 	defaultGCPercent   = 200
-	defaultMemoryLimit = 400 << 20
+	defaultMemoryLimit = 360 << 20
 )
 
 func tuneMemory() {

@@ -125,8 +125,12 @@ func (c *Conn) Pull(ctx context.Context, run *connectors.Run) error {
 	if err != nil {
 		return err
 	}
+	// While a file is published, the first pass of the next settled file
+	// runs beside it (it publishes nothing).
+	var ahead *prefetch
+	defer func() { ahead.discard() }()
 	var failed []error
-	for _, name := range names {
+	for i, name := range names {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -142,7 +146,21 @@ func (c *Conn) Pull(ctx context.Context, run *connectors.Run) error {
 			run.Logger.Debug("file not settled yet; waiting", "file", name)
 			break
 		}
-		err = c.process(ctx, run, name, info, pos)
+		ck := ahead.take(name, info)
+		ahead = nil
+		if ck == nil {
+			ck = c.check(run, name, info)
+		}
+		if i+1 < len(names) {
+			ahead = c.prefetch(run, names[i+1])
+		}
+		err = ck.err
+		if err == nil {
+			err = c.publish(ctx, run, ck, pos)
+		}
+		if ck.spool != "" {
+			os.Remove(ck.spool)
+		}
 		var ue *unreadableError
 		switch {
 		case err == nil:
@@ -226,41 +244,105 @@ func partial(name string) bool {
 	return false
 }
 
-// process publishes one file page by page, resuming after the records the
-// cursor says were published if it names this very file (same size and
-// modification time). A first pass reads the whole file, so a file that is
-// broken anywhere publishes nothing and moves to failed/; a workbook's first
-// pass spools its records (spool.go), so its XML is parsed once. The next
-// page is read while the previous one is being published.
-func (c *Conn) process(ctx context.Context, run *connectors.Run, name string, info os.FileInfo, pos position) error {
+// checked is a file after its first pass: the whole file read once (so a
+// file that is broken anywhere publishes nothing and moves to failed/), its
+// records counted, and a workbook's records spooled (spool.go) so that its
+// XML is parsed once.
+type checked struct {
+	name        string
+	info        os.FileInfo
+	cur         position
+	format, enc string
+	spool       string // "" unless xlsx
+	total       int64
+	header      []string
+	err         error // the file cannot be read (or is still being written)
+}
+
+// check runs the first pass of a file.
+func (c *Conn) check(run *connectors.Run, name string, info os.FileInfo) *checked {
 	path := filepath.Join(c.s.Dir, name)
-	cur := position{File: name, Size: info.Size(), MTime: info.ModTime().UnixNano()}
-	format, err := formatOf(c.s.Format, name)
-	if err != nil {
-		return &unreadableError{err}
+	ck := &checked{name: name, info: info, cur: position{File: name, Size: info.Size(), MTime: info.ModTime().UnixNano()}}
+	var err error
+	if ck.format, err = formatOf(c.s.Format, name); err != nil {
+		ck.err = &unreadableError{err}
+		return ck
 	}
-	enc, err := encodingOf(c.s.Encoding, path)
-	if err != nil {
-		return c.unreadable(path, cur, err)
+	if ck.enc, err = encodingOf(c.s.Encoding, path); err != nil {
+		ck.err = c.unreadable(path, ck.cur, err)
+		return ck
 	}
-	spool := ""
-	if format == "xlsx" {
-		spool = spoolPath(c.s.Dir, name)
-		defer os.Remove(spool)
+	if ck.format == "xlsx" {
+		ck.spool = spoolPath(c.s.Dir, name)
 	}
-	total, header, err := c.count(run, path, name, format, enc, spool)
-	if err != nil {
-		return c.unreadable(path, cur, err)
+	if ck.total, ck.header, err = c.count(run, path, name, ck.format, ck.enc, ck.spool); err != nil {
+		ck.err = c.unreadable(path, ck.cur, err)
 	}
+	return ck
+}
+
+// prefetch is the first pass of a file running ahead.
+type prefetch struct {
+	name string
+	info os.FileInfo
+	done chan *checked
+}
+
+// prefetch starts the first pass of name if it is settled; nil otherwise.
+func (c *Conn) prefetch(run *connectors.Run, name string) *prefetch {
+	info, err := os.Stat(filepath.Join(c.s.Dir, name))
+	if err != nil || c.now().Sub(info.ModTime()) < c.s.Settle {
+		return nil
+	}
+	p := &prefetch{name: name, info: info, done: make(chan *checked, 1)}
+	go func() { p.done <- c.check(run, name, info) }()
+	return p
+}
+
+// take returns the prefetched first pass of name if it is of the file as it
+// is now (same size and modification time); nil otherwise (and the prefetch
+// is discarded).
+func (p *prefetch) take(name string, info os.FileInfo) *checked {
+	if p == nil {
+		return nil
+	}
+	ck := <-p.done
+	if p.name == name && ck.info.Size() == info.Size() && ck.info.ModTime().Equal(info.ModTime()) {
+		return ck
+	}
+	if ck.spool != "" {
+		os.Remove(ck.spool)
+	}
+	return nil
+}
+
+// discard waits for a prefetch that will not be used and removes its spool.
+func (p *prefetch) discard() {
+	if p == nil {
+		return
+	}
+	if ck := <-p.done; ck.spool != "" {
+		os.Remove(ck.spool)
+	}
+}
+
+// publish publishes a checked file page by page, resuming after the records
+// the cursor says were published if it names this very file (same size and
+// modification time). The next page is read while the previous one is being
+// published.
+func (c *Conn) publish(ctx context.Context, run *connectors.Run, ck *checked, pos position) error {
+	path := filepath.Join(c.s.Dir, ck.name)
+	cur, total := ck.cur, ck.total
 	skip := int64(0)
 	if pos.File == cur.File && pos.Size == cur.Size && pos.MTime == cur.MTime {
 		skip = min(pos.Rows, total)
 	}
 	var rr recordReader
-	if spool != "" {
-		rr, err = openSpool(spool, header)
+	var err error
+	if ck.spool != "" {
+		rr, err = openSpool(ck.spool, ck.header)
 	} else {
-		rr, err = openRecords(path, name, format, enc, c.s.Sheet, c.delim)
+		rr, err = openRecords(path, ck.name, ck.format, ck.enc, c.s.Sheet, c.delim)
 	}
 	if err != nil {
 		return c.unreadable(path, cur, err)
@@ -283,7 +365,7 @@ func (c *Conn) process(ctx context.Context, run *connectors.Run, name string, in
 			return err
 		}
 	}
-	if changed(path, info) {
+	if changed(path, ck.info) {
 		return errNotReady
 	}
 	return nil
