@@ -335,11 +335,13 @@ func TestGenerateSmallAndErrors(t *testing.T) {
 // TestKeysAreNeverEmpty: the connectors reject a row with an empty key
 // column, so every valid row must have all of them.
 func TestKeysAreNeverEmpty(t *testing.T) {
-	g, err := build(Options{Seed: 1, AsOf: asOf})
+	g, b, err := build(Options{Seed: 1, AsOf: asOf})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, x := range []*extract{g.hukou("x"), g.residenceExtract("x"), g.socialInsurance("x"), g.payroll("x"), g.health("x"), g.assetExtract("x")} {
+	for _, s := range sources {
+		x := s.extract("x", 0)
+		s.rows(g, g.rng(s.name), x, b)
 		for i, r := range x.rows {
 			if r.invalid != nil {
 				continue

@@ -37,17 +37,11 @@ const (
 //
 // Any of 1–3 failing → ineligible; else a review flag → needs_review; else
 // eligible with allowance (standard − per-capita) × members.
-func (g *generator) evaluate() *Truth {
-	w := &g.w
-	t := &Truth{
-		Seed: g.opts.Seed, AsOf: w.asOf.Format(time.DateOnly), District: districtCode,
-		StandardFen: w.standardFen, DepositLimitMonths: depositLimitMonths, MaxRealEstate: maxRealEstate, MaxVehicles: maxVehicles,
-		Counts:  map[string]DatasetCount{},
-		Summary: Summary{ByStatus: map[string]int{}, Decisions: map[string]int{}},
-	}
-	for _, m := range w.window {
-		t.IncomeMonths = append(t.IncomeMonths, m.Format("2006-01"))
-	}
+//
+// It evaluates the households of the current block (g.w) and appends them
+// and their residents to g.truth.
+func (g *generator) evaluate() {
+	w, t := &g.w, g.truth
 	employment := map[*person]int64{}
 	for _, e := range w.emp {
 		if w.inWindow(e.year, e.month) {
@@ -150,12 +144,13 @@ func (g *generator) evaluate() *Truth {
 		t.Households = append(t.Households, ht)
 		t.Summary.Decisions[ht.Decision]++
 	}
+	first := len(t.Residents)
 	for _, p := range w.persons {
 		t.Residents = append(t.Residents, g.residentTruth(p))
 	}
 	t.Summary.Residents = len(t.Residents)
 	t.Summary.Households = len(t.Households)
-	for _, rt := range t.Residents {
+	for _, rt := range t.Residents[first:] {
 		t.Summary.ByStatus[rt.Status]++
 		if rt.Status != statusNormal {
 			continue
@@ -173,6 +168,21 @@ func (g *generator) evaluate() *Truth {
 		if rt.DisabilityGrade > 0 {
 			t.Summary.Disabled++
 		}
+	}
+}
+
+// newTruth returns the truth's header: the check date and parameters, no
+// households yet.
+func (g *generator) newTruth() *Truth {
+	w := &g.w
+	t := &Truth{
+		Seed: g.opts.Seed, AsOf: w.asOf.Format(time.DateOnly), District: districtCode,
+		StandardFen: w.standardFen, DepositLimitMonths: depositLimitMonths, MaxRealEstate: maxRealEstate, MaxVehicles: maxVehicles,
+		Counts:  map[string]DatasetCount{},
+		Summary: Summary{ByStatus: map[string]int{}, Decisions: map[string]int{}},
+	}
+	for _, m := range w.window {
+		t.IncomeMonths = append(t.IncomeMonths, m.Format("2006-01"))
 	}
 	return t
 }

@@ -203,7 +203,8 @@ func (g *generator) boundaryEconomy(r *rand.Rand, h *household) {
 
 // addAsset records one asset with a unique registry number.
 func (g *generator) addAsset(r *rand.Rand, p *person, kind string, valueFen int64) {
-	n := len(g.w.assets) + 1
+	g.assetCount++
+	n := g.assetCount
 	reg := g.before(r, 15*365)
 	var id string
 	switch kind {
@@ -211,7 +212,11 @@ func (g *generator) addAsset(r *rand.Rand, p *person, kind string, valueFen int6
 		id = fmt.Sprintf("京(%d)朝阳区不动产权第%07d号", reg.Year(), 100000+n*7)
 	case "vehicle":
 		const letters = "ABCDEFGHJKLMNPQ"
-		id = fmt.Sprintf("京%c%c%04d", letters[r.IntN(len(letters))], letters[n%len(letters)], n%10000)
+		num := fmt.Sprintf("%04d", n%10000)
+		if n >= 10000 { // n%10000 repeats: longer numbers keep plates unique in large districts
+			num = fmt.Sprintf("%06d", n)
+		}
+		id = fmt.Sprintf("京%c%c%s", letters[r.IntN(len(letters))], letters[n%len(letters)], num)
 	default:
 		id = fmt.Sprintf("6217%015d", int64(n)*7919+int64(r.IntN(7919)))
 	}
