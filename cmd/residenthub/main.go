@@ -13,11 +13,14 @@
 //	wait-loaded  wait until the drop folders are empty and the pipelines have no lag
 //	hash-key   print the SHA-256 of an API key, for api_keys[].key_sha256
 //	demo-data  write the demo district's department extracts and truth.json
+//	bench      measure ingest, checks and freshness beside same-run floors
 package main
 
 import (
 	"fmt"
 	"os"
+
+	"github.com/residenthub/residenthub/bench"
 )
 
 func main() {
@@ -41,6 +44,8 @@ func main() {
 		err = cmdHashKey(os.Args[2:])
 	case "demo-data":
 		err = cmdDemoData(os.Args[2:])
+	case "bench":
+		err = bench.Command(os.Args[2:])
 	case "-h", "--help", "help":
 		usage()
 		return
@@ -73,5 +78,7 @@ commands:
         print the hex SHA-256 of an API key (reads stdin without an argument)
   demo-data -out DIR [-seed N] [-households N] [-as-of YYYY-MM-DD]
         write the demo district's department extracts and the truth file
+  bench [-residents 1000000] [-clients 32] [-duration 60s] [-parts ingest,checks,freshness] [-out bench.json]
+        measure ingest, checks and freshness beside floors of the same run (README: Performance)
 `)
 }
