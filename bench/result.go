@@ -70,10 +70,10 @@ type Ingest struct {
 	PeerSeconds         float64 `json:"peer_s"`
 	PeerKafkaEnginePerS float64 `json:"peer_kafka_engine_per_s"`
 
-	EndToEndVsFloor      float64 `json:"end_to_end_vs_floor"`      // end_to_end_per_s / floor_insert_rows_per_s
-	PipelinesOnlyVsFloor float64 `json:"pipelines_only_vs_floor"`  // pipelines_only_per_s / floor_insert_rows_per_s
-	PipelinesOnlyVsPeer  float64 `json:"pipelines_only_vs_peer"`   // pipelines_only_per_s / peer_kafka_engine_per_s
-	EndToEndVsPeer       float64 `json:"end_to_end_vs_peer"`       // end_to_end_per_s / peer_kafka_engine_per_s
+	EndToEndVsFloor      float64 `json:"end_to_end_vs_floor"`     // end_to_end_per_s / floor_insert_rows_per_s
+	PipelinesOnlyVsFloor float64 `json:"pipelines_only_vs_floor"` // pipelines_only_per_s / floor_insert_rows_per_s
+	PipelinesOnlyVsPeer  float64 `json:"pipelines_only_vs_peer"`  // pipelines_only_per_s / peer_kafka_engine_per_s
+	EndToEndVsPeer       float64 `json:"end_to_end_vs_peer"`      // end_to_end_per_s / peer_kafka_engine_per_s
 }
 
 // Checks is the checks part: closed-loop HTTP clients against the loaded
