@@ -52,6 +52,7 @@ type Options struct {
 	Pushes             int
 	SQLChanges         int
 	Binary             string // residenthub binary for the hub processes; default this executable
+	DemoBinary         string // residenthub-demo, which writes the district; default beside Binary
 	Log                io.Writer
 }
 
@@ -90,6 +91,7 @@ func Command(args []string) error {
 	fs.IntVar(&o.Pushes, "pushes", 100, "changes pushed in the freshness part")
 	fs.IntVar(&o.SQLChanges, "sql-changes", 20, "changes inserted into PostgreSQL in the freshness part")
 	fs.StringVar(&o.Binary, "binary", "", "residenthub binary to run the hub with (default: this one)")
+	fs.StringVar(&o.DemoBinary, "demo-binary", "", "residenthub-demo binary that writes the district (default: beside the residenthub binary)")
 	_ = fs.Parse(args)
 	if fs.NArg() > 0 {
 		return fmt.Errorf("bench: unexpected argument %q", fs.Arg(0))
@@ -133,6 +135,12 @@ func (o *Options) validate() error {
 			return fmt.Errorf("bench: cannot find this executable: %w", err)
 		}
 		o.Binary = exe
+	}
+	if o.DemoBinary == "" {
+		o.DemoBinary = demoBinary(o.Binary)
+	}
+	if _, err := os.Stat(o.DemoBinary); err != nil {
+		return fmt.Errorf("bench: no %s to write the district (build both: go build -o var/bin/ ./cmd/residenthub ./cmd/residenthub-demo, or run deploy/local/bench.sh)", o.DemoBinary)
 	}
 	return nil
 }

@@ -6,13 +6,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
-	"runtime/debug"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/residenthub/residenthub/config"
-	"github.com/residenthub/residenthub/demo"
 	"github.com/residenthub/residenthub/schema"
 	"github.com/residenthub/residenthub/store"
 )
@@ -84,37 +81,6 @@ func (r *run) all(ctx context.Context) error {
 		}
 		r.res.GoBench = b
 	}
-	return nil
-}
-
-// district generates the demo district into <work>/var/demo and keeps a
-// sample of it for the checks and freshness parts.
-func (r *run) district() error {
-	o := r.o
-	hh := householdsFor(o.Residents)
-	o.logf("generating a district of %d households (about %d residents) into %s", hh, o.Residents, r.work)
-	t0 := time.Now()
-	truth, err := demo.Generate(demo.Options{Dir: filepath.Join(r.work, "var", "demo"), Seed: o.Seed, Households: hh})
-	if err != nil {
-		return err
-	}
-	d := &r.res.District
-	d.GenerateSecond = time.Since(t0).Seconds()
-	d.Files, d.Invalid = len(truth.Files), len(truth.Invalid)
-	for _, f := range truth.Files {
-		d.Records += int64(f.Records)
-		if st, err := os.Stat(filepath.Join(r.work, "var", "demo", filepath.FromSlash(f.Path))); err == nil {
-			d.Bytes += st.Size()
-		}
-	}
-	r.res.Residents, r.res.Households = truth.Summary.Residents, truth.Summary.Households
-	r.sample = newSample(truth, 2000)
-	o.logf("district: %d residents, %d households, %d records in %d files (%.0f MiB), generated in %.1f s",
-		r.res.Residents, r.res.Households, d.Records, d.Files, float64(d.Bytes)/(1<<20), d.GenerateSecond)
-	// The truth of a large district is big; only the sample is kept.
-	truth = nil
-	runtime.GC()
-	debug.FreeOSMemory()
 	return nil
 }
 

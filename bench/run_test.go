@@ -28,7 +28,7 @@ func TestSmallRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("bench run skipped in -short mode")
 	}
-	bin := buildHub(t)
+	bin := buildCommands(t)
 	dir := t.TempDir()
 	chPort, _ := freePort()
 	chHTTP, _ := freePort()
@@ -119,19 +119,20 @@ func TestSmallRun(t *testing.T) {
 	}
 }
 
-// buildHub builds cmd/residenthub into a temporary folder.
-func buildHub(t *testing.T) string {
+// buildCommands builds cmd/residenthub and cmd/residenthub-demo into a
+// temporary folder and returns the residenthub binary.
+func buildCommands(t *testing.T) string {
 	t.Helper()
 	goBin, err := exec.LookPath("go")
 	if err != nil {
 		goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
 	}
-	bin := filepath.Join(t.TempDir(), "residenthub")
-	out, err := exec.Command(goBin, "build", "-o", bin, "../cmd/residenthub").CombinedOutput()
+	dir := t.TempDir()
+	out, err := exec.Command(goBin, "build", "-o", dir+"/", "../cmd/residenthub", "../cmd/residenthub-demo").CombinedOutput()
 	if err != nil {
-		t.Fatalf("cannot build residenthub: %v\n%s", err, out)
+		t.Fatalf("cannot build residenthub and residenthub-demo: %v\n%s", err, out)
 	}
-	return bin
+	return filepath.Join(dir, "residenthub")
 }
 
 // number returns the value at a dotted path of a decoded JSON document.
