@@ -2,7 +2,6 @@ package bench
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"path/filepath"
 	"time"
@@ -56,7 +55,7 @@ func waitLoaded(ctx context.Context, p *hubProc, cfg *config.Config, brokers []s
 				}
 			}
 		}
-		lag, err := groupLag(ctx, brokers, group, topics)
+		lag, err := bus.TotalGroupLag(ctx, brokers, group, topics)
 		switch {
 		case err != nil:
 			last, quiet = err.Error(), 0
@@ -74,23 +73,6 @@ func waitLoaded(ctx context.Context, p *hubProc, cfg *config.Config, brokers []s
 		}
 	}
 	return first, nil
-}
-
-// groupLag sums the group's lag over topics (bus.GroupLag); no topic yet
-// counts as 0.
-func groupLag(ctx context.Context, brokers []string, group string, topics []string) (int64, error) {
-	lags, err := bus.GroupLag(ctx, brokers, group, topics)
-	if errors.Is(err, bus.ErrNoTopics) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, err
-	}
-	var n int64
-	for _, l := range lags {
-		n += l
-	}
-	return n, nil
 }
 
 // topicMessages counts the messages retained on topics (end minus first
