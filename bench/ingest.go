@@ -121,16 +121,18 @@ func datasetRows(ctx context.Context, conn driver.Conn, db string) (int64, error
 // ingest measures the pipelines alone, ClickHouse's Kafka engine on the
 // same raw topics, and ClickHouse's bulk insert of the loaded rows, while
 // hub A (whose embedded broker holds the topics) idles.
+//
+// Each starts on a quiet ClickHouse (no merge of the previous loads still
+// running), so it does not pay for the one before.
 func (r *run) ingest(ctx context.Context) error {
 	in := r.res.Ingest
-	if err := r.pipelinesOnly(ctx, in); err != nil {
-		return err
-	}
-	if err := r.peer(ctx, in); err != nil {
-		return err
-	}
-	if err := r.floorInsert(ctx, in); err != nil {
-		return err
+	for _, step := range []func(context.Context, *Ingest) error{r.pipelinesOnly, r.peer, r.floorInsert} {
+		if err := r.quiet(ctx); err != nil {
+			return err
+		}
+		if err := step(ctx, in); err != nil {
+			return err
+		}
 	}
 	if in.FloorInsertRowsPerS > 0 {
 		in.EndToEndVsFloor = in.EndToEndPerS / in.FloorInsertRowsPerS
@@ -187,4 +189,31 @@ func (r *run) pipelinesOnly(ctx context.Context, in *Ingest) error {
 	in.PipelinesOnlyCPUSPerMillion = u.CPU / float64(in.RawMessages) * 1e6
 	o.logf("pipelines only: %.1f s, %.0f messages/s, peak RSS %.0f MiB", in.PipelinesOnlySeconds, in.PipelinesOnlyPerS, float64(u.PeakRSS)/(1<<20))
 	return b.stop()
+}
+
+// quietWait bounds the wait for ClickHouse's merges to finish.
+const quietWait = 3 * time.Minute
+
+// quiet waits until ClickHouse runs no merge (system.merges is empty),
+// at most quietWait.
+func (r *run) quiet(ctx context.Context) error {
+	t0 := time.Now()
+	for {
+		var n uint64
+		if err := r.conn.QueryRow(ctx, "SELECT count() FROM system.merges").Scan(&n); err != nil {
+			return fmt.Errorf("cannot read ClickHouse's merges: %w", err)
+		}
+		if n == 0 {
+			return nil
+		}
+		if time.Since(t0) > quietWait {
+			r.o.logf("ClickHouse still runs %d merges after %s; going on", n, quietWait)
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
 }

@@ -65,6 +65,9 @@ func (r *run) all(ctx context.Context) error {
 		}
 	}
 	if o.has("checks") {
+		if err := r.quiet(ctx); err != nil {
+			return err
+		}
 		if err := r.checks(ctx); err != nil {
 			return err
 		}
