@@ -7,6 +7,9 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
 )
 
 // Print writes the result as one table: every figure beside its floor
@@ -74,20 +77,15 @@ func plural(n int) string {
 	return "s"
 }
 
+// printer groups thousands (x/text/message).
+var printer = message.NewPrinter(language.English)
+
 // num formats with thousands separators, no decimals (one below 10).
 func num(v float64) string {
 	if v < 10 && v != float64(int64(v)) {
 		return strconv.FormatFloat(v, 'f', 1, 64)
 	}
-	s := strconv.FormatInt(int64(v+0.5), 10)
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
+	return printer.Sprintf("%d", int64(v+0.5))
 }
 
 // ms formats milliseconds: one decimal below 10.
