@@ -153,7 +153,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	start := time.Now()
 	res := &Result{Date: start.UTC().Truncate(time.Second), Seed: o.Seed, Parts: o.Parts,
-		Machine: Machine{Cores: runtime.NumCPU(), LoadAvgStart: loadAvg(), MemoryBytes: memTotal(), GoVersion: runtime.Version()}}
+		Machine: Machine{Cores: runtime.NumCPU(), LoadAvgStart: loadAvg(), LoadAvgSteps: map[string]float64{}, MemoryBytes: memTotal(), GoVersion: runtime.Version()}}
 	r := &run{o: &o, res: res, id: randomHex(4), keys: newKeys()}
 	res.RunID = r.id
 	err := r.all(ctx)

@@ -126,13 +126,17 @@ func datasetRows(ctx context.Context, conn driver.Conn, db string) (int64, error
 // running), so it does not pay for the one before.
 func (r *run) ingest(ctx context.Context) error {
 	in := r.res.Ingest
-	for _, step := range []func(context.Context, *Ingest) error{r.pipelinesOnly, r.peer, r.floorInsert} {
+	for _, step := range []struct {
+		name string
+		run  func(context.Context, *Ingest) error
+	}{{"pipelines_only", r.pipelinesOnly}, {"peer", r.peer}, {"floor_insert", r.floorInsert}} {
 		if err := r.quiet(ctx); err != nil {
 			return err
 		}
-		if err := step(ctx, in); err != nil {
+		if err := step.run(ctx, in); err != nil {
 			return err
 		}
+		r.stepDone(step.name)
 	}
 	if in.FloorInsertRowsPerS > 0 {
 		in.EndToEndVsFloor = in.EndToEndPerS / in.FloorInsertRowsPerS

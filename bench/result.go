@@ -25,12 +25,16 @@ type Result struct {
 // (possibly shared) machine was; the ratios to same-run floors are what to
 // compare between runs.
 type Machine struct {
-	Cores             int     `json:"cores"`
-	LoadAvgStart      float64 `json:"load_avg_start"`
-	LoadAvgEnd        float64 `json:"load_avg_end"`
-	MemoryBytes       int64   `json:"memory_bytes"`
-	GoVersion         string  `json:"go_version"`
-	ClickHouseVersion string  `json:"clickhouse_version"`
+	Cores        int     `json:"cores"`
+	LoadAvgStart float64 `json:"load_avg_start"`
+	LoadAvgEnd   float64 `json:"load_avg_end"`
+	// LoadAvgSteps is the 1-minute load average at the end of each step
+	// (generate, end_to_end, pipelines_only, peer, floor_insert, checks,
+	// freshness): how busy the machine was while it was measured.
+	LoadAvgSteps      map[string]float64 `json:"load_avg_steps"`
+	MemoryBytes       int64              `json:"memory_bytes"`
+	GoVersion         string             `json:"go_version"`
+	ClickHouseVersion string             `json:"clickhouse_version"`
 }
 
 // District is the generated district.

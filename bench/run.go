@@ -56,9 +56,11 @@ func (r *run) all(ctx context.Context) error {
 	if err := r.district(); err != nil {
 		return err
 	}
+	r.stepDone("generate")
 	if err := r.load(ctx); err != nil {
 		return err
 	}
+	r.stepDone("end_to_end")
 	if o.has("ingest") {
 		if err := r.ingest(ctx); err != nil {
 			return err
@@ -71,11 +73,13 @@ func (r *run) all(ctx context.Context) error {
 		if err := r.checks(ctx); err != nil {
 			return err
 		}
+		r.stepDone("checks")
 	}
 	if o.has("freshness") {
 		if err := r.freshness(ctx); err != nil {
 			return err
 		}
+		r.stepDone("freshness")
 	}
 	if o.has("gobench") {
 		b, err := goBenchmarks(ctx, o)
@@ -155,6 +159,9 @@ func (r *run) load(ctx context.Context) error {
 	}
 	return nil
 }
+
+// stepDone notes the load average at the end of a step.
+func (r *run) stepDone(step string) { r.res.Machine.LoadAvgSteps[step] = loadAvg() }
 
 // fileTopics are the raw topics of the district's file sources.
 func (r *run) fileTopics() []string {

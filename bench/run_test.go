@@ -77,7 +77,7 @@ func TestSmallRun(t *testing.T) {
 			t.Errorf("%s = %v, want a positive number", k, lookup(doc, k))
 		}
 	}
-	for _, k := range []string{"machine.load_avg_start", "checks.dibao.errors", "checks.burst.refused", "freshness.push_timeouts"} {
+	for _, k := range []string{"machine.load_avg_start", "machine.load_avg_steps.end_to_end", "machine.load_avg_steps.freshness", "checks.dibao.errors", "checks.burst.refused", "freshness.push_timeouts"} {
 		if v, ok := number(doc, k); !ok || v < 0 {
 			t.Errorf("%s = %v, want a number >= 0", k, lookup(doc, k))
 		}
