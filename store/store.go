@@ -21,7 +21,13 @@ import (
 // clickhouse-go does not work with ClickHouse 18.16) and pings it, so an
 // unreachable server is an error here.
 func Open(ctx context.Context, cfg config.ClickHouse) (driver.Conn, error) {
-	conn, err := Connect(cfg)
+	return OpenIn(ctx, cfg, "default")
+}
+
+// OpenIn is Open with database as the connection's default database, so
+// unqualified table names resolve there (the analysts' example queries).
+func OpenIn(ctx context.Context, cfg config.ClickHouse, database string) (driver.Conn, error) {
+	conn, err := connect(cfg, database)
 	if err != nil {
 		return nil, err
 	}
@@ -38,10 +44,14 @@ func Open(ctx context.Context, cfg config.ClickHouse) (driver.Conn, error) {
 // server may be down now and come up later (every query dials as needed).
 // Errors are configuration errors only.
 func Connect(cfg config.ClickHouse) (driver.Conn, error) {
+	return connect(cfg, "default")
+}
+
+func connect(cfg config.ClickHouse, database string) (driver.Conn, error) {
 	conn, err := clickhouse.Open(&clickhouse.Options{
 		Addr:            []string{cfg.Addr},
 		Protocol:        clickhouse.Native,
-		Auth:            clickhouse.Auth{Database: "default", Username: cfg.User, Password: cfg.Password},
+		Auth:            clickhouse.Auth{Database: database, Username: cfg.User, Password: cfg.Password},
 		DialTimeout:     5 * time.Second,
 		MaxOpenConns:    16,
 		MaxIdleConns:    8,

@@ -91,6 +91,7 @@ func (g *generator) write() error {
 			c.Invalid += old.Invalid
 			c.Rows += old.Rows
 			c.Current += old.Current
+			c.LatestSourceTime = max(c.LatestSourceTime, old.LatestSourceTime) // RFC 3339 UTC: text order is time order
 		}
 		g.truth.Counts[s.dataset] = c
 		o.file = nil

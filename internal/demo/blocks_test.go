@@ -33,6 +33,9 @@ func TestLargeDistrictBlocksAndParts(t *testing.T) {
 		if want := 3 * one.Counts[ds].Duplicates; c.Duplicates != want {
 			t.Errorf("%s: %d duplicates, want %d (3 blocks)", ds, c.Duplicates, want)
 		}
+		if c.LatestSourceTime == "" {
+			t.Errorf("%s: no latest source time", ds)
+		}
 	}
 	if tr.Counts["person"].Current != len(tr.Residents) || tr.Summary.Households != 2*DefaultHouseholds+100 {
 		t.Errorf("person current %d, %d residents, %d households", tr.Counts["person"].Current, len(tr.Residents), tr.Summary.Households)

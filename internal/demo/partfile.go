@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
@@ -30,6 +31,7 @@ type partFile struct {
 	cells   []any
 	rows    int // data rows written so far
 	count   DatasetCount
+	latest  time.Time // latest source time of the valid rows
 	invalid []InvalidRecord
 }
 
@@ -107,6 +109,9 @@ func (p *partFile) add(bx *extract) error {
 			p.count.Duplicates++
 		default:
 			keys[bx.recordKey(r)] = true
+			if t := bx.sourceTime(r); t.After(p.latest) {
+				p.latest = t
+			}
 		}
 		if err := p.write(r, line); err != nil {
 			return fmt.Errorf("cannot render %s: %w", p.x.file, err)
@@ -182,6 +187,9 @@ func (p *partFile) close() (File, DatasetCount, []InvalidRecord, error) {
 	}
 	c := p.count
 	c.Rows = c.Records - c.Duplicates - c.Invalid
+	if !p.latest.IsZero() {
+		c.LatestSourceTime = p.latest.UTC().Format(time.RFC3339)
+	}
 	f := File{Source: p.x.source, Dataset: p.x.dataset, Path: p.x.file, Format: p.x.format, Encoding: p.x.encoding, Records: p.rows}
 	return f, c, p.invalid, nil
 }

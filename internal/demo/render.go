@@ -117,6 +117,27 @@ func (x *extract) insert(r *rand.Rand, rw *row, from int) {
 	x.rows[at] = rw
 }
 
+// sourceTimeColumns names each source's source_time column (as
+// deploy/demo/residenthub.yaml maps it).
+var sourceTimeColumns = map[string]string{"hukou": "变更时间", "residence": "登记时间", "social_insurance": "更新时间",
+	"payroll": "发放日期", "health": "更新时间", "asset": "更新时间"}
+
+// sourceTime reads the row's source_time cell as written (timeText's
+// layouts, or a date: midnight), in China time; zero when it has none.
+func (x *extract) sourceTime(r *row) time.Time {
+	col, ok := sourceTimeColumns[x.source]
+	if !ok {
+		return time.Time{}
+	}
+	v := cellString(r.cells[x.col(col)])
+	for _, layout := range []string{"2006/01/02 15:04", time.RFC3339, time.DateTime, time.DateOnly} {
+		if t, err := time.ParseInLocation(layout, v, cst); err == nil {
+			return t
+		}
+	}
+	return time.Time{}
+}
+
 // Department renderings of canonical values.
 
 // dateText writes a calendar date in one of the formats departments use.
