@@ -36,9 +36,9 @@ func TestSmallRun(t *testing.T) {
 	if pg == "" {
 		pg = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
 	}
-	o := Options{Residents: 2000, Clients: 3, Duration: 2 * time.Second, Seed: 3, Dir: dir, Repo: "..",
+	o := Options{Residents: 2000, Clients: 3, Duration: time.Second, Seed: 3, Dir: dir, Repo: "..",
 		ClickHouse: os.Getenv("RESIDENTHUB_BENCH_CLICKHOUSE"), ClickHousePort: chPort, ClickHouseHTTPPort: chHTTP,
-		Postgres: pg, Burst: 40, Pushes: 4, SQLChanges: 3, Binary: bin, Log: testLog{t}}
+		Postgres: pg, Burst: 40, Pushes: 3, SQLChanges: 2, Binary: bin, Log: testLog{t}}
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 	res, err := Run(ctx, o)
