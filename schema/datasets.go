@@ -39,6 +39,11 @@ type Field struct {
 	CodeTable string   // for KindCode
 	Values    []string // for KindEnum
 	Sensitive bool     // masked for the counter role (ID numbers, names, phones, addresses)
+	// MayBeNegative allows a negative KindFen value (a balance, a
+	// correction). No field has it today: incomes, pensions, contribution
+	// bases, deposits and asset values are never negative, and a negative
+	// one is rejected to the DLQ.
+	MayBeNegative bool
 }
 
 // Dataset is one canonical dataset of the resident profile, stored in the

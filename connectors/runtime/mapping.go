@@ -16,14 +16,18 @@ import (
 // without normalizing the values, marks deletes by src.Op and reads the source
 // time from src.SourceTime (connectors.ParseSourceTime; pulledAt when the column is
 // absent or empty). It returns a reason instead of an envelope when a key
-// column is empty, an object or an array, or the source time cannot be
-// parsed. Pure: no I/O.
+// column is empty, an object or an array, the source time cannot be
+// parsed, or any column's name or value cannot be decoded (invalid UTF-8 or
+// U+FFFD; every such column is named). Pure: no I/O.
 func MapRow(src *config.Source, row connectors.Row, pulledAt time.Time) (schema.Envelope, string) {
 	vals := make(map[string]string, len(row.Values))
 	for col, v := range row.Values {
 		if s, ok := connectors.FormatValue(v); ok {
 			vals[col] = s
 		}
+	}
+	if reason := undecodableColumns(vals); reason != "" {
+		return schema.Envelope{}, reason
 	}
 	keyParts := make([]string, len(src.Key))
 	for i, col := range src.Key {

@@ -70,6 +70,15 @@ func TestMapRow(t *testing.T) {
 		`source_time column "GXSJ": cannot parse time "yesterday" (want RFC 3339, "2006-01-02 15:04:05" or a date)`)
 	f("db time", map[string]any{"SFZH": "1", "HH": "2", "GXSJ": time.Date(2026, 1, 2, 3, 4, 5, 6000, time.UTC)}, "1|2", schema.OpUpsert,
 		time.Date(2026, 1, 2, 3, 4, 5, 6000, time.UTC), map[string]string{"id_number": "1", "household_id": "2"}, "")
+	// Undecodable text is rejected naming every column, keys included, so
+	// two different bad keys never merge into one record.
+	f("replacement char in key", map[string]any{"SFZH": "1", "HH": "\uFFFD", "XM": "张\uFFFD"}, "", "", time.Time{}, nil,
+		`column "HH" contains U+FFFD (a character that could not be decoded; check the source's encoding); `+
+			`column "XM" contains U+FFFD (a character that could not be decoded; check the source's encoding)`)
+	f("invalid UTF-8 bytes", map[string]any{"SFZH": "1", "HH": []byte{0xff, 0xfe}}, "", "", time.Time{}, nil,
+		`column "HH" is not valid UTF-8`)
+	f("invalid column name", map[string]any{"SFZH": "1", "HH": "2", "X\xff": "3"}, "", "", time.Time{}, nil,
+		"column name \"X\uFFFD\" is not valid UTF-8")
 }
 
 // FuzzMapRow checks MapRow never panics and that every envelope it returns

@@ -86,7 +86,7 @@ func value(f schema.Field, raw string, mapping map[string]string, now time.Time)
 		}
 		return dateInRange(t)
 	case schema.KindFen:
-		return noWarn(normalize.Fen(raw))
+		return fen(f, raw)
 	case schema.KindInt:
 		return noWarn(Int(raw))
 	case schema.KindBool:

@@ -109,6 +109,9 @@ func Normalize(env *schema.Envelope, src *config.Source, ingest time.Time) (Row,
 	if err := env.Validate(); err != nil {
 		return Row{}, nil, &Reject{Field: "envelope", Reason: err.Error()}
 	}
+	if r := undecodable(env); r != nil {
+		return Row{}, nil, r
+	}
 	if env.Source != src.Name {
 		return Row{}, nil, &Reject{Field: "source", Reason: fmt.Sprintf("envelope names source %q on the topic of source %q", env.Source, src.Name)}
 	}
@@ -163,6 +166,9 @@ func Normalize(env *schema.Envelope, src *config.Source, ingest time.Time) (Row,
 		row.Values[i] = v
 	}
 	if err := birthDateMatchesID(ds, row.Values); err != nil {
+		return Row{}, nil, err
+	}
+	if err := sexMatchesID(ds, row.Values); err != nil {
 		return Row{}, nil, err
 	}
 	key, keyWarning, err := CanonicalKey(env, src, ingest)

@@ -1,0 +1,77 @@
+package record
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/residenthub/residenthub/normalize"
+	"github.com/residenthub/residenthub/schema"
+)
+
+// undecodable rejects an envelope whose record key or any field value
+// cannot be stored as text (normalize.Undecodable: invalid UTF-8 or the
+// U+FFFD of a lossy decoder), naming every such field (the key as
+// "record_key"). The connectors reject these already; this guards envelopes
+// written to raw.<source> by anything else, so a replacement character is
+// never stored and two different undecodable keys never become one record.
+func undecodable(env *schema.Envelope) *Reject {
+	var fields []string
+	reason := ""
+	if why := normalize.Undecodable(env.RecordKey); why != "" {
+		fields, reason = append(fields, "record_key"), why
+	}
+	for name, v := range env.Fields {
+		if why := normalize.Undecodable(v); why != "" {
+			fields, reason = append(fields, name), why
+		}
+	}
+	if len(fields) == 0 {
+		return nil
+	}
+	sort.Strings(fields)
+	if len(fields) > 1 {
+		reason = "cannot be decoded (invalid UTF-8 or U+FFFD)"
+	}
+	return &Reject{Field: strings.Join(fields, ","), Reason: reason}
+}
+
+// sexMatchesID rejects a record whose sex, a GB/T 2261.1 code, is "1"
+// (male) or "2" (female) but differs from the one its id_number encodes (GB
+// 11643-1999: the sequence digit, 17th of 18, is odd for men, even for
+// women). As with the birth date the number is the authority: a record that
+// contradicts it belongs to someone else or was keyed in wrong. "0"
+// (unknown), "9" (unspecified) and records without either pass.
+func sexMatchesID(ds schema.Dataset, values []any) error {
+	var id, sex string
+	for i, f := range ds.Fields {
+		switch f.Name {
+		case "id_number":
+			id, _ = values[i].(string)
+		case "sex":
+			sex, _ = values[i].(string)
+		}
+	}
+	if id == "" || (sex != "1" && sex != "2") {
+		return nil
+	}
+	if encoded := normalize.SexFromID(id); encoded != "" && encoded != sex {
+		return &Reject{Field: "sex", Reason: "does not match the sex in the ID number (17th digit odd = male, even = female)"}
+	}
+	return nil
+}
+
+// fen normalizes an amount of field f to fen (normalize.Fen) and rejects a
+// negative one unless the schema says f may be negative
+// (schema.Field.MayBeNegative): a negative income, pension, deposit or asset
+// value is a sign or export error, and one negative deposit row would make
+// an ineligible household look eligible.
+func fen(f schema.Field, raw string) (any, []string, error) {
+	n, err := normalize.Fen(raw)
+	if err != nil {
+		return nil, nil, err
+	}
+	if n < 0 && !f.MayBeNegative {
+		return nil, nil, &Reject{Reason: "is negative; " + f.Name + " cannot be negative"}
+	}
+	return n, nil, nil
+}
