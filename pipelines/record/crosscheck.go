@@ -75,3 +75,27 @@ func fen(f schema.Field, raw string) (any, []string, error) {
 	}
 	return n, nil, nil
 }
+
+// addressCodeKnown rejects an upserted record whose id_number has an address
+// code in no edition of GB/T 2260 (normalize.UnknownAddressCode): such a
+// number was keyed in wrong or made up, and loading it would make a normal
+// resident of it (a decision about them would look sound). The hub rejects
+// rather than loads and flags, as it does for a division code field in no
+// edition: the dead letter and rejects table say why, and the department
+// corrects the record. Abolished codes, codes newer than the birth date and
+// the special ranges (81/82/83 permits, 9xx foreigners) are accepted.
+// Deletes pass, so a record loaded before this check can still be removed.
+func addressCodeKnown(ds schema.Dataset, values []any, deleted bool) error {
+	if deleted {
+		return nil
+	}
+	for i, f := range ds.Fields {
+		if f.Kind != schema.KindIDNumber {
+			continue
+		}
+		if id, _ := values[i].(string); normalize.UnknownAddressCode(id) {
+			return &Reject{Field: f.Name, Reason: "address code (digits 1-6) is in no edition of GB/T 2260 (neither the 2023 list nor the 1980-2019 timeline)"}
+		}
+	}
+	return nil
+}

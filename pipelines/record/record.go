@@ -6,7 +6,12 @@
 // A value that cannot be normalized rejects the whole record (Reject names the
 // field and the reason), whether the field is required or optional, so data is
 // never silently altered; the only exception are the warnings of the identity
-// number normalizer (an unknown address code), which are returned for logging.
+// number normalizer (a converted 15-digit number), which are returned for
+// logging. Cross-checks (crosscheck.go) reject a record whose birth date or
+// sex contradicts its ID number, whose ID number's address code is in no
+// edition of GB/T 2260, with a negative amount in a field that cannot be
+// negative, or with undecodable text (invalid UTF-8, U+FFFD) in its key or
+// fields.
 //
 // The record key is made canonical (CanonicalKey): key parts of columns
 // mapped to a field are normalized as that field, so one department record
@@ -169,6 +174,9 @@ func Normalize(env *schema.Envelope, src *config.Source, ingest time.Time) (Row,
 		return Row{}, nil, err
 	}
 	if err := sexMatchesID(ds, row.Values); err != nil {
+		return Row{}, nil, err
+	}
+	if err := addressCodeKnown(ds, row.Values, row.Deleted); err != nil {
 		return Row{}, nil, err
 	}
 	key, keyWarning, err := CanonicalKey(env, src, ingest)
