@@ -112,11 +112,11 @@ func TestNormalizeRejects(t *testing.T) {
 	f(with("hukou_division", "999999"), hukou, "hukou_division")
 	f(with("phone", "12345"), hukou, "phone")
 	f(with("nickname", "x"), hukou, "fields")
-	f(with("birth_date", "1930-05-05"), hukou, "birth_date") // the ID number encodes another date
+	f(with("birth_date", "1930-05-05"), hukou, "birth_date")               // the ID number encodes another date
 	f(with("id_number", validID("11019919800101001")), hukou, "id_number") // address code in no edition of GB/T 2260
-	f(with("sex", "F"), hukou, "sex")                        // the ID number's 17th digit is odd: male
-	f(with("name", "张\uFFFD"), hukou, "name")                // a lossy decoder's replacement character
-	f(with("household_id", "H\xff"), hukou, "household_id")   // invalid UTF-8
+	f(with("sex", "F"), hukou, "sex")                                      // the ID number's 17th digit is odd: male
+	f(with("name", "张\uFFFD"), hukou, "name")                              // a lossy decoder's replacement character
+	f(with("household_id", "H\xff"), hukou, "household_id")                // invalid UTF-8
 	env0 := with("name", "张三")
 	env0.RecordKey = "k\uFFFD"
 	f(env0, hukou, "record_key")

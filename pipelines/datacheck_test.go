@@ -1,0 +1,35 @@
+package pipelines
+
+import (
+	"testing"
+)
+
+// TestCrossChecksReject loads, through Kafka and ClickHouse, records that
+// contradict their ID number or the schema: each is rejected naming the
+// field (rejects table), and the real ones beside them load.
+func TestCrossChecksReject(t *testing.T) {
+	h := newHarness(t)
+	female := person("hukou", "p1", idA, "张三", "", t0) // idA's 17th digit is odd: male
+	female.Fields["sex"] = "2"
+	made := person("hukou", "p2", validID("11019919800101001"), "李四", "", t0)      // 110199: in no edition of GB/T 2260
+	abolished := person("hukou", "p3", validID("11010419800101003"), "王五", "", t0) // 宣武区, abolished 2010: real
+	abolished.Fields["sex"] = "1"
+	garbled := person("hukou", "p\uFFFD", idB, "赵六", "", t0)
+	deposit := asset("a1", idA, "deposit", t0)
+	deposit.Fields["value_fen"] = "-1"
+	h.produce(female, made, abolished, garbled, income("e1", idA, "2026-10", "-200", t0), deposit)
+	h.runUntilIdle(h.cfg)
+
+	want := "a1|value_fen\ne1|gross_income_fen\np1|sex\np2|id_number\np\uFFFD|household_id,record_key" // household_id is "H"+key: every undecodable field is named
+	if got := h.query("SELECT concat(record_key, '|', field) FROM {db}.rejects FINAL ORDER BY record_key"); got != want {
+		t.Fatalf("rejects:\n%s\nwant:\n%s", got, want)
+	}
+	if got := h.query("SELECT concat(record_key, '|', sex) FROM {db}.person FINAL"); got != "p3|1" {
+		t.Fatalf("person = %q", got)
+	}
+	for _, table := range []string{"employment", "asset"} {
+		if n := h.query("SELECT toString(count()) FROM {db}." + table); n != "0" {
+			t.Fatalf("%s has %s rows", table, n)
+		}
+	}
+}
