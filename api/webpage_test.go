@@ -91,17 +91,23 @@ func TestServiceHallPage(t *testing.T) {
 	if info := b.text("#program-info"); !strings.Contains(info, "1,320.00 元") || !strings.Contains(info, "standard_fen") {
 		t.Fatalf("dibao parameters in force not shown: %q", info)
 	}
+	// The 2022 standard is past its review horizon (13 months) today.
+	if info := b.text(`#program-info tr[data-overdue="standard_fen"]`); !strings.Contains(info, "已过复核期（2023-08-01 起）") || !strings.Contains(info, "Overdue for review") {
+		t.Fatalf("overdue standard not shown: %q", info)
+	}
 
-	// A dibao check of household H3: eligible, with the rules' values in yuan.
+	// A dibao check of household H3: every rule passes, with the rules'
+	// values in yuan, but the standard is overdue for review: needs_review
+	// naming it, the allowance provisional.
 	b.do(chromedp.SendKeys(chromedp.ID("purpose"), "低保申请受理 dibao application"),
 		chromedp.SendKeys(chromedp.ID("id-number"), idZhao),
 		chromedp.SendKeys(chromedp.ID("name"), "赵敏"))
 	b.submit()
-	if d := b.attr("#result .banner", "data-decision"); d != "eligible" {
+	if d := b.attr("#result .banner", "data-decision"); d != "needs_review" {
 		t.Fatalf("decision %q; result:\n%s", d, b.text("#result"))
 	}
 	banner := b.text("#result .banner")
-	for _, want := range []string{"符合条件", "Eligible", "最低生活保障", "110105********0124"} {
+	for _, want := range []string{"需人工审核", "Needs review", "最低生活保障", "110105********0124"} {
 		if !strings.Contains(banner, want) {
 			t.Errorf("banner lacks %q: %q", want, banner)
 		}
@@ -114,7 +120,8 @@ func TestServiceHallPage(t *testing.T) {
 		}
 	}
 	result := b.text("#result")
-	for _, want := range []string{"840.00 元", "每月低保金", "reported 2022-09-02", "payroll", "工资收入", "适用参数", "数据依据"} {
+	for _, want := range []string{"840.00 元", "每月低保金", "reported 2022-09-02", "payroll", "工资收入", "适用参数", "数据依据",
+		"暂定结果", "parameter standard_fen: the value in force since 2022-07-01 was due for review on 2023-08-01"} {
 		if !strings.Contains(result, want) {
 			t.Errorf("result lacks %q", want)
 		}
