@@ -66,7 +66,7 @@ func MapRow(src *config.Source, row connectors.Row, pulledAt time.Time) (schema.
 	}
 	if src.SourceTime != "" {
 		if v := strings.TrimSpace(vals[src.SourceTime]); v != "" {
-			t, err := connectors.ParseSourceTime(v)
+			t, err := sourceTime(src, v)
 			if err != nil {
 				return schema.Envelope{}, fmt.Sprintf("source_time column %q: %v", src.SourceTime, err)
 			}

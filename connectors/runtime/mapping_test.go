@@ -3,6 +3,7 @@ package runtime
 import (
 	"encoding/json"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -104,4 +105,21 @@ func FuzzMapRow(f *testing.F) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// TestMapRowSourceTimeLayouts: a source's explicit layouts and zone read
+// its source_time (US style, New York), and only they do.
+func TestMapRowSourceTimeLayouts(t *testing.T) {
+	src := testSource()
+	src.Times = &config.TimeFormats{Fields: map[string][]string{"source_time": {"01/02/2006 03:04:05 PM"}}}
+	row := func(v string) connectors.Row {
+		return connectors.Row{Values: map[string]any{"SFZH": "1", "HH": "2", "GXSJ": v}}
+	}
+	env, reason := MapRow(src, row("06/26/2018 10:58:54 AM"), time.Now())
+	if reason != "" || !env.SourceTime.Equal(time.Date(2018, 6, 26, 2, 58, 54, 0, time.UTC)) {
+		t.Fatalf("%v %q", env.SourceTime, reason)
+	}
+	if _, reason := MapRow(src, row("2018-06-26 10:58:54"), time.Now()); !strings.Contains(reason, "does not match the source's layouts") {
+		t.Fatalf("ISO value with US layouts: %q", reason)
+	}
 }

@@ -99,3 +99,23 @@ func addressCodeKnown(ds schema.Dataset, values []any, deleted bool) error {
 	}
 	return nil
 }
+
+// joinRejects makes one Reject of a record's field rejections, in field
+// order: nil for none, the one itself, or Field "a,b" with Reason
+// "a: reason; b: reason" naming every field, so the department sees all
+// that is wrong with a record, not only the first.
+func joinRejects(rs []*Reject) *Reject {
+	switch len(rs) {
+	case 0:
+		return nil
+	case 1:
+		return rs[0]
+	}
+	fields := make([]string, len(rs))
+	reasons := make([]string, len(rs))
+	for i, r := range rs {
+		fields[i] = r.Field
+		reasons[i] = r.Field + ": " + r.Reason
+	}
+	return &Reject{Field: strings.Join(fields, ","), Reason: strings.Join(reasons, "; ")}
+}

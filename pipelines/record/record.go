@@ -147,6 +147,7 @@ func Normalize(env *schema.Envelope, src *config.Source, ingest time.Time) (Row,
 	}
 
 	var warnings []string
+	var rejects []*Reject // every field's, so a department fixes a record in one go
 	row.Values = make([]any, len(ds.Fields))
 	for i, f := range ds.Fields {
 		raw, present := env.Fields[f.Name]
@@ -158,17 +159,22 @@ func Normalize(env *schema.Envelope, src *config.Source, ingest time.Time) (Row,
 		}
 		if !present {
 			if f.Required && !row.Deleted {
-				return Row{}, nil, &Reject{Field: f.Name, Reason: "is required"}
+				rejects = append(rejects, &Reject{Field: f.Name, Reason: "is required"})
+				continue
 			}
 			row.Values[i] = zero(f.Kind)
 			continue
 		}
-		v, warns, err := value(f, raw, src.CodeMappings[f.Name], ingest)
+		v, warns, err := valueFor(src, f, raw, ingest)
 		if err != nil {
-			return Row{}, nil, reject(f.Name, err)
+			rejects = append(rejects, reject(f.Name, err))
+			continue
 		}
 		warnings = append(warnings, warns...)
 		row.Values[i] = v
+	}
+	if r := joinRejects(rejects); r != nil {
+		return Row{}, nil, r
 	}
 	if err := birthDateMatchesID(ds, row.Values); err != nil {
 		return Row{}, nil, err

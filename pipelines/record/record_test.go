@@ -3,6 +3,7 @@ package record
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -302,5 +303,60 @@ func TestNegativeMoney(t *testing.T) {
 	}
 	if v, _, err := fen(schema.Field{Name: "value_fen", Kind: schema.KindFen}, "0"); err != nil || v != int64(0) {
 		t.Fatalf("zero: %v %v", v, err)
+	}
+}
+
+// TestSourceTimeLayouts: a hotline feed with US-style times in New York is
+// read with the source's layouts only; without them every record would be
+// rejected, and a day-first value is never guessed.
+func TestSourceTimeLayouts(t *testing.T) {
+	cfg, err := config.Parse([]byte(`
+clickhouse: {pseudonym_salt: record-test-salt-01}
+sources:
+  - name: hotline
+    kind: push
+    dataset: hotline_ticket
+    key: [id]
+    fields: {ticket_id: id, time: t}
+    times: {zone: America/New_York, layouts: ["01/02/2006 03:04:05 PM"]}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := &cfg.Sources[0]
+	env := func(v string) *schema.Envelope {
+		return &schema.Envelope{Source: "hotline", Dataset: "hotline_ticket", RecordKey: "T1", Op: schema.OpUpsert,
+			SourceTime: time.Date(2026, 11, 1, 2, 0, 0, 0, time.UTC), Fields: map[string]string{"ticket_id": "T1", "time": v}}
+	}
+	row, _, err := Normalize(env("06/26/2018 10:58:54 AM"), src, ingest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds := schema.Datasets["hotline_ticket"]
+	for i, f := range ds.Fields {
+		if f.Name == "time" && row.Values[i] != time.Date(2018, 6, 26, 14, 58, 54, 0, time.UTC) {
+			t.Fatalf("time = %v", row.Values[i])
+		}
+	}
+	for _, v := range []string{"26/06/2018 10:58:54", "2018-06-26 10:58:54"} {
+		var r *Reject
+		if _, _, err := Normalize(env(v), src, ingest); !errors.As(err, &r) || r.Field != "time" {
+			t.Fatalf("%q: %v, want a time rejection", v, err)
+		}
+	}
+}
+
+// TestAllFieldErrorsReported: a record with several bad fields is rejected
+// once, naming every one of them with its reason.
+func TestAllFieldErrorsReported(t *testing.T) {
+	fields := basePerson()
+	delete(fields, "household_id")
+	fields["birth_date"] = "1980-02-30"
+	fields["phone"] = "12345"
+	_, _, err := Normalize(personEnv(fields), hukou, ingest)
+	var r *Reject
+	if !errors.As(err, &r) || r.Field != "birth_date,household_id,phone" ||
+		!strings.Contains(r.Reason, "birth_date: ") || !strings.Contains(r.Reason, "; household_id: is required; phone: ") {
+		t.Fatalf("%+v", err)
 	}
 }
