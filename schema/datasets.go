@@ -142,6 +142,10 @@ var Datasets = map[string]Dataset{
 		{Name: "id_number", Kind: KindIDNumber, Sensitive: true},
 		{Name: "time", Kind: KindDateTime, Required: true},
 		{Name: "community_code", Kind: KindDivision},
+		// area is the district/street/community as the feed names it, for
+		// feeds without GB/T 2260 codes; address the caller's address.
+		{Name: "area", Kind: KindText},
+		{Name: "address", Kind: KindText, Sensitive: true},
 		{Name: "category", Kind: KindText},
 		{Name: "summary", Kind: KindText, Sensitive: true},
 		{Name: "status", Kind: KindEnum, Values: []string{"open", "in_progress", "closed"}},

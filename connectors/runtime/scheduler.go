@@ -118,6 +118,9 @@ func NewScheduler(cfg SchedulerConfig) (*Scheduler, error) {
 		ss := &sourceState{src: src, puller: p, service: service, st: SourceStatus{
 			Source: src.Name, Kind: src.Kind, Dataset: src.Dataset, Schedule: src.Schedule, Cursor: cursor,
 		}}
+		if lc, ok := p.(connectors.LateCommitter); ok {
+			ss.st.LateCommitWindow = lc.LateCommitWindow()
+		}
 		if src.Schedule != "" && !service {
 			sched, err := config.CronParser.Parse(src.Schedule)
 			if err != nil {

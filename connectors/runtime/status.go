@@ -37,6 +37,10 @@ type SourceStatus struct {
 	NextRun *time.Time `json:"next_run"`
 	// Running says a run is in progress now.
 	Running bool `json:"running"`
+	// LateCommitWindow says how late a department commit may be and still
+	// be read (connectors.LateCommitter; sql sources), "WARNING: ..." when
+	// nothing protects against late commits; omitted for other kinds.
+	LateCommitWindow string `json:"late_commit_window,omitempty"`
 }
 
 // metrics exports Status as Prometheus metrics at scrape time, so /metrics
