@@ -1,7 +1,13 @@
 package pipelines
 
 import (
+	"context"
 	"testing"
+	"time"
+
+	"github.com/residenthub/residenthub/bus"
+	"github.com/residenthub/residenthub/config"
+	"github.com/residenthub/residenthub/schema"
 )
 
 // TestCrossChecksReject loads, through Kafka and ClickHouse, records that
@@ -31,5 +37,23 @@ func TestCrossChecksReject(t *testing.T) {
 		if n := h.query("SELECT toString(count()) FROM {db}." + table); n != "0" {
 			t.Fatalf("%s has %s rows", table, n)
 		}
+	}
+}
+
+// TestHotlineAreaAndAddress: a hotline feed without GB/T 2260 codes keeps
+// its free-text area and the address (migration 0070).
+func TestHotlineAreaAndAddress(t *testing.T) {
+	h := newHarness(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := bus.EnsureTopics(ctx, h.brokers, 2, schema.RawTopic("hotline"), schema.DLQTopic("hotline")); err != nil {
+		t.Fatal(err)
+	}
+	h.cfg.Sources = append(h.cfg.Sources, config.Source{Name: "hotline", Kind: "push", Dataset: "hotline_ticket", Key: []string{"id"}})
+	h.produce(&schema.Envelope{Source: "hotline", Dataset: "hotline_ticket", RecordKey: "T1", Op: schema.OpUpsert, SourceTime: t0,
+		Fields: map[string]string{"ticket_id": "T1", "time": "2026-10-31 09:15:00", "area": "朝阳区 望京街道 花家地社区", "address": "花家地小区5号楼"}})
+	h.runUntilIdle(h.cfg)
+	if got := h.query("SELECT concat(ticket_id, '|', community_code, '|', area, '|', address) FROM {db}.hotline_ticket FINAL"); got != "T1||朝阳区 望京街道 花家地社区|花家地小区5号楼" {
+		t.Fatalf("hotline_ticket = %q", got)
 	}
 }
