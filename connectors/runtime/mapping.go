@@ -29,14 +29,17 @@ func MapRow(src *config.Source, row connectors.Row, pulledAt time.Time) (schema.
 	if reason := undecodableColumns(vals); reason != "" {
 		return schema.Envelope{}, reason
 	}
+	var problems []string // all of them, so the department fixes a record in one go
 	keyParts := make([]string, len(src.Key))
 	for i, col := range src.Key {
 		if kind := nestedKind(row.Values, col); kind != "" {
-			return schema.Envelope{}, fmt.Sprintf("key column %q is %s; it must be a string or a number", col, kind)
+			problems = append(problems, fmt.Sprintf("key column %q is %s; it must be a string or a number", col, kind))
+			continue
 		}
 		v := strings.TrimSpace(vals[col])
 		if v == "" {
-			return schema.Envelope{}, fmt.Sprintf("key column %q is empty", col)
+			problems = append(problems, fmt.Sprintf("key column %q is empty", col))
+			continue
 		}
 		keyParts[i] = v
 	}
@@ -68,10 +71,13 @@ func MapRow(src *config.Source, row connectors.Row, pulledAt time.Time) (schema.
 		if v := strings.TrimSpace(vals[src.SourceTime]); v != "" {
 			t, err := sourceTime(src, v)
 			if err != nil {
-				return schema.Envelope{}, fmt.Sprintf("source_time column %q: %v", src.SourceTime, err)
+				problems = append(problems, fmt.Sprintf("source_time column %q: %v", src.SourceTime, err))
 			}
 			env.SourceTime = t
 		}
+	}
+	if len(problems) > 0 {
+		return schema.Envelope{}, strings.Join(problems, "; ")
 	}
 	return env, ""
 }

@@ -71,6 +71,9 @@ func TestMapRow(t *testing.T) {
 		`source_time column "GXSJ": cannot parse time "yesterday" (want RFC 3339, "2006-01-02 15:04:05" or a date)`)
 	f("db time", map[string]any{"SFZH": "1", "HH": "2", "GXSJ": time.Date(2026, 1, 2, 3, 4, 5, 6000, time.UTC)}, "1|2", schema.OpUpsert,
 		time.Date(2026, 1, 2, 3, 4, 5, 6000, time.UTC), map[string]string{"id_number": "1", "household_id": "2"}, "")
+	f("every problem named", map[string]any{"SFZH": "", "HH": []any{"x"}, "GXSJ": "yesterday"}, "", "", time.Time{}, nil,
+		`key column "SFZH" is empty; key column "HH" is a JSON array; it must be a string or a number; `+
+			`source_time column "GXSJ": cannot parse time "yesterday" (want RFC 3339, "2006-01-02 15:04:05" or a date)`)
 	// Undecodable text is rejected naming every column, keys included, so
 	// two different bad keys never merge into one record.
 	f("replacement char in key", map[string]any{"SFZH": "1", "HH": "\uFFFD", "XM": "张\uFFFD"}, "", "", time.Time{}, nil,
