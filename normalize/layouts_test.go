@@ -21,7 +21,7 @@ func TestTimeIn(t *testing.T) {
 	f("06/26/2018 10:58:54 AM", us, nil, time.Date(2018, 6, 26, 2, 58, 54, 0, time.UTC))
 	f("06/26/2018 10:58:54 PM", us, nil, time.Date(2018, 6, 26, 14, 58, 54, 0, time.UTC))
 	f("06/26/2018 10:58:54 AM", us, ny, time.Date(2018, 6, 26, 14, 58, 54, 0, time.UTC)) // EDT, UTC-4
-	f("01/15/2018", us, ny, time.Date(2018, 1, 15, 5, 0, 0, 0, time.UTC))                  // EST, UTC-5
+	f("01/15/2018", us, ny, time.Date(2018, 1, 15, 5, 0, 0, 0, time.UTC))                // EST, UTC-5
 	f("２０１８-06-26T10:58:54+02:00", []string{time.RFC3339}, ny, time.Date(2018, 6, 26, 8, 58, 54, 0, time.UTC))
 
 	bad := func(in string, layouts []string) {
