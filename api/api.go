@@ -21,6 +21,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/residenthub/residenthub/access"
 	"github.com/residenthub/residenthub/api/audit"
+	"github.com/residenthub/residenthub/config"
+	"github.com/residenthub/residenthub/places"
 	"github.com/residenthub/residenthub/profile"
 )
 
@@ -64,6 +66,18 @@ type Deps struct {
 	// AuditTimeout bounds the wait for an audit acknowledgement (default 5 s);
 	// past it the read fails with 503.
 	AuditTimeout time.Duration
+
+	// How answers name things for people (all optional):
+	// SourceNames maps a source to its department's display name (config
+	// sources[].display_name), shown as evidence source_name and on
+	// certificates.
+	SourceNames map[string]string
+	// Places names division codes (nil: places.Default(), the public tables
+	// without community names).
+	Places *places.Names
+	// Certificate is the district's certificate settings (zero: the
+	// defaults of config.Default: issuer 社区便民服务大厅, ID number in full).
+	Certificate config.Certificate
 }
 
 // Server is the API's http.Handler.
@@ -97,6 +111,12 @@ func New(deps Deps) (*Server, error) {
 	}
 	if s.deps.AuditTimeout <= 0 {
 		s.deps.AuditTimeout = 5 * time.Second
+	}
+	if s.deps.Places == nil {
+		s.deps.Places = places.Default()
+	}
+	if s.deps.Certificate.Issuer == "" {
+		s.deps.Certificate.Issuer = config.DefaultIssuer
 	}
 	s.metrics = newMetrics(deps.Registerer)
 	s.handler = s.router()

@@ -18,10 +18,11 @@ var _ Programs = (*eligibility.Registry)(nil)
 
 // programView is one program in GET /v1/programs: what it is, the values of
 // its parameters in force on Date (with their history), which of them are
-// past their review horizon, and its rules in order, with the CEL expressions for those who want to read them.
+// past their review horizon, and its rules in order, with the CEL
+// expressions for those who want to read them.
 type programView struct {
 	ID           string                   `json:"id"`
-	Title        string                   `json:"title"`
+	Title        eligibility.Text         `json:"title"`
 	Description  eligibility.Text         `json:"description"`
 	RegionPrefix string                   `json:"region_prefix"`
 	Scope        string                   `json:"scope"`
@@ -36,6 +37,8 @@ type programView struct {
 	OverdueParameters []eligibility.OverdueParameter `json:"overdue_parameters"`
 	Rules             []ruleView                     `json:"rules"`
 	Outcomes          map[string]string              `json:"outcomes"`
+	// Labels name the parameters, values and outcomes, with their units.
+	Labels map[string]eligibility.Label `json:"labels"`
 }
 
 type datasetNeedView struct {
@@ -81,6 +84,10 @@ func programViewOf(p *eligibility.Program, day time.Time) programView {
 	}
 	if v.Outcomes == nil {
 		v.Outcomes = map[string]string{}
+	}
+	v.Labels = p.Labels
+	if v.Labels == nil {
+		v.Labels = map[string]eligibility.Label{}
 	}
 	for _, d := range p.Datasets {
 		v.Datasets = append(v.Datasets, datasetNeedView{Name: d.Name, MaxAge: d.MaxAge})
