@@ -18,7 +18,9 @@ type SourceStatus struct {
 	LastRun *time.Time `json:"last_run"`
 	// LastSuccess is when the latest successful run started.
 	LastSuccess *time.Time `json:"last_success"`
-	// LastError is the error of the latest run; empty when it succeeded.
+	// LastError is the error of the latest failed run, kept until a later
+	// run succeeds with data (an empty run does not clear it); empty when
+	// the latest run that published rows succeeded.
 	LastError string `json:"last_error"`
 	// LastDurationSeconds is how long the latest run took.
 	LastDurationSeconds float64 `json:"last_duration_seconds"`
