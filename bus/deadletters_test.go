@@ -14,17 +14,7 @@ import (
 // message again and a connector repeats its last page after a crash; each
 // rejected record is still listed once.
 func TestDeadLettersCountARecordOnce(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	e, err := StartEmbedded("127.0.0.1:0", t.TempDir(), 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
-	msg := func(key string, d schema.DeadLetter) kafka.Message {
-		b, _ := json.Marshal(d)
-		return kafka.Message{Topic: schema.DLQTopic("hukou"), Key: []byte(key), Value: b}
-	}
+	ctx, e, msg := dlqBroker(t)
 	pipelineReject := schema.DeadLetter{Source: "hukou", Reason: "check digit does not match", Topic: "raw.hukou", Partition: 1, Offset: 17}
 	connectorReject := schema.DeadLetter{Source: "hukou", Reason: "key column is empty", Partition: -1, Offset: -1, Origin: "hukou.csv:9"}
 	w := NewWriter(e.Brokers())
@@ -49,17 +39,7 @@ func TestDeadLettersCountARecordOnce(t *testing.T) {
 // invalid records new origins, message keys and raw offsets; each is still
 // counted once, and different records or reasons stay apart.
 func TestReSentRecordsCountOnce(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	e, err := StartEmbedded("127.0.0.1:0", t.TempDir(), 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
-	msg := func(key string, d schema.DeadLetter) kafka.Message {
-		b, _ := json.Marshal(d)
-		return kafka.Message{Topic: schema.DLQTopic("hukou"), Key: []byte(key), Value: b}
-	}
+	ctx, e, msg := dlqBroker(t)
 	raw := func(pulled time.Time, origin, id string) []byte {
 		env := schema.Envelope{Source: "hukou", Dataset: "person", RecordKey: id, Op: schema.OpUpsert, PulledAt: pulled, Origin: origin,
 			Fields: map[string]string{"id_number": id, "name": "张三", "household_id": "H1"}}
@@ -97,5 +77,21 @@ func TestReSentRecordsCountOnce(t *testing.T) {
 	}
 	if len(letters) != 6 {
 		t.Fatalf("read %d dead letters, want 6 distinct (re-sent ones once): %+v", len(letters), letters)
+	}
+}
+
+// dlqBroker starts an embedded broker for a test and returns a context
+// bounding it and a builder of dlq.hukou messages.
+func dlqBroker(t *testing.T) (context.Context, *Embedded, func(key string, d schema.DeadLetter) kafka.Message) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	e, err := StartEmbedded("127.0.0.1:0", t.TempDir(), 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(e.Close)
+	return ctx, e, func(key string, d schema.DeadLetter) kafka.Message {
+		b, _ := json.Marshal(d)
+		return kafka.Message{Topic: schema.DLQTopic("hukou"), Key: []byte(key), Value: b}
 	}
 }

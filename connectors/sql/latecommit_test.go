@@ -5,24 +5,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/residenthub/residenthub/config"
 	ct "github.com/residenthub/residenthub/connectors/connectorstest"
 )
 
 func TestLateCommitWindow(t *testing.T) {
 	f := func(extra, want string) {
 		t.Helper()
-		src := ct.Sources(t, `
-- name: hr
-  kind: sql
-  dataset: person
-  key: [sfzh]
-  fields: {id_number: sfzh, name: name, household_id: hh}
-  settings:
-    driver: postgres
-    dsn: x
-    table: t
-    tie_breaker: id
-`+extra)[0]
+		src := hrSource(t, "\n    driver: postgres\n    dsn: x\n    table: t\n    tie_breaker: id\n"+extra)[0]
 		p, err := New(&src)
 		if err != nil {
 			t.Fatal(err)
@@ -58,16 +48,21 @@ func TestCursorDrift(t *testing.T) {
 // TestStatusStatesLateCommitWindow: GET /v1/sources serves the scheduler's
 // status, which states each SQL source's late-commit window.
 func TestStatusStatesLateCommitWindow(t *testing.T) {
-	srcs := ct.Sources(t, `
+	srcs := hrSource(t, " {driver: postgres, dsn: x, table: t, tie_breaker: id, cursor_column: c}\n")
+	h := ct.NewHarness(t, ct.Kafka(t), t.TempDir(), kindsWithClock(&clock{time.Now()}), nil, srcs)
+	if st := h.Scheduler.Status(); len(st) != 1 || !strings.HasPrefix(st[0].LateCommitWindow, "WARNING: no lookback") {
+		t.Fatalf("status %+v", st)
+	}
+}
+
+// hrSource is an sql source "hr" whose settings block is settings (after
+// "settings:").
+func hrSource(t *testing.T, settings string) []config.Source {
+	return ct.Sources(t, `
 - name: hr
   kind: sql
   dataset: person
   key: [sfzh]
   fields: {id_number: sfzh, name: name, household_id: hh}
-  settings: {driver: postgres, dsn: x, table: t, tie_breaker: id, cursor_column: c}
-`)
-	h := ct.NewHarness(t, ct.Kafka(t), t.TempDir(), kindsWithClock(&clock{time.Now()}), nil, srcs)
-	if st := h.Scheduler.Status(); len(st) != 1 || !strings.HasPrefix(st[0].LateCommitWindow, "WARNING: no lookback") {
-		t.Fatalf("status %+v", st)
-	}
+  settings:`+settings)
 }
