@@ -10,6 +10,7 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/residenthub/residenthub/config"
+	"github.com/residenthub/residenthub/connectors/file"
 	"github.com/residenthub/residenthub/schema"
 	"github.com/residenthub/residenthub/store"
 )
@@ -140,6 +141,9 @@ func (r *run) load(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := failedFiles(r.cfg); err != nil {
+		return err
+	}
 	in := &Ingest{Records: r.res.District.Records, EndToEndSeconds: done.Sub(r.hub.started).Seconds(), PeakRSSBytes: u.PeakRSS, CPUSeconds: u.CPU}
 	in.EndToEndPerS = float64(in.Records) / in.EndToEndSeconds
 	in.CPUSPerMillion = u.CPU / float64(in.Records) * 1e6
@@ -156,6 +160,25 @@ func (r *run) load(ctx context.Context) error {
 	}
 	if o.has("ingest") {
 		r.res.Ingest = in
+	}
+	return nil
+}
+
+// failedFiles fails when a file source moved an extract to failed/: then
+// not every record was loaded and no figure would be right.
+func failedFiles(cfg *config.Config) error {
+	for i := range cfg.Sources {
+		s := &cfg.Sources[i]
+		if s.Kind != "file" {
+			continue
+		}
+		names, err := file.Failed(s)
+		if err != nil {
+			return err
+		}
+		if len(names) > 0 {
+			return fmt.Errorf("source %s moved %v to failed/ (see the .error note beside each): not everything loaded", s.Name, names)
+		}
 	}
 	return nil
 }
