@@ -2,6 +2,7 @@ package api
 
 import (
 	"fmt"
+	"github.com/residenthub/residenthub/connlimit"
 	"net/http"
 	"net/url"
 	"slices"
@@ -79,6 +80,7 @@ func (s *Server) wrap(rt route) http.Handler {
 					Detail: fmt.Sprintf("role %q may not use %s %s (allowed: %s)", caller.Role, rt.Method, rt.Pattern, strings.Join(slices.Concat(rt.Roles, []string{access.RoleAdmin}), ", "))})
 				return
 			}
+			connlimit.MarkAuthenticated(r.Context())
 			r = r.WithContext(access.WithCaller(r.Context(), caller))
 		}
 		if rt.Person {

@@ -67,9 +67,34 @@ type ClickHouse struct {
 	PseudonymSalt string `yaml:"pseudonym_salt"`
 }
 
-// HTTP is the API listener.
+// HTTP is the API listener and the limits that keep slow or idle clients
+// from holding it.
 type HTTP struct {
 	Listen string `yaml:"listen"`
+	// ReadHeaderTimeout bounds reading a request's headers; ReadTimeout the
+	// whole request, body included (a push of 100k records must arrive
+	// within it); WriteTimeout the time from the end of the headers to the
+	// end of the answer; IdleTimeout how long a keep-alive connection may
+	// wait for its next request.
+	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"`
+	ReadTimeout       time.Duration `yaml:"read_timeout"`
+	WriteTimeout      time.Duration `yaml:"write_timeout"`
+	IdleTimeout       time.Duration `yaml:"idle_timeout"`
+	// MaxUnauthenticatedConns bounds the connections open that have not yet
+	// shown a valid API key (package connlimit): past it the oldest idle one
+	// is closed to make room for the new one.
+	MaxUnauthenticatedConns int `yaml:"max_unauthenticated_connections"`
+	// NameMismatches throttles name guessing (api.NameThrottle).
+	NameMismatches NameMismatches `yaml:"name_mismatches"`
+}
+
+// NameMismatches throttles guessing a person's name: after Limit names
+// that do not match the ID number within Window, from one API key or for one
+// ID number (whichever counts first), every name-checked read by that key,
+// or of that person, answers 429 until the window has passed.
+type NameMismatches struct {
+	Limit  int           `yaml:"limit"`
+	Window time.Duration `yaml:"window"`
 }
 
 // Pipelines tunes the raw.* consumers.
@@ -149,8 +174,10 @@ func Default() Config {
 		DataDir:    "var",
 		Kafka:      Kafka{EmbeddedListen: "127.0.0.1:19092", Partitions: 4, ReplicationFactor: 3},
 		ClickHouse: ClickHouse{Addr: "127.0.0.1:19000", Database: "residenthub", AnalyticsDatabase: "analytics", User: "default"},
-		HTTP:       HTTP{Listen: "127.0.0.1:8080"},
-		Pipelines:  Pipelines{GroupID: "residenthub-pipelines", BatchRows: 20000, Linger: time.Second, MaxBackoff: 30 * time.Second},
+		HTTP: HTTP{Listen: "127.0.0.1:8080", ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
+			WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute, MaxUnauthenticatedConns: 256,
+			NameMismatches: NameMismatches{Limit: 5, Window: 15 * time.Minute}},
+		Pipelines: Pipelines{GroupID: "residenthub-pipelines", BatchRows: 20000, Linger: time.Second, MaxBackoff: 30 * time.Second},
 	}
 }
 
@@ -204,6 +231,15 @@ func (c *Config) Validate() error {
 	}
 	if c.Kafka.Partitions < 1 || c.Kafka.ReplicationFactor < 1 {
 		return fmt.Errorf("kafka.partitions and kafka.replication_factor must be at least 1")
+	}
+	if h := c.HTTP; h.ReadHeaderTimeout <= 0 || h.ReadTimeout <= 0 || h.WriteTimeout <= 0 || h.IdleTimeout <= 0 {
+		return fmt.Errorf("http.read_header_timeout, read_timeout, write_timeout and idle_timeout must be positive")
+	}
+	if c.HTTP.MaxUnauthenticatedConns < 1 {
+		return fmt.Errorf("http.max_unauthenticated_connections must be at least 1")
+	}
+	if m := c.HTTP.NameMismatches; m.Limit < 1 || m.Window <= 0 {
+		return fmt.Errorf("http.name_mismatches.limit must be at least 1 and its window positive")
 	}
 	if c.Pipelines.BatchRows < 1 || c.Pipelines.Linger <= 0 {
 		return fmt.Errorf("pipelines.batch_rows and pipelines.linger must be positive")
