@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/residenthub/residenthub/access"
 	"github.com/residenthub/residenthub/api/audit"
+	"github.com/residenthub/residenthub/config"
 	"github.com/residenthub/residenthub/profile"
 )
 
@@ -64,6 +65,10 @@ type Deps struct {
 	// AuditTimeout bounds the wait for an audit acknowledgement (default 5 s);
 	// past it the read fails with 503.
 	AuditTimeout time.Duration
+	// NameMismatches throttles name guessing (nameThrottle): after
+	// NameMismatches.Limit wrong names in NameMismatches.Window by one key
+	// or for one person, name-checked reads answer 429. Zero: 5 in 15 min.
+	NameMismatches config.NameMismatches
 }
 
 // Server is the API's http.Handler.
@@ -72,6 +77,7 @@ type Server struct {
 	log     *slog.Logger
 	now     func() time.Time
 	metrics *metrics
+	names   *nameThrottle
 	handler http.Handler
 }
 
@@ -99,6 +105,7 @@ func New(deps Deps) (*Server, error) {
 		s.deps.AuditTimeout = 5 * time.Second
 	}
 	s.metrics = newMetrics(deps.Registerer)
+	s.names = newNameThrottle(deps.NameMismatches.Limit, deps.NameMismatches.Window, s.now)
 	s.handler = s.router()
 	return s, nil
 }

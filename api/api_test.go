@@ -81,7 +81,8 @@ type testEnv struct {
 	sink   bool // audit sink started
 }
 
-func newTestEnv(t *testing.T) *testEnv {
+// newTestEnv builds the test server; opts may change its Deps first.
+func newTestEnv(t *testing.T, opts ...func(*Deps)) *testEnv {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -102,7 +103,7 @@ func newTestEnv(t *testing.T) *testEnv {
 		t.Fatal(err)
 	}
 	reg := prometheus.NewRegistry()
-	srv, err := New(Deps{
+	deps := Deps{
 		Keys:     testKeys(),
 		Profiles: profile.NewReader(conn, ch),
 		Programs: programs,
@@ -123,7 +124,11 @@ func newTestEnv(t *testing.T) *testEnv {
 		Registerer:   reg,
 		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
 		AuditTimeout: 3 * time.Second,
-	})
+	}
+	for _, o := range opts {
+		o(&deps)
+	}
+	srv, err := New(deps)
 	if err != nil {
 		t.Fatal(err)
 	}

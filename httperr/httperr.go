@@ -12,6 +12,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
+	"time"
 )
 
 // Error is what a handler returns instead of a result: an HTTP status, a
@@ -24,6 +26,14 @@ type Error struct {
 	Err    error
 	// Extra fields merged into the JSON body (e.g. the known programs).
 	Extra map[string]any
+	// RetryAfter, when positive, is sent as the Retry-After header (whole
+	// seconds, rounded up) — with 429 and 503.
+	RetryAfter time.Duration
+}
+
+// TooMany is a 429 answered with Retry-After.
+func TooMany(code, detail string, retryAfter time.Duration) *Error {
+	return &Error{Status: http.StatusTooManyRequests, Code: code, Detail: detail, RetryAfter: retryAfter}
 }
 
 func (e *Error) Error() string {
@@ -121,6 +131,9 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 
 // Write writes e as {"error", "detail", ...Extra} with e.Status.
 func Write(w http.ResponseWriter, e *Error) {
+	if e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int((e.RetryAfter+time.Second-1)/time.Second)))
+	}
 	if len(e.Extra) == 0 {
 		WriteJSON(w, e.Status, Body{Error: e.Code, Detail: e.Detail})
 		return

@@ -186,15 +186,16 @@ func (h *Hub) startAPI(context.Context) error {
 	}
 	h.api.audit = audit.NewWriter(h.kafka.brokers)
 	deps := api.Deps{
-		Keys:         access.NewKeys(h.cfg.APIKeys),
-		Profiles:     profile.NewReader(h.clickhouse.conn, h.cfg.ClickHouse),
-		Programs:     programs,
-		Audit:        h.api.audit,
-		Ready:        h.ready,
-		SourceStatus: h.sourceStatus,
-		Metrics:      h.registry,
-		Registerer:   h.registry,
-		Logger:       h.log,
+		Keys:           access.NewKeys(h.cfg.APIKeys),
+		Profiles:       profile.NewReader(h.clickhouse.conn, h.cfg.ClickHouse),
+		Programs:       programs,
+		Audit:          h.api.audit,
+		Ready:          h.ready,
+		SourceStatus:   h.sourceStatus,
+		Metrics:        h.registry,
+		Registerer:     h.registry,
+		Logger:         h.log,
+		NameMismatches: h.cfg.HTTP.NameMismatches,
 	}
 	if h.connectors.scheduler != nil && pushNeedsHTTP(h.cfg) {
 		deps.Push = push.NewHandler(h.cfg, h.connectors.publisher, h.connectors.scheduler, h.log)
