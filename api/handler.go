@@ -101,6 +101,9 @@ func (s *Server) wrap(rt route) http.Handler {
 		if raw, ok := res.(*rawResponse); ok {
 			rec.Header().Set("Content-Type", raw.ContentType)
 			rec.Header().Set("X-Content-Type-Options", "nosniff")
+			if strings.HasPrefix(raw.ContentType, "text/html") {
+				rec.Header().Set("Content-Security-Policy", documentPolicy)
+			}
 			rec.WriteHeader(raw.Status)
 			_, _ = rec.Write(raw.Body)
 			return
