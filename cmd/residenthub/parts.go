@@ -127,6 +127,9 @@ func (h *Hub) startConnectors(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if len(cps.Cleaned) > 0 {
+		h.log.Warn("removed temp files of interrupted checkpoint saves; the checkpoints beside them are the last complete ones", "files", cps.Cleaned)
+	}
 	w := bus.NewWriter(h.kafka.brokers)
 	h.connectors.writer = w
 	h.connectors.publisher = runtime.NewPublisher(w)
