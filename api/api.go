@@ -22,6 +22,7 @@ import (
 	"github.com/residenthub/residenthub/access"
 	"github.com/residenthub/residenthub/api/audit"
 	"github.com/residenthub/residenthub/config"
+	"github.com/residenthub/residenthub/places"
 	"github.com/residenthub/residenthub/profile"
 )
 
@@ -65,10 +66,22 @@ type Deps struct {
 	// AuditTimeout bounds the wait for an audit acknowledgement (default 5 s);
 	// past it the read fails with 503.
 	AuditTimeout time.Duration
-	// NameMismatches throttles name guessing (nameThrottle): after
-	// NameMismatches.Limit wrong names in NameMismatches.Window by one key
-	// or for one person, name-checked reads answer 429. Zero: 5 in 15 min.
+	// NameMismatches throttles name guessing (nameThrottle): after PerKey
+	// wrong names by one key or PerPerson for one ID number within Window,
+	// name-checked reads answer 429. Zero values: 20, 5 and 15 min.
 	NameMismatches config.NameMismatches
+
+	// How answers name things for people (all optional):
+	// SourceNames maps a source to its department's display name (config
+	// sources[].display_name), shown as evidence source_name and on
+	// certificates.
+	SourceNames map[string]string
+	// Places names division codes (nil: places.Default(), the public tables
+	// without community names).
+	Places *places.Names
+	// Certificate is the district's certificate settings (zero: the
+	// defaults of config.Default: issuer 社区便民服务大厅, ID number in full).
+	Certificate config.Certificate
 }
 
 // Server is the API's http.Handler.
@@ -104,8 +117,14 @@ func New(deps Deps) (*Server, error) {
 	if s.deps.AuditTimeout <= 0 {
 		s.deps.AuditTimeout = 5 * time.Second
 	}
+	if s.deps.Places == nil {
+		s.deps.Places = places.Default()
+	}
+	if s.deps.Certificate.Issuer == "" {
+		s.deps.Certificate.Issuer = config.DefaultIssuer
+	}
 	s.metrics = newMetrics(deps.Registerer)
-	s.names = newNameThrottle(deps.NameMismatches.Limit, deps.NameMismatches.Window, s.now)
+	s.names = newNameThrottle(deps.NameMismatches, s.now)
 	s.handler = s.router()
 	return s, nil
 }

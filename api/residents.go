@@ -25,6 +25,7 @@ type residentView struct {
 	Health          []profile.Health             `json:"health"`
 	Assets          []profile.Asset              `json:"assets"`
 	Freshness       map[string]profile.Freshness `json:"freshness"`
+	PlaceNames      map[string]string            `json:"place_names"` // division code → name (hukou_division, community_code)
 	// IdentityConflicts: departments disagree on the person's name or birth
 	// date (decisions are needs_review until resolved). Values by source are
 	// shown to caseworkers only.
@@ -50,6 +51,7 @@ type memberView struct {
 	Sex            string       `json:"sex"`
 	BirthDate      profile.Date `json:"birth_date"` // null for the counter role
 	RelationToHead string       `json:"relation_to_head"`
+	Relation       string       `json:"relation"` // GB/T 4761 name of relation_to_head: 配偶
 	Status         string       `json:"status"`
 	IsSubject      bool         `json:"is_subject"`
 }
@@ -86,9 +88,9 @@ func (s *Server) readFailed(r *http.Request, id, program string, err error) *api
 		if _, aerr := s.audit(r, id, program, auditNotFound, http.StatusNotFound, nil); aerr != nil {
 			return aerr
 		}
-		return errNotFound("person_not_found", "no person with this ID number is registered (as of the date asked); check the number on the ID card")
+		return errNotFound("person_not_found")
 	}
-	return errUnavailable("profile_unavailable", "the resident profile cannot be read right now; try again in a minute", err)
+	return errUnavailable("profile_unavailable", err)
 }
 
 // getResident serves GET /v1/residents/{id_number}[?as_of=YYYY-MM-DD][&name=]:
@@ -115,7 +117,7 @@ func (s *Server) getResident(r *http.Request) (any, *apiError) {
 	if aerr := s.verifyName(r, id, "", name, h.Applicant); aerr != nil {
 		return nil, aerr
 	}
-	view := residentViewOf(h, maskerFor(caller(r)))
+	view := s.presentResident(residentViewOf(h, maskerFor(caller(r))))
 	if _, aerr := s.audit(r, id, "", auditShown, http.StatusOK, shownMembers(h)); aerr != nil {
 		return nil, aerr
 	}
@@ -171,6 +173,7 @@ func residentViewOf(h *profile.Household, m masker) *residentView {
 			Sex:            p.Sex,
 			BirthDate:      m.date(p.BirthDate),
 			RelationToHead: p.RelationToHead,
+			Relation:       relationName(p.RelationToHead),
 			Status:         p.Status,
 			IsSubject:      p.IDNumber == a.IDNumber,
 		})

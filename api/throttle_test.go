@@ -13,7 +13,7 @@ import (
 // TestNameThrottleCounts: the sliding window per key and per subject.
 func TestNameThrottleCounts(t *testing.T) {
 	now := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
-	th := newNameThrottle(3, 10*time.Minute, func() time.Time { return now })
+	th := newNameThrottle(config.NameMismatches{PerKey: 3, PerPerson: 3, Window: 10 * time.Minute}, func() time.Time { return now })
 	f := func(key, subject string, want bool) {
 		t.Helper()
 		if got, wait := th.blocked(key, subject); got != want || got != (wait > 0) {
@@ -35,12 +35,12 @@ func TestNameThrottleCounts(t *testing.T) {
 	f("k5", "s4", false)
 }
 
-// TestNameGuessingThrottled: after 3 wrong names for one ID number (limit
+// TestNameGuessingThrottled: after 3 wrong names for one ID number (limits
 // 3), the key gets 429 name_attempts_exceeded with Retry-After even for
 // the right name and for another person, another key gets it for that
 // person, and each refusal is audited as name_throttled.
 func TestNameGuessingThrottled(t *testing.T) {
-	e := newTestEnv(t, func(d *Deps) { d.NameMismatches = config.NameMismatches{Limit: 3, Window: time.Hour} })
+	e := newTestEnv(t, func(d *Deps) { d.NameMismatches = config.NameMismatches{PerKey: 3, PerPerson: 3, Window: time.Hour} })
 	for _, guess := range []string{"张四", "张五", "张六"} {
 		e.req("POST", "/v1/checks", keyCounter, purposeText, map[string]any{"program": "dibao", "id_number": idZhang, "name": guess}, "").expect(t, 422, "name_mismatch")
 	}

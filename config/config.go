@@ -31,6 +31,10 @@ type Config struct {
 	Sources    []Source    `yaml:"sources"`
 	APIKeys    []APIKey    `yaml:"api_keys"`
 	Programs   ProgramsDir `yaml:"programs"`
+	// Certificate says how the district prints residence certificates.
+	Certificate Certificate `yaml:"certificate"`
+	// Places names the district's communities for pages and certificates.
+	Places Places `yaml:"places"`
 	// Dir is the folder of the config file (not read from YAML).
 	Dir string `yaml:"-"`
 }
@@ -84,17 +88,18 @@ type HTTP struct {
 	// shown a valid API key (package connlimit): past it the oldest idle one
 	// is closed to make room for the new one.
 	MaxUnauthenticatedConns int `yaml:"max_unauthenticated_connections"`
-	// NameMismatches throttles name guessing (api.NameThrottle).
+	// NameMismatches throttles name guessing (see NameMismatches).
 	NameMismatches NameMismatches `yaml:"name_mismatches"`
 }
 
-// NameMismatches throttles guessing a person's name: after Limit names
-// that do not match the ID number within Window, from one API key or for one
-// ID number (whichever counts first), every name-checked read by that key,
-// or of that person, answers 429 until the window has passed.
+// NameMismatches throttles guessing a person's name: after PerPerson names
+// that do not match one ID number, or PerKey wrong names from one API key,
+// within Window, every name-checked read of that person, or by that key,
+// answers 429 (audited) until enough of them have left the window.
 type NameMismatches struct {
-	Limit  int           `yaml:"limit"`
-	Window time.Duration `yaml:"window"`
+	PerKey    int           `yaml:"per_key"`
+	PerPerson int           `yaml:"per_person"`
+	Window    time.Duration `yaml:"window"`
 }
 
 // Pipelines tunes the raw.* consumers.
@@ -111,11 +116,44 @@ type ProgramsDir struct {
 	Dir string `yaml:"dir"`
 }
 
+// Certificate settings of the district (config certificate:).
+type Certificate struct {
+	// Issuer is the issuing office printed on the certificate above the
+	// seal area (开具单位), e.g. 朝阳区望京街道社区便民服务大厅. Default
+	// DefaultIssuer.
+	Issuer string `yaml:"issuer"`
+	// IDNumber says how the printed certificate shows the holder's ID
+	// number: IDNumberFull (default; the document a school or employer
+	// accepts) or IDNumberMasked (110105********0016). On screen the
+	// counter role always sees it masked.
+	IDNumber string `yaml:"id_number"`
+}
+
+// Certificate.IDNumber values.
+const (
+	IDNumberFull   = "full"
+	IDNumberMasked = "masked"
+)
+
+// DefaultIssuer is the issuing office printed when certificate.issuer is not set.
+const DefaultIssuer = "社区便民服务大厅"
+
+// Places are the district's own names of division codes (config places:).
+type Places struct {
+	// Names maps 9- or 12-digit division codes to names the public tables
+	// lack: communities (110105026001: 花家地社区), or a new street.
+	Names map[string]string `yaml:"names"`
+}
+
 // Source is one department feed.
 type Source struct {
 	Name    string `yaml:"name"`    // [a-z0-9_]+; topic raw.<name>
 	Kind    string `yaml:"kind"`    // connector kind: sql, http, file, push
 	Dataset string `yaml:"dataset"` // canonical dataset (schema.Datasets)
+	// DisplayName is how people know the department that feeds the source
+	// (区公安分局户籍科, 区人社局): shown with the evidence of a decision and
+	// named on certificates. Optional; at most 64 characters.
+	DisplayName string `yaml:"display_name"`
 	// Schedule is a robfig/cron/v3 spec, seconds optional ("*/30 * * * * *",
 	// "@every 1m", "0 2 * * *"). Empty for push sources.
 	Schedule string `yaml:"schedule"`
@@ -176,8 +214,10 @@ func Default() Config {
 		ClickHouse: ClickHouse{Addr: "127.0.0.1:19000", Database: "residenthub", AnalyticsDatabase: "analytics", User: "default"},
 		HTTP: HTTP{Listen: "127.0.0.1:8080", ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
 			WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute, MaxUnauthenticatedConns: 256,
-			NameMismatches: NameMismatches{Limit: 5, Window: 15 * time.Minute}},
+			NameMismatches: NameMismatches{PerKey: 20, PerPerson: 5, Window: 15 * time.Minute}},
 		Pipelines: Pipelines{GroupID: "residenthub-pipelines", BatchRows: 20000, Linger: time.Second, MaxBackoff: 30 * time.Second},
+
+		Certificate: Certificate{Issuer: DefaultIssuer, IDNumber: IDNumberFull},
 	}
 }
 
@@ -238,11 +278,17 @@ func (c *Config) Validate() error {
 	if c.HTTP.MaxUnauthenticatedConns < 1 {
 		return fmt.Errorf("http.max_unauthenticated_connections must be at least 1")
 	}
-	if m := c.HTTP.NameMismatches; m.Limit < 1 || m.Window <= 0 {
-		return fmt.Errorf("http.name_mismatches.limit must be at least 1 and its window positive")
+	if m := c.HTTP.NameMismatches; m.PerKey < 1 || m.PerPerson < 1 || m.Window <= 0 {
+		return fmt.Errorf("http.name_mismatches.per_key and per_person must be at least 1 and its window positive")
 	}
 	if c.Pipelines.BatchRows < 1 || c.Pipelines.Linger <= 0 {
 		return fmt.Errorf("pipelines.batch_rows and pipelines.linger must be positive")
+	}
+	if err := c.Certificate.validate(); err != nil {
+		return err
+	}
+	if err := validatePlaces(c.Places.Names); err != nil {
+		return err
 	}
 	seen := map[string]bool{}
 	for i, s := range c.Sources {
@@ -301,6 +347,9 @@ func (s *Source) validate() error {
 	}
 	if s.Kind == "" {
 		return fmt.Errorf("kind is required")
+	}
+	if err := validateText(s.DisplayName, 64); err != nil {
+		return fmt.Errorf("display_name: %w", err)
 	}
 	ds, ok := schema.Datasets[s.Dataset]
 	if !ok {

@@ -25,6 +25,9 @@ func CheckDate(asOf time.Time) time.Time {
 //
 //	id_number, id_masked, found (has a person record), name, sex, status,
 //	hukou_division, hukou_address, household_id, relation_to_head  strings/bool
+//	name_masked (normalize.MaskName: 李*), relation (RelationName of
+//	  relation_to_head: 户主, 配偶, 母亲; "" when unknown) — how a decision
+//	  names a member to the clerk: "配偶 李*"
 //	birth_date (timestamp), age (int, completed years on the check date;
 //	  absent when the birth date is unknown, so rules on it evaluate to unknown)
 //	residences: list of {address, community_code, since, evidence_kind}, newest since first
@@ -42,13 +45,14 @@ func memberValue(m *Member, day time.Time) map[string]any {
 	v := map[string]any{
 		"id_number": m.IDNumber, "id_masked": normalize.MaskID(m.IDNumber), "found": m.Person != nil,
 		"name": "", "sex": "", "status": "", "hukou_division": "", "hukou_address": "",
-		"household_id": "", "relation_to_head": "",
+		"household_id": "", "relation_to_head": "", "name_masked": "", "relation": "",
 	}
 	birth := time.Time{}
 	if p := m.Person; p != nil {
 		v["name"], v["sex"], v["status"] = p.Name, p.Sex, p.Status
 		v["hukou_division"], v["hukou_address"] = p.HukouDivision, p.HukouAddress
 		v["household_id"], v["relation_to_head"] = p.HouseholdID, p.RelationToHead
+		v["name_masked"], v["relation"] = normalize.MaskName(p.Name), RelationName(p.RelationToHead)
 		birth = p.BirthDate
 	}
 	if birth.IsZero() {
@@ -117,6 +121,16 @@ func memberValue(m *Member, day time.Time) map[string]any {
 	}
 	v["disability_grade"], v["disability_category"], v["major_illness"] = grade, category, illness
 	return v
+}
+
+// RelationName names a member's relation to the head of household (GB/T
+// 4761-2008 code) as the household register does: 配偶, 母亲, 长子; the
+// head's own codes 01 (本人) and 02 (户主) are both 户主. "" for an unknown code.
+func RelationName(code string) string {
+	if code == "01" || code == "02" {
+		return "户主"
+	}
+	return normalize.RelationToHead().Name(code)
 }
 
 // ageOn returns completed years from birth to day (both calendar dates).

@@ -26,9 +26,11 @@ var Datasets = []string{DatasetPerson, DatasetResidence, DatasetSocialInsurance,
 // Evidence names where one fact came from: the dataset (table), the
 // department source, the source's record key, when the source changed the
 // record (SourceTime) and when the hub stored it (IngestTime). Both times UTC.
+// SourceName is the department's display name, filled in by the API.
 type Evidence struct {
 	Dataset    string    `json:"dataset"`
 	Source     string    `json:"source"`
+	SourceName string    `json:"source_name,omitempty"`
 	RecordKey  string    `json:"record_key"`
 	SourceTime time.Time `json:"source_time"`
 	IngestTime time.Time `json:"ingest_time"`

@@ -24,6 +24,7 @@ import (
 	"github.com/residenthub/residenthub/connectors/runtime"
 	"github.com/residenthub/residenthub/eligibility"
 	"github.com/residenthub/residenthub/pipelines"
+	"github.com/residenthub/residenthub/places"
 	"github.com/residenthub/residenthub/profile"
 	"github.com/residenthub/residenthub/schema"
 	"github.com/residenthub/residenthub/store"
@@ -198,7 +199,12 @@ func (h *Hub) startAPI(context.Context) error {
 		Metrics:        h.registry,
 		Registerer:     h.registry,
 		Logger:         h.log,
+		SourceNames:    h.cfg.SourceNames(),
+		Certificate:    h.cfg.Certificate,
 		NameMismatches: h.cfg.HTTP.NameMismatches,
+	}
+	if deps.Places, err = places.New(h.cfg.Places.Names); err != nil {
+		return err
 	}
 	if h.connectors.scheduler != nil && pushNeedsHTTP(h.cfg) {
 		deps.Push = push.NewHandler(h.cfg, h.connectors.publisher, h.connectors.scheduler, h.log)
