@@ -63,9 +63,11 @@ type ClickHouse struct {
 	User              string `yaml:"user"`
 	Password          string `yaml:"password"`
 	// PseudonymSalt keys the hash that replaces id_number (and household_id,
-	// record keys) in the analytics database: person_key = MD5(salt ||
-	// id_number). Required, secret, at least MinSaltLength characters, without
-	// ' or \ or control characters (it is written into ClickHouse SQL). With a
+	// record keys) in the analytics database: person_key =
+	// HMAC-SHA-256(salt, id_number) (migration 0080; MD5(salt || id_number)
+	// before). Required, secret, at least MinSaltLength characters, without
+	// ' or \ or control characters (the oldest migrations write it into
+	// ClickHouse SQL). With a
 	// known salt the small space of ID numbers can be hashed exhaustively, so
 	// changing it later changes every person_key.
 	PseudonymSalt string `yaml:"pseudonym_salt"`
