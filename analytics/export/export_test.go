@@ -154,7 +154,7 @@ func TestExportAsOf(t *testing.T) {
 func TestExportRejectsBadOptions(t *testing.T) {
 	for _, o := range []export.Options{
 		{Table: "nosuch", Format: export.Parquet},
-		{Table: "person", Format: "csv"},
+		{Table: "person", Format: "xlsx"},
 		{Table: "resident", Format: export.Parquet, AsOf: time.Now()},
 		{Table: "person_history", Format: export.Arrow, AsOf: time.Now()},
 	} {
