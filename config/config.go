@@ -90,6 +90,13 @@ type HTTP struct {
 	// shown a valid API key (package connlimit): past it the oldest idle one
 	// is closed to make room for the new one.
 	MaxUnauthenticatedConns int `yaml:"max_unauthenticated_connections"`
+	// MaxPushBytesInFlight bounds the request bodies of pushes being read,
+	// parsed and published at once (each counted at its Content-Length, or
+	// at its source's max_body_bytes when unknown); a push that would go
+	// over it answers 429 with Retry-After before its body is read (one push
+	// alone is always admitted). Memory of the push path is a small multiple
+	// of it.
+	MaxPushBytesInFlight int64 `yaml:"max_push_bytes_in_flight"`
 	// NameMismatches throttles name guessing (see NameMismatches).
 	NameMismatches NameMismatches `yaml:"name_mismatches"`
 }
@@ -215,7 +222,7 @@ func Default() Config {
 		Kafka:      Kafka{EmbeddedListen: "127.0.0.1:19092", Partitions: 4, ReplicationFactor: 3},
 		ClickHouse: ClickHouse{Addr: "127.0.0.1:19000", Database: "residenthub", AnalyticsDatabase: "analytics", User: "default"},
 		HTTP: HTTP{Listen: "127.0.0.1:8080", ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
-			WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute, MaxUnauthenticatedConns: 256,
+			WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute, MaxUnauthenticatedConns: 256, MaxPushBytesInFlight: 64 << 20,
 			NameMismatches: NameMismatches{PerKey: 20, PerPerson: 5, Window: 15 * time.Minute}},
 		Pipelines: Pipelines{GroupID: "residenthub-pipelines", BatchRows: 20000, Linger: time.Second, MaxBackoff: 30 * time.Second},
 
@@ -276,6 +283,9 @@ func (c *Config) Validate() error {
 	}
 	if h := c.HTTP; h.ReadHeaderTimeout <= 0 || h.ReadTimeout <= 0 || h.WriteTimeout <= 0 || h.IdleTimeout <= 0 {
 		return fmt.Errorf("http.read_header_timeout, read_timeout, write_timeout and idle_timeout must be positive")
+	}
+	if c.HTTP.MaxPushBytesInFlight < 1 {
+		return fmt.Errorf("http.max_push_bytes_in_flight must be positive")
 	}
 	if c.HTTP.MaxUnauthenticatedConns < 1 {
 		return fmt.Errorf("http.max_unauthenticated_connections must be at least 1")
