@@ -6,10 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/residenthub/residenthub/connlimit"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"time"
@@ -224,19 +221,7 @@ func (h *Hub) startAPI(context.Context) error {
 		return fmt.Errorf("cannot listen on %s: %w", h.cfg.HTTP.Listen, err)
 	}
 	h.api.addr = ln.Addr().String()
-	limited := connlimit.New(ln, h.cfg.HTTP.MaxUnauthenticatedConns)
-	evicted := prometheus.NewCounter(prometheus.CounterOpts{Name: "residenthub_http_unauthenticated_evicted_total",
-		Help: "Connections without an API key closed to make room (http.max_unauthenticated_connections)."})
-	h.registry.MustRegister(evicted)
-	limited.OnEvict = evicted.Inc
-	c := h.cfg.HTTP
-	h.api.server = &http.Server{Handler: srv, ReadHeaderTimeout: c.ReadHeaderTimeout, ReadTimeout: c.ReadTimeout,
-		WriteTimeout: c.WriteTimeout, IdleTimeout: c.IdleTimeout}
-	go func() {
-		if err := limited.Serve(h.api.server); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			h.log.Error("http server stopped", "err", err)
-		}
-	}()
+	h.api.server = h.serveHTTP(ln, srv)
 	h.log.Info("api listening", "url", "http://"+h.api.addr)
 	return nil
 }
