@@ -621,6 +621,24 @@ func TestAPI(t *testing.T) {
 		if a.json["date"] != "2019-01-01" {
 			t.Fatalf("as_of: %v", a.json["date"])
 		}
+		// The 2022 dibao standard is past its 13-month review horizon in
+		// 2026 and was not in 2023.
+		overdue := func(asOf string) []any {
+			a := e.req("GET", "/v1/programs?as_of="+asOf, keyCounter, "", nil, "").expect(t, 200, "")
+			for _, p := range get(a.json, "programs").([]any) {
+				if get(p, "id") == "dibao" {
+					o, _ := get(p, "overdue_parameters").([]any)
+					return o
+				}
+			}
+			return nil
+		}
+		if o := overdue("2026-06-15"); len(o) != 1 || get(o[0], "name") != "standard_fen" || get(o[0], "review_due") != "2023-08-01" {
+			t.Fatalf("overdue 2026: %v", o)
+		}
+		if o := overdue("2023-03-01"); len(o) != 0 {
+			t.Fatalf("overdue 2023: %v", o)
+		}
 	})
 
 	t.Run("operations", func(t *testing.T) {

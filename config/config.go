@@ -180,6 +180,9 @@ type Source struct {
 	// CodeMappings maps canonical field → department value → national code,
 	// for departments that use their own codes (e.g. sex "M" → "1").
 	CodeMappings map[string]map[string]string `yaml:"code_mappings"`
+	// Times are explicit date/time layouts and the time zone of the
+	// department's values (see TimeFormats); nil: the generic readers.
+	Times *TimeFormats `yaml:"times"`
 	// Settings are the connector kind's own settings, decoded by that kind.
 	Settings yaml.Node `yaml:"settings"`
 	// BaseDir is the config file's folder (set by Load, not read from YAML):
@@ -392,7 +395,7 @@ func (s *Source) validate() error {
 			return fmt.Errorf("code_mappings: %q is not a mapped field", canonical)
 		}
 	}
-	return nil
+	return s.validateTimes(ds)
 }
 
 // CronParser parses source schedules: standard 5 fields, an optional leading

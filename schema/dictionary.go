@@ -166,6 +166,8 @@ var Dictionary = []DatasetDoc{
 			"id_number":      {Description: "The caller, if known ('' = anonymous), as the pseudonym person_key.", Analytics: DeidPseudonym, Column: "person_key"},
 			"time":           {Description: "When the ticket was filed.", Analytics: DeidCopied, LocalDate: "ticket_date"},
 			"community_code": {Description: "Community the ticket concerns (12-digit division code).", Analytics: DeidCopied},
+			"area":           {Description: "District, street or community the ticket concerns, as the hotline names it (free text; for feeds without division codes).", Analytics: DeidDropped},
+			"address":        {Description: "The address the ticket concerns, as given by the caller.", Analytics: DeidDropped},
 			"category":       {Description: "The hotline's category (诉求类别), free text of the hotline's own list.", Analytics: DeidCopied},
 			"summary":        {Description: "What the caller said.", Analytics: DeidDropped},
 			"status":         {Description: "Ticket status.", Analytics: DeidCopied},

@@ -36,14 +36,17 @@ const (
 //     active or receiving.
 //
 // Any of 1–3 failing → ineligible; else a review flag → needs_review; else
-// eligible with allowance (standard − per-capita) × members.
+// eligible with allowance (standard − per-capita) × members. That is the
+// RulesDecision; the Decision is needs_review instead of eligible or when
+// the standard in force is overdue for review (StandardOverdue).
 func (g *generator) evaluate() *Truth {
 	w := &g.w
 	t := &Truth{
 		Seed: g.opts.Seed, AsOf: w.asOf.Format(time.DateOnly), District: districtCode,
 		StandardFen: w.standardFen, DepositLimitMonths: depositLimitMonths, MaxRealEstate: maxRealEstate, MaxVehicles: maxVehicles,
-		Counts:  map[string]DatasetCount{},
-		Summary: Summary{ByStatus: map[string]int{}, Decisions: map[string]int{}},
+		Counts:          map[string]DatasetCount{},
+		Summary:         Summary{ByStatus: map[string]int{}, Decisions: map[string]int{}, RulesDecisions: map[string]int{}},
+		StandardOverdue: standardOverdue(w.asOf),
 	}
 	for _, m := range w.window {
 		t.IncomeMonths = append(t.IncomeMonths, m.Format("2006-01"))
@@ -147,8 +150,13 @@ func (g *generator) evaluate() *Truth {
 			ht.Decision = DecisionEligible
 			ht.AllowanceFen = (S - ht.PerCapitaIncomeFen) * n
 		}
+		ht.RulesDecision = ht.Decision
+		if t.StandardOverdue && ht.Decision != DecisionIneligible {
+			ht.Decision = DecisionNeedsReview
+		}
 		t.Households = append(t.Households, ht)
 		t.Summary.Decisions[ht.Decision]++
+		t.Summary.RulesDecisions[ht.RulesDecision]++
 	}
 	for _, p := range w.persons {
 		t.Residents = append(t.Residents, g.residentTruth(p))

@@ -94,6 +94,18 @@ func build(opts Options) (*generator, error) {
 	return g, nil
 }
 
+// standardOverdue reports whether the dibao standard in force on day d is
+// past its review horizon (standardReviewMonths after it took effect).
+func standardOverdue(d time.Time) bool {
+	var from time.Time
+	for _, s := range beijingDibaoStandards {
+		if f, _ := time.Parse(time.DateOnly, s.from); !f.After(d) {
+			from = f
+		}
+	}
+	return !from.IsZero() && !d.Before(from.AddDate(0, standardReviewMonths, 0))
+}
+
 // standardOn returns the Beijing dibao standard (fen per person per month)
 // in force on day d.
 func standardOn(d time.Time) int64 {
