@@ -82,7 +82,8 @@ type testEnv struct {
 	lang   string // Accept-Language of the requests; "" sends none (Chinese details)
 }
 
-func newTestEnv(t *testing.T) *testEnv {
+// newTestEnv builds the test server; opts may change its Deps first.
+func newTestEnv(t *testing.T, opts ...func(*Deps)) *testEnv {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -103,7 +104,7 @@ func newTestEnv(t *testing.T) *testEnv {
 		t.Fatal(err)
 	}
 	reg := prometheus.NewRegistry()
-	srv, err := New(Deps{
+	deps := Deps{
 		Keys:     testKeys(),
 		Profiles: profile.NewReader(conn, ch),
 		Programs: programs,
@@ -126,7 +127,13 @@ func newTestEnv(t *testing.T) *testEnv {
 		AuditTimeout: 3 * time.Second,
 		SourceNames:  testSourceNames,
 		Places:       testPlaces(t),
-	})
+		// The tests of other things give many wrong names on purpose.
+		NameMismatches: config.NameMismatches{PerKey: 1000, PerPerson: 1000, Window: time.Minute},
+	}
+	for _, o := range opts {
+		o(&deps)
+	}
+	srv, err := New(deps)
 	if err != nil {
 		t.Fatal(err)
 	}
