@@ -66,6 +66,10 @@ type Deps struct {
 	// AuditTimeout bounds the wait for an audit acknowledgement (default 5 s);
 	// past it the read fails with 503.
 	AuditTimeout time.Duration
+	// NameMismatches throttles name guessing (nameThrottle): after PerKey
+	// wrong names by one key or PerPerson for one ID number within Window,
+	// name-checked reads answer 429. Zero values: 20, 5 and 15 min.
+	NameMismatches config.NameMismatches
 
 	// How answers name things for people (all optional):
 	// SourceNames maps a source to its department's display name (config
@@ -86,6 +90,7 @@ type Server struct {
 	log     *slog.Logger
 	now     func() time.Time
 	metrics *metrics
+	names   *nameThrottle
 	handler http.Handler
 }
 
@@ -119,6 +124,7 @@ func New(deps Deps) (*Server, error) {
 		s.deps.Certificate.Issuer = config.DefaultIssuer
 	}
 	s.metrics = newMetrics(deps.Registerer)
+	s.names = newNameThrottle(deps.NameMismatches, s.now)
 	s.handler = s.router()
 	return s, nil
 }

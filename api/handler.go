@@ -2,6 +2,7 @@ package api
 
 import (
 	"fmt"
+	"github.com/residenthub/residenthub/connlimit"
 	"net/http"
 	"net/url"
 	"slices"
@@ -79,6 +80,7 @@ func (s *Server) wrap(rt route) http.Handler {
 					messages.Strings(slices.Concat(rt.Roles, []string{access.RoleAdmin}))))
 				return
 			}
+			connlimit.MarkAuthenticated(r.Context())
 			r = r.WithContext(access.WithCaller(r.Context(), caller))
 		}
 		if rt.Person {
@@ -99,6 +101,9 @@ func (s *Server) wrap(rt route) http.Handler {
 		if raw, ok := res.(*rawResponse); ok {
 			rec.Header().Set("Content-Type", raw.ContentType)
 			rec.Header().Set("X-Content-Type-Options", "nosniff")
+			if strings.HasPrefix(raw.ContentType, "text/html") {
+				rec.Header().Set("Content-Security-Policy", documentPolicy)
+			}
 			rec.WriteHeader(raw.Status)
 			_, _ = rec.Write(raw.Body)
 			return

@@ -125,6 +125,9 @@ func (c *Conn) Pull(ctx context.Context, run *connectors.Run) error {
 	if err != nil {
 		return err
 	}
+	for _, name := range c.skipped() {
+		run.Logger.Warn("drop folder entry matches the pattern but is not a regular file (a folder or symbolic link); not read", "entry", name)
+	}
 	// While a file is published, the first pass of the next settled file
 	// runs beside it (it publishes nothing).
 	var ahead *prefetch
