@@ -36,7 +36,7 @@ type Settings struct {
 	// default 2s.
 	Settle time.Duration `yaml:"settle"`
 	// PageSize is how many records are published per Kafka write and
-	// checkpoint; default 1000.
+	// checkpoint; default 5000.
 	PageSize int `yaml:"page_size"`
 }
 
@@ -51,7 +51,7 @@ var _ connectors.Puller = (*Conn)(nil)
 
 // New is the file kind's connectors.Factory.
 func New(src *config.Source) (connectors.Puller, error) {
-	s := Settings{Pattern: "*", Format: "auto", Encoding: "auto", Delimiter: ",", Settle: 2 * time.Second, PageSize: 1000}
+	s := Settings{Pattern: "*", Format: "auto", Encoding: "auto", Delimiter: ",", Settle: 2 * time.Second, PageSize: 5000}
 	if err := connectors.DecodeSettings(src, &s); err != nil {
 		return nil, err
 	}
