@@ -219,8 +219,10 @@ type run[B any] struct {
 	// context, but ShutdownTimeout after it ended, or by a crash.
 	work     context.Context
 	stopWork context.CancelFunc
-	errMu    sync.Mutex
-	err      error
+	// collecting ends with Run's context (nil once the shutdown began)
+	collecting <-chan struct{}
+	errMu      sync.Mutex
+	err        error
 }
 
 func (r *run[B]) fail(err error) {
@@ -256,7 +258,9 @@ func (l *Loop[B]) Run(ctx context.Context) error {
 	fetchDone := make(chan error, 1)
 	go func() { fetchDone <- fetch(fetchCtx, reader, msgs) }()
 
+	r.collecting = ctx.Done()
 	ferr := r.collect(ctx, msgs, fetchDone)
+	r.collecting = nil
 	stopFetch()
 	// Shutdown: the collected messages go on; the stages finish within
 	// ShutdownTimeout of now.
@@ -363,15 +367,19 @@ func (r *run[B]) collect(ctx context.Context, msgs <-chan kafka.Message, fetchDo
 }
 
 // cut hands the lane's collected messages to its prepare stage, waiting
-// while that stage is busy with two batches (backpressure).
+// while that stage is busy with two batches (backpressure). While Run's
+// context is alive (r.collecting) the wait also ends with that context, and
+// the messages stay in the lane for the shutdown's cut, whose wait ends
+// only with the work (the shutdown deadline).
 func (r *run[B]) cut(ln *lane[B]) {
 	if len(ln.msgs) == 0 {
 		return
 	}
 	b := &batch[B]{msgs: ln.msgs, n: len(ln.msgs)}
-	ln.msgs = nil
 	select {
 	case ln.prepare <- b:
+		ln.msgs = nil
+	case <-r.collecting:
 	case <-r.work.Done():
 	}
 }

@@ -272,3 +272,38 @@ func TestNewChecksConfig(t *testing.T) {
 		t.Fatal("no Store accepted")
 	}
 }
+
+// TestShutdownWhileStoreFails: with the store failing (ClickHouse down) and
+// the lanes full, a cancelled Run still returns, after ShutdownTimeout, with
+// an error, and commits nothing.
+func TestShutdownWhileStoreFails(t *testing.T) {
+	brokers := feed(t, 300, "raw.a")
+	s := newSink()
+	s.fail.Store(1 << 30)
+	cfg := s.config(brokers, "raw.a")
+	cfg.BatchRows, cfg.MaxInFlight, cfg.ShutdownTimeout = 10, 100, time.Second
+	l, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- l.Run(ctx) }()
+	for s.inFlight.Load() < 30 { // lanes and stages full
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("Run returned nil with batches it could not store")
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Run did not return after cancel while the store failed")
+	}
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel2()
+	if lag, err := bus.GroupLag(ctx2, brokers, cfg.GroupID, []string{"raw.a"}); err == nil && lag["raw.a"] != 300 {
+		t.Fatalf("lag %d after a run that stored nothing, want 300", lag["raw.a"])
+	}
+}
