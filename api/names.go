@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/residenthub/residenthub/access"
+	"github.com/residenthub/residenthub/facts"
 	"github.com/residenthub/residenthub/normalize"
 	"github.com/residenthub/residenthub/profile"
 )
@@ -49,12 +50,12 @@ func presentedName(r *http.Request, raw, where string, always bool) (string, *ap
 // name of any of them is accepted: the person present is one of them, and
 // the decision itself is needs_review until a caseworker resolves it.
 func (s *Server) verifyName(r *http.Request, id, program, name string, res *profile.Resident) *apiError {
-	if name == "" || res != nil && res.Person != nil && sameName(res.Person.Name, name) {
+	if name == "" || res != nil && res.Person != nil && sameName(res.Person.Str("name"), name) {
 		return nil
 	}
 	if res != nil {
 		for _, c := range res.IdentityConflicts {
-			if c.Field != profile.ConflictName {
+			if c.Field != facts.ConflictName {
 				continue
 			}
 			for _, v := range c.Values {

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"testing/fstest"
 	"time"
+
+	"github.com/residenthub/residenthub/facts"
 )
 
 const miniProgram = `
@@ -56,7 +58,16 @@ func loadMini(t *testing.T, src string) *Program {
 
 func person(birth string) Input {
 	b, _ := time.Parse(time.DateOnly, birth)
-	return Input{Applicant: "A", Members: []Member{{IDNumber: "A", Person: &Person{Status: "normal", BirthDate: b}}}}
+	return Input{Applicant: "A", Members: []facts.Member{member("A", map[string]any{"status": "normal", "birth_date": b})}}
+}
+
+// member is a household member with a person record of the given fields.
+func member(id string, fields map[string]any) facts.Member {
+	p, err := facts.Make("person", fields)
+	if err != nil {
+		panic(err)
+	}
+	return facts.Member{IDNumber: id, Person: &p}
 }
 
 func fresh(in Input, at time.Time) Input {
@@ -127,16 +138,20 @@ func TestUnknownValuesAndCostLimit(t *testing.T) {
 	p := loadMini(t, miniProgram)
 	at := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	// No birth date and an ID without one: age unknown → rule unknown → needs_review.
-	in := fresh(Input{Applicant: "A", Members: []Member{{IDNumber: "A", Person: &Person{Status: "normal"}}}}, at)
+	in := fresh(Input{Applicant: "A", Members: []facts.Member{member("A", map[string]any{"status": "normal"})}}, at)
 	d := Evaluate(p, in, at)
 	if d.Decision != NeedsReview || d.Rules[0].Outcome != Unknown {
 		t.Errorf("unknown age: %s %+v", d.Decision, d.Rules[0])
 	}
 	// A huge input exceeds the cost limit: unknown, never a panic or eligible.
 	big := person("2000-01-01")
-	emp := make([]Employment, 2000)
+	empDef, _ := facts.DefOf("employment")
+	emp := make([]facts.Record, 2000)
+	for i := range emp {
+		emp[i] = facts.NewRecord(empDef)
+	}
 	for i := 0; i < 250; i++ {
-		big.Members = append(big.Members, Member{IDNumber: "M", Employment: emp})
+		big.Members = append(big.Members, facts.Member{IDNumber: "M", Records: map[string][]facts.Record{"employment": emp}})
 	}
 	d = Evaluate(p, fresh(big, at), at)
 	if d.Decision != NeedsReview || d.Rules[1].Outcome != Unknown || !strings.Contains(d.Rules[1].Error, "cost") {

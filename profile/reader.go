@@ -1,9 +1,10 @@
 // Package profile reads the resident profile from ClickHouse: every dataset's
 // current facts about a person or a household as of a date, with the evidence
 // (source, record key, source and ingest time) of each fact and how fresh
-// each dataset is. It is glue (I/O only); the rules live in eligibility, and
-// profile.(*Household).Input adapts a household to eligibility.Input, so
-// dependencies point api → profile → eligibility.
+// each dataset is. It is glue (I/O only): the records are facts.Records,
+// derived from schema; the rules live in eligibility, which never imports
+// profile (nor profile eligibility): the API adapts a household to the
+// rules' input.
 //
 // Reads are primary-key lookups only: the dataset tables are ordered by
 // (id_number, source, record_key, source_time) and person_by_household by
@@ -24,6 +25,7 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/residenthub/residenthub/config"
+	"github.com/residenthub/residenthub/facts"
 	"github.com/residenthub/residenthub/store"
 )
 
@@ -108,10 +110,10 @@ func (r *Reader) Household(ctx context.Context, idNumber string, asOf time.Time)
 	if app == nil || app.Person == nil {
 		return nil, ErrNotFound
 	}
-	h := &Household{HouseholdID: app.Person.HouseholdID, AsOf: asOf, Applicant: app}
+	h := &Household{HouseholdID: app.Person.Str("household_id"), AsOf: asOf, Applicant: app}
 	for _, id := range ids {
 		m := byID[id]
-		if m != nil && m.Person != nil && m.Person.HouseholdID == h.HouseholdID {
+		if m != nil && m.Person != nil && m.Person.Str("household_id") == h.HouseholdID {
 			h.Members = append(h.Members, m)
 		}
 	}
@@ -158,13 +160,6 @@ LIMIT %d`, r.db, r.db, sqlTime(asOf), sqlTime(asOf), maxIDs)
 	return ids, nil
 }
 
-// fillers are the dataset readers of readAll, in the order of Datasets:
-// each turns its table's rows into the Residents' records and returns the
-// per-id freshness.
-var fillers = []func([]dsRow, map[string]*Resident) (map[string]Freshness, error){
-	fillPersons, fillResidences, fillSocialInsurance, fillEmployment, fillHealth, fillAssets,
-}
-
 // readAll reads every dataset for ids in ONE query, a UNION ALL of one
 // primary-key lookup per dataset (the field columns as strings, see column),
 // and returns a Resident per id (Person may be nil).
@@ -174,14 +169,11 @@ var fillers = []func([]dsRow, map[string]*Resident) (map[string]Freshness, error
 // key lookups) once per branch, which costs more than the extra round trip.
 func (r *Reader) readAll(ctx context.Context, ids []string, asOf time.Time) (map[string]*Resident, error) {
 	idCond := "id_number IN (" + store.InList(ids) + ")"
-	q := strings.Join([]string{
-		personTable.branch(r.db, idCond, asOf),
-		residenceTable.branch(r.db, idCond, asOf),
-		socialInsuranceTable.branch(r.db, idCond, asOf),
-		employmentTable.branch(r.db, idCond, asOf),
-		healthTable.branch(r.db, idCond, asOf),
-		assetTable.branch(r.db, idCond, asOf),
-	}, "\nUNION ALL\n")
+	branches := make([]string, len(facts.Defs()))
+	for i, def := range facts.Defs() {
+		branches[i] = branch(r.db, def, idCond, asOf)
+	}
+	q := strings.Join(branches, "\nUNION ALL\n")
 	rows, err := r.conn.Query(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read profile datasets: %w", err)
@@ -200,20 +192,36 @@ func (r *Reader) readAll(ctx context.Context, ids []string, asOf time.Time) (map
 	}
 	out := make(map[string]*Resident, len(ids))
 	for _, id := range ids {
-		out[id] = &Resident{IDNumber: id, AsOf: asOf, Freshness: map[string]Freshness{}}
+		out[id] = &Resident{Member: facts.Member{IDNumber: id}, AsOf: asOf, Freshness: map[string]Freshness{}}
 	}
-	for i, ds := range Datasets {
-		fr, err := fillers[i](byDataset[ds], out)
+	for _, def := range facts.Defs() {
+		fr, err := fill(def, byDataset[def.Name], out)
 		if err != nil {
 			return nil, err
 		}
 		for id, f := range fr {
 			if res := out[id]; res != nil {
-				res.Freshness[ds] = f
+				res.Freshness[def.Name] = f
 			}
 		}
 	}
 	return out, nil
+}
+
+// branch is a dataset's SELECT in the one-query read: ds (the table name),
+// id_number, the other field columns as vals Array(String) (fieldExpr, in
+// schema order), then the bookkeeping columns, for the rows matching idCond
+// (on key columns) with source_time <= asOf. PREWHERE (same filter as
+// WHERE) reads the key columns first, so the other columns are read only
+// for granules holding matching rows.
+func branch(db string, def *facts.Def, idCond string, asOf time.Time) string {
+	fields := valueFields(def)
+	exprs := make([]string, len(fields))
+	for i, f := range fields {
+		exprs[i] = fieldExpr(f)
+	}
+	return fmt.Sprintf("SELECT %s AS ds, id_number, [%s] AS vals, source, record_key, deleted, source_time, ingest_time FROM %s.%s PREWHERE %s AND source_time <= %s",
+		store.QuoteString(def.Name), strings.Join(exprs, ", "), db, def.Name, idCond, sqlTime(asOf))
 }
 
 // freshness combines the per-person freshness of residents with the
