@@ -1,6 +1,7 @@
 // Package access authenticates API callers by key and carries who they are
 // through a request's context. Keys are configured as SHA-256 hashes
-// (config.APIKey) and compared in constant time; the key itself is never stored.
+// (APIKey, the entries of the config's api_keys) and compared in constant
+// time; the key itself is never stored. It holds the one list of roles.
 package access
 
 import (
@@ -11,8 +12,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-
-	"github.com/residenthub/residenthub/config"
 )
 
 // Roles.
@@ -22,6 +21,18 @@ const (
 	RoleDepartment = "department" // push to its own sources only
 	RoleAdmin      = "admin"      // everything
 )
+
+// Roles lists every role a caller may have (api_keys[].role).
+var Roles = []string{RoleCounter, RoleCaseworker, RoleDepartment, RoleAdmin}
+
+// APIKey binds a caller's key (stored as its SHA-256, hex) to a role: one
+// entry of the config's api_keys (config.Validate checks it).
+type APIKey struct {
+	Name      string   `yaml:"name"`       // caller name written to the audit log
+	Role      string   `yaml:"role"`       // one of Roles
+	KeySHA256 string   `yaml:"key_sha256"` // hex SHA-256 of the key; see `residenthub hash-key`
+	Sources   []string `yaml:"sources"`    // for role department: the sources it may push to
+}
 
 // Caller is an authenticated API client.
 type Caller struct {
@@ -53,8 +64,15 @@ type keyEntry struct {
 	caller Caller
 }
 
+// HashKey returns the hex SHA-256 of an API key, the form APIKey.KeySHA256
+// holds.
+func HashKey(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(sum[:])
+}
+
 // NewKeys builds the lookup from configured keys (validated by config.Validate).
-func NewKeys(keys []config.APIKey) *Keys {
+func NewKeys(keys []APIKey) *Keys {
 	k := &Keys{}
 	for _, c := range keys {
 		h, err := hex.DecodeString(c.KeySHA256)

@@ -3,14 +3,12 @@ package access
 import (
 	"net/http/httptest"
 	"testing"
-
-	"github.com/residenthub/residenthub/config"
 )
 
 func TestLookupAndPermissions(t *testing.T) {
-	keys := NewKeys([]config.APIKey{
-		{Name: "hall-1", Role: RoleCounter, KeySHA256: config.HashKey("counter-secret")},
-		{Name: "hukou-it", Role: RoleDepartment, KeySHA256: config.HashKey("dept-secret"), Sources: []string{"hukou"}},
+	keys := NewKeys([]APIKey{
+		{Name: "hall-1", Role: RoleCounter, KeySHA256: HashKey("counter-secret")},
+		{Name: "hukou-it", Role: RoleDepartment, KeySHA256: HashKey("dept-secret"), Sources: []string{"hukou"}},
 	})
 	f := func(key string, wantName string) {
 		t.Helper()

@@ -79,13 +79,13 @@ type Server struct {
 func New(deps Deps) (*Server, error) {
 	switch {
 	case deps.Keys == nil:
-		return nil, errors.New("api: Deps.Keys is required")
+		return nil, errors.New("cannot create the API: Deps.Keys is required")
 	case deps.Profiles == nil:
-		return nil, errors.New("api: Deps.Profiles is required")
+		return nil, errors.New("cannot create the API: Deps.Profiles is required")
 	case deps.Programs == nil:
-		return nil, errors.New("api: Deps.Programs is required")
+		return nil, errors.New("cannot create the API: Deps.Programs is required")
 	case deps.Audit == nil:
-		return nil, errors.New("api: Deps.Audit is required")
+		return nil, errors.New("cannot create the API: Deps.Audit is required")
 	}
 	s := &Server{deps: deps, log: deps.Logger, now: deps.Now}
 	if s.log == nil {

@@ -13,12 +13,14 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/residenthub/residenthub/access"
+	"github.com/residenthub/residenthub/httperr"
 	"github.com/residenthub/residenthub/normalize"
 )
 
 // handlerFunc answers a request with a result (written as JSON with status
-// 200, or as is when it is a *rawResponse) or an error.
-type handlerFunc func(r *http.Request) (any, *apiError)
+// 200, or as is when it is a *rawResponse) or an error: the shape of every
+// handler of the hub (httperr.HandlerFunc), the push endpoint's too.
+type handlerFunc = httperr.HandlerFunc
 
 // rawResponse is a result written byte for byte (HTML certificate).
 type rawResponse struct {

@@ -81,3 +81,20 @@ func GroupLag(ctx context.Context, brokers []string, groupID string, topics []st
 	}
 	return lag, nil
 }
+
+// TotalGroupLag is the sum of GroupLag over the topics: the messages the
+// consumer group has not committed yet. No topic existing yet is 0.
+func TotalGroupLag(ctx context.Context, brokers []string, groupID string, topics []string) (int64, error) {
+	lags, err := GroupLag(ctx, brokers, groupID, topics)
+	if errors.Is(err, ErrNoTopics) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	var total int64
+	for _, n := range lags {
+		total += n
+	}
+	return total, nil
+}

@@ -3,16 +3,16 @@
 package config
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/residenthub/residenthub/access"
 	"github.com/residenthub/residenthub/schema"
 	"github.com/robfig/cron/v3"
 	"gopkg.in/yaml.v3"
@@ -131,26 +131,17 @@ type OpColumn struct {
 	DeleteValues []string `yaml:"delete_values"`
 }
 
-// APIKey binds a caller's key (stored as its SHA-256, hex) to a role.
-type APIKey struct {
-	Name      string   `yaml:"name"`       // caller name written to the audit log
-	Role      string   `yaml:"role"`       // counter, caseworker, department, admin
-	KeySHA256 string   `yaml:"key_sha256"` // hex SHA-256 of the key; see `residenthub hash-key`
-	Sources   []string `yaml:"sources"`    // for role department: the sources it may push to
-}
+// APIKey binds a caller's key to a role (access.APIKey, defined beside the
+// roles).
+type APIKey = access.APIKey
 
 // MinSaltLength is the shortest clickhouse.pseudonym_salt accepted, in
 // characters.
 const MinSaltLength = 12
 
-// Roles callers may have.
-var Roles = []string{"counter", "caseworker", "department", "admin"}
-
-// HashKey returns the hex SHA-256 of an API key, the form stored in the config.
-func HashKey(key string) string {
-	sum := sha256.Sum256([]byte(key))
-	return hex.EncodeToString(sum[:])
-}
+// HashKey returns the hex SHA-256 of an API key, the form stored in the
+// config (access.HashKey).
+func HashKey(key string) string { return access.HashKey(key) }
 
 // Default returns the configuration used where the file is silent.
 func Default() Config {
@@ -228,8 +219,8 @@ func (c *Config) Validate() error {
 		seen[s.Name] = true
 	}
 	for i, k := range c.APIKeys {
-		if !contains(Roles, k.Role) {
-			return fmt.Errorf("api_keys[%d] (%s): unknown role %q (want one of %s)", i, k.Name, k.Role, strings.Join(Roles, ", "))
+		if !slices.Contains(access.Roles, k.Role) {
+			return fmt.Errorf("api_keys[%d] (%s): unknown role %q (want one of %s)", i, k.Name, k.Role, strings.Join(access.Roles, ", "))
 		}
 		if len(k.KeySHA256) != 64 {
 			return fmt.Errorf("api_keys[%d] (%s): key_sha256 must be 64 hex characters (residenthub hash-key prints it)", i, k.Name)
@@ -310,12 +301,3 @@ func (s *Source) validate() error {
 // CronParser parses source schedules: standard 5 fields, an optional leading
 // seconds field, and descriptors such as @every 30s.
 var CronParser = cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}

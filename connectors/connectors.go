@@ -1,16 +1,19 @@
-// Package connectors moves department data into Kafka: the contract every
-// connector kind implements (Puller), the field mapping from department
-// columns to canonical fields (MapRow), the publisher that writes envelopes to
-// raw.<source> and rejects to dlq.<source> with acks=all, cursor checkpoints
-// that survive a restart, and the scheduler that runs each source on its cron
-// schedule and reports status and Prometheus metrics.
+// Package connectors is the contract a connector kind implements: a Factory
+// builds a Puller for a source, the runtime (connectors/runtime) hands it a
+// Run, and the Puller reads what is new since Run.Cursor and gives it to
+// Run.Emit page by page as Rows. A kind whose records arrive by themselves
+// (push) is a Service instead of being pulled. Sentinel errors and
+// BackOffError steer the runtime's retries (Benthos style). The package also
+// holds what kinds share to implement it: strict settings decoding, secrets,
+// JSON record decoding, and how Row values are formatted.
 //
 // The one rule every kind relies on: a cursor is checkpointed only after Kafka
 // acknowledged the messages it covers (Run.Emit does both, in that order), so
 // a crash repeats at most the last page and loses nothing.
 //
 // Kinds live in sub-packages (sql, http, file, push) and are registered by
-// name in connectors/kinds.
+// name in connectors/kinds; the runtime (scheduler, publisher, checkpoints,
+// status, field mapping) is connectors/runtime.
 package connectors
 
 import (
@@ -31,15 +34,29 @@ type Puller interface {
 	Pull(ctx context.Context, run *Run) error
 }
 
-// Factory builds a Puller for a source, decoding and validating the kind's
-// own settings (src.Settings). It is the single place where settings are
-// checked, so configuration errors surface when the hub starts.
+// Service is the optional interface of a kind's instance whose records
+// arrive by themselves instead of being pulled (the push kind), as
+// Telegraf's ServiceInput is of an Input. The runtime never schedules a
+// Service nor calls its Pull (Scheduler.RunNow answers ErrNotPullable); its
+// records come in at the kind's HTTP endpoint, which publishes them with a
+// Publisher and reports each delivery to a Recorder.
+type Service interface {
+	Puller
+	// Endpoint is the HTTP route the source's records arrive at, method
+	// and path, e.g. "POST /v1/sources/hotline/records".
+	Endpoint() string
+}
+
+// Factory builds a Puller (or a Service) for a source, decoding and
+// validating the kind's own settings (src.Settings). It is the single place
+// where settings are checked, so configuration errors surface when the hub
+// starts.
 type Factory func(src *config.Source) (Puller, error)
 
 // Row is one department record as read: column name → value. Values may be
 // any of string, []byte, bool, the Go integer and float types, json.Number,
 // time.Time, nested map[string]any / []any (JSON-encoded) or nil (omitted);
-// MapRow formats them canonically (see FormatValue).
+// the runtime formats them canonically (FormatValue).
 type Row struct {
 	Values map[string]any
 	// Origin locates the record in the delivery for operators, e.g.
@@ -47,10 +64,20 @@ type Row struct {
 	Origin string
 }
 
-// Sentinel errors that steer the scheduler (Benthos style).
+// BadRecord is a record that could not even be read as a row (e.g. a
+// malformed JSON line), sent to dlq.<source> as it arrived.
+type BadRecord struct {
+	Index    int    // the caller's position of the record, reported back in Rejection.Index
+	Origin   string // e.g. "line 7"
+	Reason   string
+	Original []byte // the record's bytes as received
+}
+
+// Sentinel errors that steer the runtime (Benthos style).
 var (
-	// ErrNotPullable is returned by kinds that receive records instead of
-	// pulling them (push); the scheduler does not record such a run.
+	// ErrNotPullable is returned by the runtime's Scheduler.RunNow for a
+	// source whose kind is a Service (push): it is not pulled, so there is
+	// no run.
 	ErrNotPullable = errors.New("source is not pulled")
 	// ErrRunning is returned by Scheduler.RunNow while a run of the same
 	// source is in progress; runs of one source never overlap.
@@ -88,16 +115,46 @@ type Run struct {
 	// Logger is tagged with the source name.
 	Logger *slog.Logger
 
-	emit func(ctx context.Context, rows []Row, bad []BadRecord, cursor string) (EmitResult, error)
+	emit EmitFunc
 
 	rows     int64
 	rejected int64
+}
+
+// EmitFunc publishes one page of a run and checkpoints cursor once Kafka
+// acknowledged it; the runtime provides it (NewRun).
+type EmitFunc func(ctx context.Context, rows []Row, bad []BadRecord, cursor string) (EmitResult, error)
+
+// NewRun returns a Run of src starting at cursor whose Emit calls emit; the
+// runtime's scheduler builds every run with it. A nil logger uses
+// slog.Default().
+func NewRun(src *config.Source, cursor string, logger *slog.Logger, emit EmitFunc) *Run {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	return &Run{Source: src, Cursor: cursor, Logger: logger, emit: emit}
+}
+
+// NewTestRun returns a Run whose Emit calls emit, for testing kinds without
+// the scheduler (connectors/file's tests use it); not for production code.
+func NewTestRun(src *config.Source, cursor string, emit func(ctx context.Context, rows []Row, bad []BadRecord, cursor string) (EmitResult, error)) *Run {
+	return NewRun(src, cursor, nil, emit)
 }
 
 // EmitResult says what happened to one Emit's rows.
 type EmitResult struct {
 	Accepted int         // rows published to raw.<source>
 	Rejected []Rejection // rows published to dlq.<source> instead
+}
+
+// Rejection is a row that could not become an envelope, and why.
+type Rejection struct {
+	// Index is the row's index in the rows passed to Publish (0-based), or,
+	// when Bad is set, the BadRecord's own Index.
+	Index  int
+	Bad    bool
+	Origin string // Row.Origin or BadRecord.Origin
+	Reason string
 }
 
 // Emit maps rows to envelopes, publishes them to raw.<source> (rows that fail
@@ -128,8 +185,28 @@ func (r *Run) Rows() int64 { return r.rows }
 // Rejected returns how many rows this run sent to dlq.<source> so far.
 func (r *Run) Rejected() int64 { return r.rejected }
 
-// NewTestRun returns a Run whose Emit calls emit, for testing kinds without
-// the scheduler (connectors/file's tests use it); not for production code.
-func NewTestRun(src *config.Source, cursor string, emit func(ctx context.Context, rows []Row, bad []BadRecord, cursor string) (EmitResult, error)) *Run {
-	return &Run{Source: src, Cursor: cursor, Logger: slog.Default(), emit: emit}
+// Publisher publishes rows of a source outside a run, as Run.Emit does but
+// without a cursor: a Service (push) hands its records to it. It maps rows
+// to envelopes on raw.<source>, sends rows the mapping refuses and bad to
+// dlq.<source>, and returns once Kafka acknowledged all of them (acks=all).
+// The runtime's *runtime.Publisher implements it.
+type Publisher interface {
+	Publish(ctx context.Context, src *config.Source, rows []Row, bad ...BadRecord) (EmitResult, error)
+}
+
+// RunReport is the outcome of one run or one push, for a Recorder.
+type RunReport struct {
+	Source   string
+	Started  time.Time
+	Finished time.Time
+	Rows     int64 // records published to raw.<source>
+	Rejected int64 // records sent to dlq.<source>
+	Err      error
+}
+
+// Recorder receives run outcomes that happen outside the scheduler (pushes),
+// so push sources appear in the source status with last_run = the latest
+// push. The runtime's *runtime.Scheduler implements it.
+type Recorder interface {
+	Record(r RunReport)
 }

@@ -15,8 +15,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/residenthub/residenthub/bus"
 	"github.com/residenthub/residenthub/config"
-	"github.com/residenthub/residenthub/demo"
+	"github.com/residenthub/residenthub/internal/demo"
+	"github.com/residenthub/residenthub/store"
 	"github.com/residenthub/residenthub/store/storetest"
 )
 
@@ -67,12 +69,12 @@ func TestDemoDistrictEndToEnd(t *testing.T) {
 		}
 	}()
 
-	if err := waitLoaded(ctx, hub.brokers, cfg, 300*time.Millisecond); err != nil {
+	if err := waitLoaded(ctx, hub.kafka.brokers, cfg, 300*time.Millisecond); err != nil {
 		t.Fatal(err)
 	}
 
 	t.Run("rows per dataset", func(t *testing.T) {
-		got, err := currentRowCounts(ctx, hub.conn, cfg.ClickHouse)
+		got, err := store.CurrentRowCounts(ctx, hub.clickhouse.conn, cfg.ClickHouse)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -84,7 +86,7 @@ func TestDemoDistrictEndToEnd(t *testing.T) {
 	})
 
 	t.Run("dead letters per source", func(t *testing.T) {
-		got, err := deadLetterCounts(ctx, hub.brokers, cfg.Sources)
+		got, err := bus.CountDeadLetters(ctx, hub.kafka.brokers, sourceNames(cfg))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -96,7 +98,7 @@ func TestDemoDistrictEndToEnd(t *testing.T) {
 			if got[s.Name] != want[s.Name] {
 				t.Errorf("dlq.%s holds %d records, truth has %d invalid", s.Name, got[s.Name], want[s.Name])
 			}
-			letters, err := readDeadLetters(ctx, hub.brokers, s.Name, 100)
+			letters, err := bus.ReadDeadLetters(ctx, hub.kafka.brokers, s.Name, 100)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -126,7 +128,7 @@ func TestDemoDistrictEndToEnd(t *testing.T) {
 		}
 	})
 
-	base := "http://" + hub.apiAddr
+	base := "http://" + hub.api.addr
 	residents := map[string]demo.Resident{}
 	for _, r := range truth.Residents {
 		residents[r.IDNumber] = r
@@ -219,17 +221,17 @@ func TestDemoDistrictEndToEnd(t *testing.T) {
 		if status := call(ctx, t, http.MethodPost, base+"/v1/sources/hukou/records", "demo-department-key", body, nil); status != http.StatusNotFound {
 			t.Errorf("push to a file source: status %d, want 404", status)
 		}
-		if err := waitLoaded(ctx, hub.brokers, cfg, 300*time.Millisecond); err != nil {
+		if err := waitLoaded(ctx, hub.kafka.brokers, cfg, 300*time.Millisecond); err != nil {
 			t.Fatal(err)
 		}
-		counts, err := currentRowCounts(ctx, hub.conn, cfg.ClickHouse)
+		counts, err := store.CurrentRowCounts(ctx, hub.clickhouse.conn, cfg.ClickHouse)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if counts["hotline_ticket"] != 2 {
 			t.Errorf("hotline_ticket has %d current rows, want 2", counts["hotline_ticket"])
 		}
-		dead, err := deadLetterCounts(ctx, hub.brokers, cfg.Sources)
+		dead, err := bus.CountDeadLetters(ctx, hub.kafka.brokers, sourceNames(cfg))
 		if err != nil {
 			t.Fatal(err)
 		}

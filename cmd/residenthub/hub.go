@@ -5,328 +5,172 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"sync"
-	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/residenthub/residenthub/access"
-	"github.com/residenthub/residenthub/api"
 	"github.com/residenthub/residenthub/api/audit"
 	"github.com/residenthub/residenthub/bus"
 	"github.com/residenthub/residenthub/config"
-	"github.com/residenthub/residenthub/connectors"
-	"github.com/residenthub/residenthub/connectors/kinds"
-	"github.com/residenthub/residenthub/connectors/push"
-	"github.com/residenthub/residenthub/eligibility"
+	"github.com/residenthub/residenthub/connectors/runtime"
 	"github.com/residenthub/residenthub/pipelines"
-	"github.com/residenthub/residenthub/profile"
-	"github.com/residenthub/residenthub/schema"
-	"github.com/residenthub/residenthub/store"
 )
 
-// Hub is the running process: the roles it started and what they share.
+// part is one stage of a hub process (Hub.parts lists them in order).
+type part struct {
+	name  string
+	on    bool // the plan runs it
+	start func(ctx context.Context) error
+	// stop ends the part within ctx's deadline; it must cope with a start
+	// that failed half-way.
+	stop func(ctx context.Context) error
+}
+
+// Hub is the running process: its plan, the parts it started, and what the
+// parts hand to the parts after them.
 type Hub struct {
 	cfg      *config.Config
 	log      *slog.Logger
-	embedded *bus.Embedded
-	brokers  []string
-	conn     driver.Conn
-	registry *prometheus.Registry
+	plan     plan
+	registry *prometheus.Registry // /metrics
+	failed   chan error           // workers that stopped by themselves (Failed)
+	started  []part               // in start order
+	groups   []*workers
 
-	scheduler *connectors.Scheduler
-	publisher *connectors.Publisher
-	pipes     *pipelines.Runner
-	server    *http.Server
-	apiAddr   string // host:port the API listens on
-	auditW    *audit.Writer
-	writer    interface{ Close() error }
-
-	migrated      chan struct{} // closed once the ClickHouse migrations are applied
-	cancelWorkers context.CancelFunc
-	workers       sync.WaitGroup
-	workerErrs    chan error
+	kafka struct {
+		brokers  []string
+		embedded *bus.Embedded
+	}
+	clickhouse struct {
+		conn     driver.Conn
+		migrated chan struct{}
+		workers  *workers
+	}
+	connectors struct {
+		writer    interface{ Close() error }
+		publisher *runtime.Publisher
+		scheduler *runtime.Scheduler
+	}
+	pipelines struct {
+		runner  *pipelines.Runner
+		workers *workers
+	}
+	api struct {
+		addr    string // host:port it listens on
+		server  *http.Server
+		audit   *audit.Writer
+		workers *workers
+	}
 }
 
-// startHub starts the embedded broker (if no brokers are configured), creates
-// the topics, connects to ClickHouse (migrations apply in the background,
-// retried until ClickHouse answers) and starts the requested roles. On error
-// everything started so far is stopped again.
-func startHub(ctx context.Context, cfg *config.Config, roles map[string]bool, log *slog.Logger) (*Hub, error) {
-	h := &Hub{cfg: cfg, log: log, registry: prometheus.NewRegistry(), workerErrs: make(chan error, 8)}
+func newHub(cfg *config.Config, roles map[string]bool, log *slog.Logger) *Hub {
+	h := &Hub{cfg: cfg, log: log, plan: newPlan(cfg, roles), registry: prometheus.NewRegistry(), failed: make(chan error, 8)}
 	h.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	ok := false
-	defer func() {
-		if !ok {
-			h.Shutdown(context.Background())
-		}
-	}()
+	return h
+}
 
-	h.brokers = cfg.Kafka.Brokers
-	if len(h.brokers) == 0 {
-		dir := filepath.Join(cfg.DataDir, "kafka")
-		e, err := bus.StartEmbedded(cfg.Kafka.EmbeddedListen, dir, cfg.Kafka.Partitions)
-		if err != nil {
-			return nil, err
+// startHub starts the parts of the process the roles ask for (Hub.parts), in
+// data-flow order. ClickHouse may be down: the hub starts anyway, /readyz
+// says why it is not ready, and the parts that need the migrations wait for
+// them. On error everything started so far is stopped again.
+func startHub(ctx context.Context, cfg *config.Config, roles map[string]bool, log *slog.Logger) (*Hub, error) {
+	h := newHub(cfg, roles, log)
+	for _, p := range h.parts() {
+		if !p.on {
+			continue
 		}
-		h.embedded = e
-		h.brokers = e.Brokers()
-		log.Info("embedded kafka started", "addr", h.brokers[0], "data", dir)
-	}
-	topics := []string{schema.AuditTopic}
-	for _, s := range cfg.Sources {
-		topics = append(topics, schema.RawTopic(s.Name), schema.DLQTopic(s.Name))
-	}
-	replicas := cfg.Kafka.ReplicationFactor
-	if h.embedded != nil {
-		replicas = 1
-	}
-	if err := bus.EnsureReplicatedTopics(ctx, h.brokers, cfg.Kafka.Partitions, replicas, topics...); err != nil {
-		return nil, err
-	}
-
-	workerCtx, cancel := context.WithCancel(context.Background())
-	h.cancelWorkers = cancel
-	h.migrated = make(chan struct{})
-	if roles["pipelines"] || roles["api"] || hasPushSource(cfg) {
-		// ClickHouse may be down at start: the API answers (/readyz says
-		// why it is not ready) while migrations are retried in the
-		// background; pipelines and the audit sink start once they apply.
-		conn, err := store.Connect(cfg.ClickHouse)
-		if err != nil {
-			return nil, err
-		}
-		h.conn = conn
-		h.goWorker("migrate", func() error { return h.migrateUntilApplied(workerCtx) })
-	}
-
-	if roles["connectors"] {
-		if err := h.startConnectors(ctx); err != nil {
-			return nil, err
+		h.started = append(h.started, p) // stopped on error too: start may have done half its work
+		if err := p.start(ctx); err != nil {
+			_ = h.Shutdown(context.Background())
+			return nil, fmt.Errorf("cannot start %s: %w", p.name, err)
 		}
 	}
-	if roles["pipelines"] {
-		runner, err := pipelines.New(cfg, h.conn, h.brokers, h.registry, log)
-		if err != nil {
-			return nil, err
-		}
-		h.pipes = runner
-		h.goWorker("pipelines", func() error {
-			if !h.waitMigrated(workerCtx) {
-				return nil
-			}
-			return runner.Run(workerCtx)
-		})
-	}
-	if roles["api"] || roles["connectors"] && hasPushSource(cfg) {
-		if err := h.startAPI(workerCtx, roles["api"]); err != nil {
-			return nil, err
-		}
-	}
-	ok = true
 	return h, nil
 }
 
-func (h *Hub) startConnectors(ctx context.Context) error {
-	cps, err := connectors.NewFileCheckpoints(filepath.Join(h.cfg.DataDir, "checkpoints"))
-	if err != nil {
-		return err
-	}
-	w := bus.NewWriter(h.brokers)
-	h.writer = w
-	h.publisher = connectors.NewPublisher(w)
-	sched, err := connectors.NewScheduler(connectors.SchedulerConfig{
-		Sources:     h.cfg.Sources,
-		Kinds:       kinds.Kinds,
-		Publisher:   h.publisher,
-		Checkpoints: cps,
-		Registerer:  h.registry,
-		Logger:      h.log,
-	})
-	if err != nil {
-		return err
-	}
-	h.scheduler = sched
-	sched.Start(ctx)
-	h.log.Info("connectors started", "sources", len(h.cfg.Sources))
-	return nil
-}
-
-func hasPushSource(cfg *config.Config) bool {
-	for _, s := range cfg.Sources {
-		if s.Kind == "push" {
-			return true
+// Shutdown stops the started parts in reverse order: the API stops taking
+// requests (pushes included) and its audit sink stops; the pipelines insert
+// their in-flight batch and commit their offsets; the connectors let their
+// runs finish the current page (runs still going at ctx's deadline are
+// cancelled; their cursors stay at the last acknowledged page) and close the
+// Kafka writer; ClickHouse closes; the embedded broker flushes and closes.
+// Errors of workers not received from Failed are returned too.
+func (h *Hub) Shutdown(ctx context.Context) error {
+	var errs []error
+	for i := len(h.started) - 1; i >= 0; i-- {
+		if err := h.started[i].stop(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("cannot stop %s: %w", h.started[i].name, err))
 		}
 	}
-	return false
-}
-
-// startAPI serves HTTP. With the api role it serves everything; a
-// connectors-only process with push sources serves the API too (the push
-// endpoint needs it), which is why ClickHouse is opened for it as well.
-func (h *Hub) startAPI(workerCtx context.Context, apiRole bool) error {
-	programs, err := loadPrograms(h.cfg)
-	if err != nil {
-		return err
+	h.started = nil
+	for _, w := range h.groups { // no-op for the groups the parts stopped
+		errs = append(errs, w.stop(ctx))
 	}
-	h.auditW = audit.NewWriter(h.brokers)
-	deps := api.Deps{
-		Keys:         access.NewKeys(h.cfg.APIKeys),
-		Profiles:     profile.NewReader(h.conn, h.cfg.ClickHouse),
-		Programs:     programs,
-		Audit:        h.auditW,
-		Ready:        h.ready,
-		SourceStatus: h.sourceStatus,
-		Metrics:      h.registry,
-		Registerer:   h.registry,
-		Logger:       h.log,
-	}
-	if h.scheduler != nil && hasPushSource(h.cfg) {
-		deps.Push = push.NewHandler(h.cfg, h.publisher, h.scheduler, h.log)
-	}
-	srv, err := api.New(deps)
-	if err != nil {
-		return err
-	}
-	if apiRole {
-		sink := audit.NewSink(h.conn, h.cfg.ClickHouse, h.brokers, h.log)
-		sink.Partitions = h.cfg.Kafka.Partitions
-		h.goWorker("audit", func() error {
-			if !h.waitMigrated(workerCtx) {
-				return nil
-			}
-			return sink.Run(workerCtx)
-		})
-	}
-	ln, err := net.Listen("tcp", h.cfg.HTTP.Listen)
-	if err != nil {
-		return fmt.Errorf("cannot listen on %s: %w", h.cfg.HTTP.Listen, err)
-	}
-	h.apiAddr = ln.Addr().String()
-	h.server = &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
-	go func() {
-		if err := h.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			h.log.Error("http server stopped", "err", err)
-		}
-	}()
-	h.log.Info("api listening", "url", "http://"+ln.Addr().String())
-	return nil
-}
-
-// migrateUntilApplied applies the ClickHouse migrations, retrying with
-// backoff (up to pipelines.max_backoff) while ClickHouse cannot be reached,
-// then closes h.migrated. It returns nil when ctx ends first.
-func (h *Hub) migrateUntilApplied(ctx context.Context) error {
-	wait := time.Second
 	for {
-		attemptCtx, cancel := context.WithTimeout(ctx, time.Minute)
-		applied, err := store.Migrate(attemptCtx, h.conn, h.cfg.ClickHouse)
-		cancel()
-		if err == nil {
-			h.log.Info("clickhouse ready", "addr", h.cfg.ClickHouse.Addr, "database", h.cfg.ClickHouse.Database, "applied_migrations", applied)
-			close(h.migrated)
-			return nil
-		}
-		if ctx.Err() != nil {
-			return nil
-		}
-		h.log.Warn("clickhouse not ready; retrying", "addr", h.cfg.ClickHouse.Addr, "err", err, "retry_in", wait)
 		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(wait):
+		case err := <-h.failed:
+			errs = append(errs, err)
+		default:
+			return errors.Join(errs...)
 		}
-		wait = min(2*wait, max(h.cfg.Pipelines.MaxBackoff, time.Second))
 	}
-}
-
-// waitMigrated blocks until the migrations are applied; false if ctx ended first.
-func (h *Hub) waitMigrated(ctx context.Context) bool {
-	select {
-	case <-h.migrated:
-		return true
-	case <-ctx.Done():
-		return false
-	}
-}
-
-func loadPrograms(cfg *config.Config) (*eligibility.Registry, error) {
-	if cfg.Programs.Dir == "" {
-		return eligibility.Default()
-	}
-	dir := cfg.Programs.Dir
-	if !filepath.IsAbs(dir) {
-		dir = filepath.Join(cfg.Dir, dir)
-	}
-	return eligibility.Load(os.DirFS(dir))
-}
-
-func (h *Hub) goWorker(name string, run func() error) {
-	h.workers.Add(1)
-	go func() {
-		defer h.workers.Done()
-		if err := run(); err != nil && !errors.Is(err, context.Canceled) {
-			h.log.Error("worker stopped", "worker", name, "err", err)
-			select {
-			case h.workerErrs <- fmt.Errorf("%s: %w", name, err):
-			default:
-			}
-		}
-	}()
 }
 
 // Failed delivers the error of a worker (pipelines, audit sink) that stopped
 // by itself: the hub then no longer loads data or stores the audit trail
 // although it still answers, so the caller should shut it down and exit
 // non-zero. Errors not received here are returned by Shutdown.
-func (h *Hub) Failed() <-chan error { return h.workerErrs }
+func (h *Hub) Failed() <-chan error { return h.failed }
 
-// Shutdown stops the roles in data-flow order: connectors stop pulling and
-// finish their runs; the API stops taking requests; pipelines flush their
-// in-flight batch and commit offsets; then Kafka and ClickHouse close.
-func (h *Hub) Shutdown(ctx context.Context) error {
-	var errs []error
-	if h.scheduler != nil {
-		errs = append(errs, h.scheduler.Stop(ctx))
+// workers are a part's background goroutines (migrations, pipelines, the
+// audit sink): they run until the part stops them, and one that ends with
+// an error by itself reports it to the hub (Hub.Failed).
+type workers struct {
+	h       *Hub
+	ctx     context.Context
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	stopped bool
+}
+
+func (h *Hub) newWorkers() *workers {
+	ctx, cancel := context.WithCancel(context.Background())
+	w := &workers{h: h, ctx: ctx, cancel: cancel}
+	h.groups = append(h.groups, w)
+	return w
+}
+
+// Go runs run(ctx) in a goroutine; ctx ends when the workers are stopped.
+func (w *workers) Go(name string, run func(ctx context.Context) error) {
+	w.wg.Add(1)
+	go func() {
+		defer w.wg.Done()
+		if err := run(w.ctx); err != nil && !errors.Is(err, context.Canceled) {
+			w.h.log.Error("worker stopped", "worker", name, "err", err)
+			select {
+			case w.h.failed <- fmt.Errorf("%s: %w", name, err):
+			default:
+			}
+		}
+	}()
+}
+
+// stop cancels the workers and waits until they returned or ctx ends.
+// Stopping them again returns nil at once.
+func (w *workers) stop(ctx context.Context) error {
+	if w.stopped {
+		return nil
 	}
-	if h.server != nil {
-		errs = append(errs, h.server.Shutdown(ctx))
-	}
-	if h.cancelWorkers != nil {
-		h.cancelWorkers()
-	}
+	w.stopped = true
+	w.cancel()
 	done := make(chan struct{})
-	go func() { h.workers.Wait(); close(done) }()
+	go func() { w.wg.Wait(); close(done) }()
 	select {
 	case <-done:
+		return nil
 	case <-ctx.Done():
-		errs = append(errs, fmt.Errorf("workers did not stop in time: %w", ctx.Err()))
+		return fmt.Errorf("cannot stop the workers in time: %w", ctx.Err())
 	}
-drain:
-	for {
-		select {
-		case err := <-h.workerErrs:
-			errs = append(errs, err)
-		default:
-			break drain
-		}
-	}
-	if h.auditW != nil {
-		errs = append(errs, h.auditW.Close())
-	}
-	if h.writer != nil {
-		errs = append(errs, h.writer.Close())
-	}
-	if h.conn != nil {
-		errs = append(errs, h.conn.Close())
-	}
-	if h.embedded != nil {
-		h.embedded.Close()
-	}
-	return errors.Join(errs...)
 }

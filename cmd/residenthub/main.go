@@ -12,7 +12,6 @@
 //	dead-letters print a source's rejected records and why
 //	wait-loaded  wait until the drop folders are empty and the pipelines have no lag
 //	hash-key   print the SHA-256 of an API key, for api_keys[].key_sha256
-//	demo-data  write the demo district's department extracts and truth.json
 package main
 
 import (
@@ -39,8 +38,6 @@ func main() {
 		err = cmdWaitLoaded(os.Args[2:])
 	case "hash-key":
 		err = cmdHashKey(os.Args[2:])
-	case "demo-data":
-		err = cmdDemoData(os.Args[2:])
 	case "-h", "--help", "help":
 		usage()
 		return
@@ -71,7 +68,5 @@ commands:
         wait until drop folders are empty and the pipelines have no lag
   hash-key [key]
         print the hex SHA-256 of an API key (reads stdin without an argument)
-  demo-data -out DIR [-seed N] [-households N] [-as-of YYYY-MM-DD]
-        write the demo district's department extracts and the truth file
 `)
 }

@@ -4,13 +4,11 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"math"
 	"sort"
 	"time"
 
-	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/residenthub/residenthub/bus"
 	"github.com/residenthub/residenthub/config"
-	"github.com/residenthub/residenthub/schema"
 	"github.com/residenthub/residenthub/store"
 )
 
@@ -29,7 +27,7 @@ func cmdReport(args []string) error {
 		return err
 	}
 	defer conn.Close()
-	counts, err := currentRowCounts(ctx, conn, cfg.ClickHouse)
+	counts, err := store.CurrentRowCounts(ctx, conn, cfg.ClickHouse)
 	if err != nil {
 		return err
 	}
@@ -42,7 +40,7 @@ func cmdReport(args []string) error {
 	for _, n := range names {
 		fmt.Printf("  %-18s %8d\n", n, counts[n])
 	}
-	dead, err := deadLetterCounts(ctx, brokersOf(cfg), cfg.Sources)
+	dead, err := bus.CountDeadLetters(ctx, brokersOf(cfg), sourceNames(cfg))
 	if err != nil {
 		return err
 	}
@@ -64,33 +62,11 @@ func brokersOf(cfg *config.Config) []string {
 	return []string{cfg.Kafka.EmbeddedListen}
 }
 
-// currentRowCounts counts, per dataset table, the source records whose latest
-// version is not a delete (replayed duplicates count once).
-func currentRowCounts(ctx context.Context, conn driver.Conn, cfg config.ClickHouse) (map[string]uint64, error) {
-	out := map[string]uint64{}
-	for name := range schema.Datasets {
-		q := fmt.Sprintf(`SELECT count() FROM (
-			SELECT argMax(deleted, source_time) AS d FROM %s.%s FINAL GROUP BY source, record_key
-		) WHERE d = 0`, store.QuoteIdent(cfg.Database), name)
-		var n uint64
-		if err := conn.QueryRow(ctx, q).Scan(&n); err != nil {
-			return nil, fmt.Errorf("cannot count %s: %w", name, err)
-		}
-		out[name] = n
+// sourceNames lists the configured sources' names in configuration order.
+func sourceNames(cfg *config.Config) []string {
+	names := make([]string, 0, len(cfg.Sources))
+	for _, s := range cfg.Sources {
+		names = append(names, s.Name)
 	}
-	return out, nil
-}
-
-// deadLetterCounts counts the distinct dead letters of each source's
-// dlq.<source> topic (readDeadLetters: a record rejected again counts once).
-func deadLetterCounts(ctx context.Context, brokers []string, sources []config.Source) (map[string]int64, error) {
-	out := map[string]int64{}
-	for _, s := range sources {
-		letters, err := readDeadLetters(ctx, brokers, s.Name, math.MaxInt)
-		if err != nil {
-			return nil, err
-		}
-		out[s.Name] = int64(len(letters))
-	}
-	return out, nil
+	return names
 }

@@ -8,15 +8,67 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/residenthub/residenthub/config"
+	"github.com/residenthub/residenthub/connectors/push"
 )
 
-// roles a process can run.
+// roles a process can run (-roles).
 var allRoles = []string{"connectors", "pipelines", "api"}
+
+// shutdownTimeout bounds the shutdown after SIGINT/SIGTERM or a failed worker.
+const shutdownTimeout = 60 * time.Second
+
+// parts is what a hub process runs, in data-flow order: startHub starts them
+// top to bottom and Shutdown stops them bottom to top, so a part starts
+// after what it needs and stops before it. A part the plan leaves out is
+// skipped.
+func (h *Hub) parts() []part {
+	p := h.plan
+	return []part{
+		// the embedded broker (when kafka.brokers is empty) and the topics
+		{name: "kafka", on: true, start: h.startKafka, stop: h.stopKafka},
+		// the connection; migrations are retried in the background until ClickHouse answers
+		{name: "clickhouse", on: p.clickhouse, start: h.startClickHouse, stop: h.stopClickHouse},
+		// department sources on their schedules → Kafka raw.<source>, rejects → dlq.<source>
+		{name: "connectors", on: p.connectors, start: h.startConnectors, stop: h.stopConnectors},
+		// raw.<source> → normalize, validate, resolve → ClickHouse; rejects → dlq.<source>
+		{name: "pipelines", on: p.pipelines, start: h.startPipelines, stop: h.stopPipelines},
+		// HTTP: checks, profiles, certificates, source status, push; the audit sink
+		{name: "api", on: p.http, start: h.startAPI, stop: h.stopAPI},
+	}
+}
+
+// plan says which parts one process runs: the -roles it was given, and what
+// they need.
+type plan struct {
+	connectors, pipelines, api bool // the roles
+	// http: the process listens for HTTP — with the api role, or for a push
+	// source (pushNeedsHTTP).
+	http bool
+	// clickhouse: the pipelines write ClickHouse, the HTTP side reads it
+	// (profiles, /readyz) and the API's audit sink writes it.
+	clickhouse bool
+}
+
+func newPlan(cfg *config.Config, roles map[string]bool) plan {
+	p := plan{connectors: roles["connectors"], pipelines: roles["pipelines"], api: roles["api"]}
+	p.http = p.api || p.connectors && pushNeedsHTTP(cfg)
+	p.clickhouse = p.pipelines || p.http
+	return p
+}
+
+// pushNeedsHTTP is the one decision about push sources: their records arrive
+// at the API's POST /v1/sources/{source}/records, so a process that runs the
+// connectors of a push source serves the API (and opens ClickHouse for it)
+// even without the api role. Only the api role runs the audit sink.
+func pushNeedsHTTP(cfg *config.Config) bool {
+	return slices.ContainsFunc(cfg.Sources, func(s config.Source) bool { return s.Kind == push.Kind })
+}
 
 func cmdRun(args []string) error {
 	fs := flag.NewFlagSet("run", flag.ExitOnError)
@@ -53,12 +105,12 @@ func serve(ctx context.Context, hub *Hub, log *slog.Logger) error {
 	var failed error
 	select {
 	case <-ctx.Done():
-		log.Info("shutting down: stop pulling, flush in-flight batches, commit offsets")
+		log.Info("shutting down: stop taking requests, flush in-flight batches, commit offsets, finish connector pages")
 	case failed = <-hub.Failed():
 		log.Error("a worker stopped; shutting down the hub", "err", failed)
 		failed = fmt.Errorf("worker stopped: %w", failed)
 	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
 	return errors.Join(failed, hub.Shutdown(shutdownCtx))
 }
@@ -78,11 +130,7 @@ func parseRoles(s string) (map[string]bool, error) {
 		if r == "" {
 			continue
 		}
-		ok := false
-		for _, known := range allRoles {
-			ok = ok || r == known
-		}
-		if !ok {
+		if !slices.Contains(allRoles, r) {
 			return nil, fmt.Errorf("-roles: unknown role %q (want connectors, pipelines, api)", r)
 		}
 		roles[r] = true

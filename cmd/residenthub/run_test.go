@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/residenthub/residenthub/config"
 )
 
 // TestServeStopsOnWorkerFailure: a worker that stops with an error (here a
@@ -17,12 +19,11 @@ func TestServeStopsOnWorkerFailure(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	hub := &Hub{log: log, workerErrs: make(chan error, 8)}
-	workerCtx, stopWorkers := context.WithCancel(context.Background())
-	hub.cancelWorkers = stopWorkers
+	hub := newHub(&config.Config{}, nil, log)
+	workers := hub.newWorkers()
 	audit := make(chan error, 1)
-	hub.goWorker("audit", func() error { <-workerCtx.Done(); audit <- workerCtx.Err(); return nil })
-	hub.goWorker("pipelines", func() error { return errors.New("cannot insert: table is gone") })
+	workers.Go("audit", func(ctx context.Context) error { <-ctx.Done(); audit <- ctx.Err(); return nil })
+	workers.Go("pipelines", func(context.Context) error { return errors.New("cannot insert: table is gone") })
 
 	done := make(chan error, 1)
 	go func() { done <- serve(context.Background(), hub, log) }() // no signal ever comes

@@ -127,7 +127,7 @@ func TestHubWaitsForClickHouse(t *testing.T) {
 		}
 	})
 	readyz := func() int {
-		resp, err := http.Get("http://" + hub.apiAddr + "/readyz")
+		resp, err := http.Get("http://" + hub.api.addr + "/readyz")
 		if err != nil {
 			t.Fatalf("API not answering: %v", err)
 		}

@@ -6,23 +6,23 @@ import (
 	"strings"
 
 	"github.com/residenthub/residenthub/bus"
-	"github.com/residenthub/residenthub/connectors"
+	"github.com/residenthub/residenthub/connectors/runtime"
 	"github.com/residenthub/residenthub/pipelines"
 	"github.com/residenthub/residenthub/store"
 )
 
 // ready is GET /readyz: Kafka answers, ClickHouse answers, no migration pending.
 func (h *Hub) ready(ctx context.Context) error {
-	if err := bus.Ping(ctx, h.brokers); err != nil {
+	if err := bus.Ping(ctx, h.kafka.brokers); err != nil {
 		return err
 	}
-	if h.conn == nil {
+	if h.clickhouse.conn == nil {
 		return nil
 	}
-	if err := h.conn.Ping(ctx); err != nil {
-		return fmt.Errorf("clickhouse: %w", err)
+	if err := h.clickhouse.conn.Ping(ctx); err != nil {
+		return fmt.Errorf("cannot reach clickhouse: %w", err)
 	}
-	pending, err := store.Pending(ctx, h.conn, h.cfg.ClickHouse)
+	pending, err := store.Pending(ctx, h.clickhouse.conn, h.cfg.ClickHouse)
 	if err != nil {
 		return err
 	}
@@ -35,21 +35,21 @@ func (h *Hub) ready(ctx context.Context) error {
 // SourceReport is one source's line in GET /v1/sources: the connector's
 // status and the pipeline's counters for it.
 type SourceReport struct {
-	connectors.SourceStatus
+	runtime.SourceStatus
 	Pipeline *pipelines.DatasetStatus `json:"pipeline,omitempty"`
 }
 
 func (h *Hub) sourceStatus(ctx context.Context) any {
 	var pipe map[string]pipelines.DatasetStatus
-	if h.pipes != nil {
+	if h.pipelines.runner != nil {
 		pipe = map[string]pipelines.DatasetStatus{}
-		for _, st := range h.pipes.Status() {
+		for _, st := range h.pipelines.runner.Status() {
 			pipe[st.Source] = st
 		}
 	}
 	var out []SourceReport
-	if h.scheduler != nil {
-		for _, st := range h.scheduler.Status() {
+	if h.connectors.scheduler != nil {
+		for _, st := range h.connectors.scheduler.Status() {
 			r := SourceReport{SourceStatus: st}
 			if p, ok := pipe[st.Source]; ok {
 				r.Pipeline = &p
@@ -59,7 +59,7 @@ func (h *Hub) sourceStatus(ctx context.Context) any {
 		return out
 	}
 	for _, s := range h.cfg.Sources {
-		r := SourceReport{SourceStatus: connectors.SourceStatus{Source: s.Name, Kind: s.Kind, Dataset: s.Dataset}}
+		r := SourceReport{SourceStatus: runtime.SourceStatus{Source: s.Name, Kind: s.Kind, Dataset: s.Dataset}}
 		if p, ok := pipe[s.Name]; ok {
 			r.Pipeline = &p
 		}

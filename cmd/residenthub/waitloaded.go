@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"time"
@@ -29,7 +28,7 @@ func cmdWaitLoaded(args []string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
 	if err := waitLoaded(ctx, brokersOf(cfg), cfg, 500*time.Millisecond); err != nil {
-		return fmt.Errorf("wait-loaded: after %s: %w", *timeout, err)
+		return fmt.Errorf("cannot wait longer than -timeout %s: %w", *timeout, err)
 	}
 	fmt.Println("loaded: drop folders empty, pipelines have consumed every raw message")
 	return nil
@@ -44,7 +43,7 @@ func waitLoaded(ctx context.Context, brokers []string, cfg *config.Config, poll 
 	for quiet < 4 {
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("not loaded: %s", last)
+			return fmt.Errorf("not loaded yet: %s", last)
 		case <-time.After(poll):
 		}
 		files, ferr := pendingDropFiles(cfg)
@@ -86,22 +85,11 @@ func pendingDropFiles(cfg *config.Config) (int, error) {
 }
 
 // pipelineLag sums, over every raw topic, the messages not yet committed by
-// the pipelines' consumer group (bus.GroupLag). No raw topic yet: 0.
+// the pipelines' consumer group (bus.TotalGroupLag). No raw topic yet: 0.
 func pipelineLag(ctx context.Context, brokers []string, cfg *config.Config) (int64, error) {
 	var topics []string
 	for _, s := range cfg.Sources {
 		topics = append(topics, schema.RawTopic(s.Name))
 	}
-	lags, err := bus.GroupLag(ctx, brokers, cfg.Pipelines.GroupID, topics)
-	if errors.Is(err, bus.ErrNoTopics) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, err
-	}
-	var total int64
-	for _, n := range lags {
-		total += n
-	}
-	return total, nil
+	return bus.TotalGroupLag(ctx, brokers, cfg.Pipelines.GroupID, topics)
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/residenthub/residenthub/bus"
 	"github.com/residenthub/residenthub/config"
 	"github.com/residenthub/residenthub/connectors"
+	"github.com/residenthub/residenthub/connectors/runtime"
 	"github.com/residenthub/residenthub/schema"
 	"github.com/segmentio/kafka-go"
 )
@@ -66,17 +67,17 @@ func indent(s string) string {
 type Harness struct {
 	Brokers     []string
 	DataDir     string
-	Scheduler   *connectors.Scheduler
-	Publisher   *connectors.Publisher
-	Checkpoints connectors.Checkpoints
+	Scheduler   *runtime.Scheduler
+	Publisher   *runtime.Publisher
+	Checkpoints runtime.Checkpoints
 }
 
 // NewHarness builds a scheduler for sources with the given kinds. If cps is
 // nil, file checkpoints under dataDir/checkpoints are used.
-func NewHarness(t testing.TB, brokers []string, dataDir string, kinds map[string]connectors.Factory, cps connectors.Checkpoints, sources []config.Source) *Harness {
+func NewHarness(t testing.TB, brokers []string, dataDir string, kinds map[string]connectors.Factory, cps runtime.Checkpoints, sources []config.Source) *Harness {
 	t.Helper()
 	if cps == nil {
-		fc, err := connectors.NewFileCheckpoints(filepath.Join(dataDir, "checkpoints"))
+		fc, err := runtime.NewFileCheckpoints(filepath.Join(dataDir, "checkpoints"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -84,8 +85,8 @@ func NewHarness(t testing.TB, brokers []string, dataDir string, kinds map[string
 	}
 	w := bus.NewWriter(brokers)
 	t.Cleanup(func() { w.Close() })
-	pub := connectors.NewPublisher(w)
-	s, err := connectors.NewScheduler(connectors.SchedulerConfig{
+	pub := runtime.NewPublisher(w)
+	s, err := runtime.NewScheduler(runtime.SchedulerConfig{
 		Sources: sources, Kinds: kinds, Publisher: pub, Checkpoints: cps,
 		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	})
@@ -191,12 +192,12 @@ func CountKeys(envs []schema.Envelope) map[string]int {
 // FailingCheckpoints wraps a store and fails every Save after the first
 // Allow ones, simulating a crash between publishing and checkpointing.
 type FailingCheckpoints struct {
-	connectors.Checkpoints
+	runtime.Checkpoints
 	Allow int
 	saves int
 }
 
-// Save implements connectors.Checkpoints.
+// Save implements runtime.Checkpoints.
 func (f *FailingCheckpoints) Save(source, cursor string) error {
 	f.saves++
 	if f.saves > f.Allow {

@@ -12,6 +12,7 @@ import (
 	"github.com/residenthub/residenthub/config"
 	"github.com/residenthub/residenthub/connectors"
 	ct "github.com/residenthub/residenthub/connectors/connectorstest"
+	"github.com/residenthub/residenthub/connectors/runtime"
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
 )
@@ -203,7 +204,7 @@ func TestCrashBetweenPublishAndCheckpoint(t *testing.T) {
 	a := strings.Replace(csvRows(35), "ID0013,", ",无键,H0,2026-11-01 10:00:00\r\nID0013,", 1)
 	writeOld(t, filepath.Join(dir, "a.csv"), []byte(a))
 	writeOld(t, filepath.Join(dir, "b.csv"), []byte(strings.ReplaceAll(csvRows(5), "ID", "B")))
-	fc, err := connectors.NewFileCheckpoints(filepath.Join(dataDir, "checkpoints"))
+	fc, err := runtime.NewFileCheckpoints(filepath.Join(dataDir, "checkpoints"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/residenthub/residenthub/config"
 	"github.com/residenthub/residenthub/connectors"
 	ct "github.com/residenthub/residenthub/connectors/connectorstest"
+	"github.com/residenthub/residenthub/connectors/runtime"
 )
 
 // api is a fake department API: 35 records, 10 per page, bearer auth,
@@ -226,7 +227,7 @@ func TestCursorPaginationCrash(t *testing.T) {
 	srv := httptest.NewServer(a)
 	defer srv.Close()
 	dataDir := t.TempDir()
-	fc, err := connectors.NewFileCheckpoints(dataDir + "/checkpoints")
+	fc, err := runtime.NewFileCheckpoints(dataDir + "/checkpoints")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,8 @@
 // the hub instead of being pulled: POST /v1/sources/{source}/records with a
 // JSON array of objects or NDJSON (one object per line). Records are mapped
 // and published to raw.<source> with acks=all before the answer is sent.
+// A push source is a connectors.Service: the runtime never pulls it, and a
+// process that runs one serves the HTTP endpoint (Handler).
 package push
 
 import (
@@ -21,6 +23,7 @@ import (
 	"github.com/residenthub/residenthub/access"
 	"github.com/residenthub/residenthub/config"
 	"github.com/residenthub/residenthub/connectors"
+	"github.com/residenthub/residenthub/httperr"
 )
 
 // Kind is the config.Source.Kind of push sources.
@@ -35,19 +38,27 @@ type Settings struct {
 	MaxBodyBytes int64 `yaml:"max_body_bytes"`
 }
 
-type puller struct{}
+// service is the push kind's instance for one source: a connectors.Service,
+// whose records arrive through Handler.
+type service struct{ endpoint string }
 
-// Pull implements connectors.Puller: push sources have nothing to pull.
-func (puller) Pull(context.Context, *connectors.Run) error { return connectors.ErrNotPullable }
+// Pull implements connectors.Puller; the runtime never calls it, a
+// connectors.Service is not pulled.
+func (service) Pull(context.Context, *connectors.Run) error { return nil }
 
-// New is the push kind's connectors.Factory: it validates the settings; the
-// records arrive through Handler.
+// Endpoint implements connectors.Service.
+func (s service) Endpoint() string { return s.endpoint }
+
+// New is the push kind's connectors.Factory: it validates the settings and
+// returns a connectors.Service; the records arrive through Handler.
 func New(src *config.Source) (connectors.Puller, error) {
 	if _, err := settings(src); err != nil {
 		return nil, err
 	}
-	return puller{}, nil
+	return service{endpoint: "POST /v1/sources/" + src.Name + "/records"}, nil
 }
+
+var _ connectors.Service = service{}
 
 func settings(src *config.Source) (Settings, error) {
 	s := Settings{MaxBodyBytes: DefaultMaxBody}
@@ -65,16 +76,16 @@ func settings(src *config.Source) (Settings, error) {
 // the request context (access.WithCaller).
 type Handler struct {
 	cfg *config.Config
-	pub *connectors.Publisher
+	pub connectors.Publisher
 	rec connectors.Recorder
 	log *slog.Logger
 }
 
-// NewHandler returns the ingest handler. pub publishes (the same Publisher
-// as the scheduler's); rec receives each push's outcome so push sources
-// appear in the scheduler's Status (pass the *connectors.Scheduler; nil for
-// none).
-func NewHandler(cfg *config.Config, pub *connectors.Publisher, rec connectors.Recorder, logger *slog.Logger) *Handler {
+// NewHandler returns the ingest handler. pub publishes (the runtime's
+// *runtime.Publisher, the same as the scheduler's); rec receives each push's
+// outcome so push sources appear in the scheduler's Status (pass the
+// *runtime.Scheduler; nil for none).
+func NewHandler(cfg *config.Config, pub connectors.Publisher, rec connectors.Recorder, logger *slog.Logger) *Handler {
 	if logger == nil {
 		logger = slog.Default()
 	}
@@ -94,38 +105,36 @@ type RejectedLine struct {
 	Reason string `json:"reason"`
 }
 
-// ErrorResponse is the answer to a push that was not published: the API's
-// error format, a stable code and a sentence for the department's IT staff.
-type ErrorResponse struct {
-	Error  string `json:"error"`
-	Detail string `json:"detail"`
-}
-
-// Error codes of ErrorResponse.
+// Error codes of the push endpoint's error answers (httperr.Body).
 const (
-	CodeUnauthenticated = "unauthenticated"  // 401: no API key
-	CodeUnknownSource   = "unknown_source"   // 404: no push source of that name
-	CodeForbiddenSource = "forbidden_source" // 403: the key may not push to the source
-	CodeEmptyBody       = "empty_body"       // 400
-	CodeMalformedBody   = "malformed_body"   // 400: not a well-formed JSON array, or unreadable
-	CodeBodyTooLarge    = "body_too_large"   // 413
-	CodeUnavailable     = "unavailable"      // 503: Kafka did not acknowledge
-	CodeInternal        = "internal"         // 500: the source is misconfigured
+	CodeUnauthenticated = httperr.CodeUnauthenticated // 401: no API key
+	CodeUnknownSource   = "unknown_source"            // 404: no push source of that name
+	CodeForbiddenSource = "forbidden_source"          // 403: the key may not push to the source
+	CodeEmptyBody       = "empty_body"                // 400
+	CodeMalformedBody   = "malformed_body"            // 400: not a well-formed JSON array, or unreadable
+	CodeBodyTooLarge    = "body_too_large"            // 413
+	CodeUnavailable     = "unavailable"               // 503: Kafka did not acknowledge
+	CodeInternal        = httperr.CodeInternal        // 500: the source is misconfigured
 )
 
-// ServeHTTP answers 200 when every record was accepted, 207 when some were
-// rejected (see Response), and otherwise an ErrorResponse: 400 for an empty
-// or unreadable body, 401 without a caller, 403 when the caller may not push
-// to the source, 404 for a source that is not a push source, 413 for a body
+// ServeHTTP serves Handle (httperr.HandlerFunc).
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	httperr.HandlerFunc(h.Handle).ServeHTTP(w, r)
+}
+
+// Handle is the push endpoint in the shape of every handler of the hub
+// (httperr.HandlerFunc): the answer is 200 when every record was accepted,
+// and a *httperr.Result with 207 when some were rejected or 422 when every
+// one was (see Response); otherwise an *httperr.Error: 400 for an empty or
+// unreadable body, 401 without a caller, 403 when the caller may not push to
+// the source, 404 for a source that is not a push source, 413 for a body
 // over the limit, 503 when Kafka did not acknowledge (nothing is accepted;
 // the sender retries).
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) Handle(r *http.Request) (any, *httperr.Error) {
 	name := chi.URLParam(r, "source")
 	caller, ok := access.FromContext(r.Context())
 	if !ok {
-		writeError(w, http.StatusUnauthorized, CodeUnauthenticated,
-			`missing or unknown API key: send it as "Authorization: Bearer <key>" or "X-API-Key: <key>"`)
-		return
+		return nil, httperr.Unauthenticated()
 	}
 	src, ok := h.cfg.Source(name)
 	if !ok || src.Kind != Kind {
@@ -133,32 +142,25 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if mine := h.pushSourcesOf(caller); len(mine) > 0 {
 			detail += "; this key may push to: " + strings.Join(mine, ", ")
 		}
-		writeError(w, http.StatusNotFound, CodeUnknownSource, detail)
-		return
+		return nil, httperr.NotFound(CodeUnknownSource, detail)
 	}
 	if !caller.MayPushTo(name) {
-		writeError(w, http.StatusForbidden, CodeForbiddenSource,
+		return nil, httperr.New(http.StatusForbidden, CodeForbiddenSource,
 			fmt.Sprintf("the API key %q may not push to source %q; ask the hub operator to add the source to the key", caller.Name, name))
-		return
 	}
 	s, err := settings(src)
 	if err != nil {
 		h.log.Error("push source misconfigured", "source", name, "err", err)
-		writeError(w, http.StatusInternalServerError, CodeInternal,
-			"the push source is misconfigured on the hub; tell the hub operator")
-		return
+		return nil, httperr.Internal("the push source is misconfigured on the hub; tell the hub operator", err)
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.MaxBodyBytes))
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, s.MaxBodyBytes))
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		writeError(w, http.StatusRequestEntityTooLarge, CodeBodyTooLarge,
+		return nil, httperr.New(http.StatusRequestEntityTooLarge, CodeBodyTooLarge,
 			fmt.Sprintf("the body is larger than %d bytes, the limit of this source; split the delivery into smaller requests", s.MaxBodyBytes))
-		return
 	}
 	if err != nil {
-		writeError(w, http.StatusBadRequest, CodeMalformedBody,
-			"the request body could not be read to its end; send it again")
-		return
+		return nil, httperr.BadRequest(CodeMalformedBody, "the request body could not be read to its end; send it again")
 	}
 	recs, err := Parse(body)
 	if err != nil {
@@ -166,8 +168,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if errors.Is(err, ErrEmptyBody) {
 			code = CodeEmptyBody
 		}
-		writeError(w, http.StatusBadRequest, code, err.Error())
-		return
+		return nil, httperr.BadRequest(code, err.Error())
 	}
 	started := time.Now()
 	var rows []connectors.Row
@@ -175,7 +176,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var bad []connectors.BadRecord
 	for _, rc := range recs {
 		// The origin depends only on the caller and the line, so a retried
-		// push gives its dead letters the same keys (connectors.DeadLetterKey).
+		// push gives its dead letters the same keys (runtime.DeadLetterKey).
 		origin := fmt.Sprintf("push by %s line %d", caller.Name, rc.Line)
 		if rc.Err != nil {
 			bad = append(bad, connectors.BadRecord{Index: rc.Line, Origin: origin, Reason: rc.Err.Error(), Original: rc.Raw})
@@ -189,9 +190,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		h.record(report)
 		h.log.Error("push not published", "source", name, "caller", caller.Name, "err", err)
-		writeError(w, http.StatusServiceUnavailable, CodeUnavailable,
-			"the records could not be stored; nothing was accepted, send the same body again in a minute")
-		return
+		return nil, httperr.Unavailable(CodeUnavailable,
+			"the records could not be stored; nothing was accepted, send the same body again in a minute", err)
 	}
 	resp := Response{Accepted: res.Accepted, Rejected: []RejectedLine{}}
 	for _, rj := range res.Rejected {
@@ -205,14 +205,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	report.Rows, report.Rejected = int64(res.Accepted), int64(len(res.Rejected))
 	h.record(report)
 	h.log.Info("push published", "source", name, "caller", caller.Name, "accepted", res.Accepted, "rejected", len(res.Rejected))
-	status := http.StatusOK
 	switch {
 	case len(resp.Rejected) > 0 && res.Accepted == 0:
-		status = http.StatusUnprocessableEntity // nothing accepted: every line is listed with its reason
+		// nothing accepted: every line is listed with its reason
+		return &httperr.Result{Status: http.StatusUnprocessableEntity, Body: resp}, nil
 	case len(resp.Rejected) > 0:
-		status = http.StatusMultiStatus
+		return &httperr.Result{Status: http.StatusMultiStatus, Body: resp}, nil
 	}
-	writeJSON(w, status, resp)
+	return resp, nil
 }
 
 // pushSourcesOf lists the push sources the caller may push to (for the
@@ -291,15 +291,4 @@ func decode(what string, line int, raw []byte) Record {
 		err = fmt.Errorf("%s %d %w", what, line, err)
 	}
 	return Record{Line: line, Object: obj, Raw: append([]byte(nil), raw...), Err: err}
-}
-
-func writeError(w http.ResponseWriter, status int, code, detail string) {
-	writeJSON(w, status, ErrorResponse{Error: code, Detail: detail})
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
 }

@@ -100,7 +100,7 @@ func (c *Conn) open() (*sql.DB, error) {
 	return db, nil
 }
 
-// Close closes the connection pool; connectors.Scheduler.Stop calls it once
+// Close closes the connection pool; runtime.Scheduler.Stop calls it once
 // no run is in progress. A later run opens a new pool.
 func (c *Conn) Close() error {
 	c.mu.Lock()

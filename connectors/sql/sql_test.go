@@ -14,6 +14,7 @@ import (
 	"github.com/residenthub/residenthub/config"
 	"github.com/residenthub/residenthub/connectors"
 	ct "github.com/residenthub/residenthub/connectors/connectorstest"
+	"github.com/residenthub/residenthub/connectors/runtime"
 )
 
 // testDB is one of the real servers on loopback.
@@ -250,7 +251,7 @@ func TestSnapshotCrash(t *testing.T) {
 				d.insert(t, db, table, i, time.Now())
 			}
 			dataDir := t.TempDir()
-			fc, err := connectors.NewFileCheckpoints(dataDir + "/checkpoints")
+			fc, err := runtime.NewFileCheckpoints(dataDir + "/checkpoints")
 			if err != nil {
 				t.Fatal(err)
 			}

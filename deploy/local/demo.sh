@@ -16,7 +16,7 @@ check=false
 ./deploy/local/clickhouse.sh start
 go=$(./deploy/local/go.sh)
 echo "building residenthub with $("$go" env GOVERSION) ..."
-"$go" build -o var/bin/residenthub ./cmd/residenthub
+"$go" build -o var/bin/ ./cmd/residenthub ./cmd/residenthub-demo
 
 demo=$repo/var/demo
 config=deploy/demo/residenthub.yaml
@@ -31,7 +31,7 @@ mkdir -p "$demo"
 for db in $(awk '/^clickhouse:/ {c=1} c && /^[[:space:]]+(analytics_)?database:/ {print $2} /^[a-z]/ && !/^clickhouse:/ {c=0}' "$config"); do
   clickhouse-client --port "${CLICKHOUSE_TCP_PORT:-19000}" -q "DROP DATABASE IF EXISTS $db" 2>/dev/null || true
 done
-var/bin/residenthub demo-data -out "$demo"
+var/bin/residenthub-demo -out "$demo"
 
 var/bin/residenthub run -config "$config" >"$demo/hub.log" 2>&1 &
 hub=$!

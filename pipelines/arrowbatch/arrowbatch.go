@@ -76,8 +76,6 @@ func NewBuilder(mem memory.Allocator, ds schema.Dataset, pipelineVersion string)
 	return &Builder{ds: ds, version: pipelineVersion, b: array.NewRecordBuilder(mem, Schema(ds))}
 }
 
-// Len is the number of rows appended since the last NewRecord.
-
 // Append adds one row. The row must belong to the builder's dataset and hold
 // values of the Go types record.GoType gives; otherwise nothing is appended
 // and an error says which column is wrong.

@@ -1,4 +1,10 @@
-package connectors
+// Package runtime runs connector kinds (the connectors contract): the
+// Scheduler runs every pulled source on its cron schedule and keeps its
+// status and Prometheus metrics, the Publisher maps rows to envelopes
+// (MapRow) and writes them to raw.<source> and rejects to dlq.<source> with
+// acks=all, and Checkpoints keep each source's cursor across restarts. A
+// cursor is saved only after Kafka acknowledged the page it covers.
+package runtime
 
 import (
 	"context"
@@ -11,6 +17,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/residenthub/residenthub/config"
+	"github.com/residenthub/residenthub/connectors"
 	"github.com/robfig/cron/v3"
 )
 
@@ -19,7 +26,7 @@ type SchedulerConfig struct {
 	// Sources are the configured department feeds (config.Config.Sources).
 	Sources []config.Source
 	// Kinds maps a source's kind to its factory (connectors/kinds.Kinds).
-	Kinds map[string]Factory
+	Kinds map[string]connectors.Factory
 	// Publisher writes to Kafka (NewPublisher(bus.NewWriter(brokers))).
 	Publisher *Publisher
 	// Checkpoints stores cursors (NewFileCheckpoints(<data_dir>/checkpoints)).
@@ -63,7 +70,8 @@ type Scheduler struct {
 
 type sourceState struct {
 	src       *config.Source
-	puller    Puller
+	puller    connectors.Puller
+	service   bool          // a connectors.Service: never scheduled nor pulled
 	schedule  cron.Schedule // nil when unscheduled
 	notBefore time.Time
 	st        SourceStatus
@@ -82,7 +90,7 @@ func NewScheduler(cfg SchedulerConfig) (*Scheduler, error) {
 		cfg.RunTimeout = time.Hour
 	}
 	if cfg.Location == nil {
-		cfg.Location = Shanghai
+		cfg.Location = connectors.Shanghai
 	}
 	s := &Scheduler{
 		cfg:     cfg,
@@ -106,10 +114,11 @@ func NewScheduler(cfg SchedulerConfig) (*Scheduler, error) {
 		if err != nil {
 			return nil, err
 		}
-		ss := &sourceState{src: src, puller: p, st: SourceStatus{
+		_, service := p.(connectors.Service)
+		ss := &sourceState{src: src, puller: p, service: service, st: SourceStatus{
 			Source: src.Name, Kind: src.Kind, Dataset: src.Dataset, Schedule: src.Schedule, Cursor: cursor,
 		}}
-		if src.Schedule != "" {
+		if src.Schedule != "" && !service {
 			sched, err := config.CronParser.Parse(src.Schedule)
 			if err != nil {
 				return nil, fmt.Errorf("cannot parse schedule of source %s: %w", src.Name, err)
@@ -143,6 +152,11 @@ func (s *Scheduler) Start(ctx context.Context) {
 	s.started = true
 	s.cron.Start()
 	s.log.Info("connector scheduler started", "sources", len(s.order))
+	for _, name := range s.order {
+		if svc, ok := s.sources[name].puller.(connectors.Service); ok {
+			s.log.Info("source receives its records itself", "source", name, "endpoint", svc.Endpoint())
+		}
+	}
 }
 
 // Stop shuts the scheduler down within ctx's deadline:
@@ -232,14 +246,18 @@ func (s *Scheduler) tick(name string) {
 }
 
 // RunNow runs a source immediately in the caller's goroutine and returns the
-// run's error; ErrRunning if a run of the source is in progress,
-// ErrUnknownSource if it is not configured, ErrNotPullable for push sources.
+// run's error; connectors.ErrRunning if a run of the source is in progress,
+// connectors.ErrUnknownSource if it is not configured,
+// connectors.ErrNotPullable for a connectors.Service (push).
 // The run ends when ctx ends, and also when Stop cancels runs at its
 // deadline; while Stop is in progress RunNow refuses to start.
 func (s *Scheduler) RunNow(ctx context.Context, source string) error {
 	ss, ok := s.sources[source]
 	if !ok {
-		return fmt.Errorf("%w: %q", ErrUnknownSource, source)
+		return fmt.Errorf("%w: %q", connectors.ErrUnknownSource, source)
+	}
+	if ss.service {
+		return connectors.ErrNotPullable
 	}
 	s.mu.Lock()
 	if s.stopping {
@@ -248,7 +266,7 @@ func (s *Scheduler) RunNow(ctx context.Context, source string) error {
 	}
 	if ss.st.Running {
 		s.mu.Unlock()
-		return fmt.Errorf("%s: %w", source, ErrRunning)
+		return fmt.Errorf("%s: %w", source, connectors.ErrRunning)
 	}
 	ss.st.Running = true
 	s.wg.Add(1)
@@ -268,56 +286,48 @@ func (s *Scheduler) run(ctx, halt context.Context, ss *sourceState) error {
 	defer cancel()
 	defer context.AfterFunc(halt, cancel)()
 
-	var err error
-	run := &Run{Source: ss.src, Logger: log}
-	run.Cursor, err = s.cfg.Checkpoints.Load(name)
-	if err == nil {
-		saved := run.Cursor
-		run.emit = func(ctx context.Context, rows []Row, bad []BadRecord, cursor string) (EmitResult, error) {
-			res, err := s.cfg.Publisher.Publish(ctx, ss.src, rows, bad...)
-			if err != nil {
-				return res, err
-			}
-			if cursor != saved {
-				if err := s.cfg.Checkpoints.Save(name, cursor); err != nil {
-					return res, fmt.Errorf("published but cannot checkpoint (the page will be repeated): %w", err)
-				}
-				saved = cursor
-			}
-			s.mu.Lock()
-			ss.st.Cursor = cursor
-			ss.st.RowsPulled += int64(res.Accepted)
-			ss.st.RowsRejected += int64(len(res.Rejected))
-			s.mu.Unlock()
-			return res, nil
+	cursor, err := s.cfg.Checkpoints.Load(name)
+	saved := cursor
+	run := connectors.NewRun(ss.src, cursor, log, func(ctx context.Context, rows []connectors.Row, bad []connectors.BadRecord, cursor string) (connectors.EmitResult, error) {
+		res, err := s.cfg.Publisher.Publish(ctx, ss.src, rows, bad...)
+		if err != nil {
+			return res, err
 		}
-		err = ss.puller.Pull(ctx, run)
-	}
-	if errors.Is(err, ErrNotPullable) {
+		if cursor != saved {
+			if err := s.cfg.Checkpoints.Save(name, cursor); err != nil {
+				return res, fmt.Errorf("published but cannot checkpoint (the page will be repeated): %w", err)
+			}
+			saved = cursor
+		}
 		s.mu.Lock()
-		ss.st.Running = false
+		ss.st.Cursor = cursor
+		ss.st.RowsPulled += int64(res.Accepted)
+		ss.st.RowsRejected += int64(len(res.Rejected))
 		s.mu.Unlock()
-		return err
+		return res, nil
+	})
+	if err == nil {
+		err = ss.puller.Pull(ctx, run)
 	}
 	end := time.Now()
 	s.metrics.duration.WithLabelValues(name).Observe(end.Sub(start).Seconds())
 	s.mu.Lock()
 	ss.st.Running = false
-	s.finish(ss, start, end, run.rows, err)
-	var bo *BackOffError
+	s.finish(ss, start, end, run.Rows(), err)
+	var bo *connectors.BackOffError
 	if errors.As(err, &bo) {
 		ss.notBefore = end.Add(bo.Wait)
 	}
 	s.mu.Unlock()
 	if err != nil {
-		log.Error("connector run failed", "err", err, "rows", run.rows, "rejected", run.rejected, "duration", end.Sub(start))
+		log.Error("connector run failed", "err", err, "rows", run.Rows(), "rejected", run.Rejected(), "duration", end.Sub(start))
 		return fmt.Errorf("source %s: %w", name, err)
 	}
 	level := slog.LevelInfo
-	if run.rows == 0 && run.rejected == 0 {
+	if run.Rows() == 0 && run.Rejected() == 0 {
 		level = slog.LevelDebug // nothing new: a quiet tick
 	}
-	log.Log(ctx, level, "connector run finished", "rows", run.rows, "rejected", run.rejected, "duration", end.Sub(start))
+	log.Log(ctx, level, "connector run finished", "rows", run.Rows(), "rejected", run.Rejected(), "duration", end.Sub(start))
 	return nil
 }
 
@@ -338,9 +348,9 @@ func (s *Scheduler) finish(ss *sourceState, start, end time.Time, rows int64, er
 	st.LastSuccess = &t
 }
 
-// Record implements Recorder: the push handler reports each push here so
+// Record implements connectors.Recorder: the push handler reports each push here so
 // push sources appear in Status with last_run = the latest push.
-func (s *Scheduler) Record(r RunReport) {
+func (s *Scheduler) Record(r connectors.RunReport) {
 	ss, ok := s.sources[r.Source]
 	if !ok {
 		return
@@ -373,3 +383,6 @@ func (s *Scheduler) Status() []SourceStatus {
 	}
 	return out
 }
+
+// Interface guard: pushes report to the scheduler.
+var _ connectors.Recorder = (*Scheduler)(nil)

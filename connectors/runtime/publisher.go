@@ -1,4 +1,4 @@
-package connectors
+package runtime
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/residenthub/residenthub/config"
+	"github.com/residenthub/residenthub/connectors"
 	"github.com/residenthub/residenthub/schema"
 	"github.com/segmentio/kafka-go"
 )
@@ -20,9 +21,10 @@ type MessageWriter interface {
 	WriteMessages(ctx context.Context, msgs ...kafka.Message) error
 }
 
-// PipelineVersion is written to schema.DeadLetter.PipelineVersion for rows
-// the connectors reject.
-const PipelineVersion = "connectors/1"
+// ConnectorVersion is written to schema.DeadLetter.PipelineVersion for rows
+// the connectors reject (the pipelines write their own,
+// pipelines.PipelineVersion).
+const ConnectorVersion = "connectors/1"
 
 // Publisher maps rows of a source and writes them to Kafka: envelopes to
 // raw.<source> (key = record key), rejected rows to dlq.<source> (key =
@@ -40,27 +42,18 @@ func NewPublisher(w MessageWriter) *Publisher {
 	return &Publisher{w: w, now: time.Now}
 }
 
-// BadRecord is a record that could not even be read as a row (e.g. a
-// malformed JSON line), sent to dlq.<source> as it arrived.
-type BadRecord struct {
-	Index    int    // the caller's position of the record, reported back in Rejection.Index
-	Origin   string // e.g. "line 7"
-	Reason   string
-	Original []byte // the record's bytes as received
-}
-
 // Publish maps rows with MapRow (pulled_at = now), writes the envelopes to
 // raw.<source> and the rows MapRow refused, plus bad, to dlq.<source> as
 // schema.DeadLetter (Origin = the row's or bad record's origin, also
 // prefixed to Reason), and waits for acks=all. On error nothing may be assumed
 // published (some messages may have been: a retry repeats them).
-func (p *Publisher) Publish(ctx context.Context, src *config.Source, rows []Row, bad ...BadRecord) (EmitResult, error) {
+func (p *Publisher) Publish(ctx context.Context, src *config.Source, rows []connectors.Row, bad ...connectors.BadRecord) (connectors.EmitResult, error) {
 	now := p.now().UTC()
-	var res EmitResult
+	var res connectors.EmitResult
 	msgs := make([]kafka.Message, 0, len(rows)+len(bad))
 	raw, dlq := schema.RawTopic(src.Name), schema.DLQTopic(src.Name)
 	type dead struct {
-		BadRecord
+		connectors.BadRecord
 		bad bool
 	}
 	var deads []dead
@@ -69,14 +62,14 @@ func (p *Publisher) Publish(ctx context.Context, src *config.Source, rows []Row,
 		if reason != "" {
 			orig, err := json.Marshal(formatValues(row.Values))
 			if err != nil {
-				return EmitResult{}, fmt.Errorf("cannot encode rejected row: %w", err)
+				return connectors.EmitResult{}, fmt.Errorf("cannot encode rejected row: %w", err)
 			}
-			deads = append(deads, dead{BadRecord{Index: i, Origin: row.Origin, Reason: reason, Original: orig}, false})
+			deads = append(deads, dead{connectors.BadRecord{Index: i, Origin: row.Origin, Reason: reason, Original: orig}, false})
 			continue
 		}
 		b, err := env.Marshal()
 		if err != nil {
-			return EmitResult{}, fmt.Errorf("cannot encode envelope: %w", err)
+			return connectors.EmitResult{}, fmt.Errorf("cannot encode envelope: %w", err)
 		}
 		msgs = append(msgs, kafka.Message{Topic: raw, Key: []byte(env.RecordKey), Value: b, Time: now})
 		res.Accepted++
@@ -89,7 +82,7 @@ func (p *Publisher) Publish(ctx context.Context, src *config.Source, rows []Row,
 			Source:          src.Name,
 			Dataset:         src.Dataset,
 			Reason:          b.Reason,
-			PipelineVersion: PipelineVersion,
+			PipelineVersion: ConnectorVersion,
 			RejectedAt:      now,
 			Topic:           "",
 			Partition:       -1,
@@ -99,16 +92,16 @@ func (p *Publisher) Publish(ctx context.Context, src *config.Source, rows []Row,
 		}
 		v, err := json.Marshal(dl)
 		if err != nil {
-			return EmitResult{}, fmt.Errorf("cannot encode dead letter: %w", err)
+			return connectors.EmitResult{}, fmt.Errorf("cannot encode dead letter: %w", err)
 		}
 		msgs = append(msgs, kafka.Message{Topic: dlq, Key: DeadLetterKey(src.Name, b.Origin, b.Original), Value: v, Time: now})
-		res.Rejected = append(res.Rejected, Rejection{Index: b.Index, Bad: b.bad, Origin: b.Origin, Reason: b.Reason})
+		res.Rejected = append(res.Rejected, connectors.Rejection{Index: b.Index, Bad: b.bad, Origin: b.Origin, Reason: b.Reason})
 	}
 	if len(msgs) == 0 {
 		return res, nil
 	}
 	if err := p.w.WriteMessages(ctx, msgs...); err != nil {
-		return EmitResult{}, fmt.Errorf("cannot publish %d messages of source %s: %w", len(msgs), src.Name, err)
+		return connectors.EmitResult{}, fmt.Errorf("cannot publish %d messages of source %s: %w", len(msgs), src.Name, err)
 	}
 	return res, nil
 }
@@ -132,9 +125,12 @@ func DeadLetterKey(source, origin string, original []byte) []byte {
 func formatValues(m map[string]any) map[string]string {
 	out := make(map[string]string, len(m))
 	for k, v := range m {
-		if s, ok := FormatValue(v); ok {
+		if s, ok := connectors.FormatValue(v); ok {
 			out[k] = s
 		}
 	}
 	return out
 }
+
+// Interface guard: the publisher is what a connectors.Service publishes with.
+var _ connectors.Publisher = (*Publisher)(nil)

@@ -205,18 +205,25 @@ func (g *generator) boundaryEconomy(r *rand.Rand, h *household) {
 func (g *generator) addAsset(r *rand.Rand, p *person, kind string, valueFen int64) {
 	n := len(g.w.assets) + 1
 	reg := g.before(r, 15*365)
-	var id string
+	g.w.assets = append(g.w.assets, &assetRow{assetID: assetID(r, kind, n, reg.Year()), p: p, kind: kind, valueFen: valueFen,
+		registered: date(reg.Year(), reg.Month(), reg.Day())})
+}
+
+// assetID is the registry number of the n-th asset (n ≥ 1, one number per
+// asset) of a kind, registered in year: a real-estate title number, a
+// Beijing vehicle plate (京, a letter, n in at least five digits) or a bank
+// account. Each encodes n, so numbers never repeat however many assets there
+// are, and the truth counts each asset once, for its one owner.
+func assetID(r *rand.Rand, kind string, n, year int) string {
 	switch kind {
 	case "real_estate":
-		id = fmt.Sprintf("京(%d)朝阳区不动产权第%07d号", reg.Year(), 100000+n*7)
+		return fmt.Sprintf("京(%d)朝阳区不动产权第%07d号", year, 100000+n*7)
 	case "vehicle":
 		const letters = "ABCDEFGHJKLMNPQ"
-		id = fmt.Sprintf("京%c%c%04d", letters[r.IntN(len(letters))], letters[n%len(letters)], n%10000)
+		return fmt.Sprintf("京%c%05d", letters[r.IntN(len(letters))], n)
 	default:
-		id = fmt.Sprintf("6217%015d", int64(n)*7919+int64(r.IntN(7919)))
+		return fmt.Sprintf("6217%015d", int64(n)*7919+int64(r.IntN(7919)))
 	}
-	g.w.assets = append(g.w.assets, &assetRow{assetID: id, p: p, kind: kind, valueFen: valueFen,
-		registered: date(reg.Year(), reg.Month(), reg.Day())})
 }
 
 // residences gives most living members a residence record.

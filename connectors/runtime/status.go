@@ -1,4 +1,4 @@
-package connectors
+package runtime
 
 import (
 	"time"
@@ -37,22 +37,6 @@ type SourceStatus struct {
 	NextRun *time.Time `json:"next_run"`
 	// Running says a run is in progress now.
 	Running bool `json:"running"`
-}
-
-// RunReport is the outcome of one run or one push, for Scheduler.Record.
-type RunReport struct {
-	Source   string
-	Started  time.Time
-	Finished time.Time
-	Rows     int64 // records published to raw.<source>
-	Rejected int64 // records sent to dlq.<source>
-	Err      error
-}
-
-// Recorder receives run outcomes that happen outside the scheduler (pushes).
-// *Scheduler implements it.
-type Recorder interface {
-	Record(r RunReport)
 }
 
 // metrics exports Status as Prometheus metrics at scrape time, so /metrics

@@ -1,4 +1,4 @@
-package connectors
+package runtime
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/residenthub/residenthub/connectors"
 	"github.com/residenthub/residenthub/schema"
 	"github.com/segmentio/kafka-go"
 )
@@ -21,14 +22,14 @@ func (w *recordingWriter) WriteMessages(_ context.Context, msgs ...kafka.Message
 // that depends only on the record, so a repeated page is recognisable.
 func TestDeadLetterKeys(t *testing.T) {
 	src := testSource()
-	rows := []Row{
+	rows := []connectors.Row{
 		{Values: map[string]any{"SFZH": "1", "HH": "2"}, Origin: "a.csv:2"},
 		{Values: map[string]any{"SFZH": "1", "HH": ""}, Origin: "a.csv:3"},  // empty key
 		{Values: map[string]any{"SFZH": "", "HH": "x"}, Origin: "a.csv:4"},  // empty key
 		{Values: map[string]any{"SFZH": "1", "HH": ""}, Origin: "b.csv:3"},  // same row, other file
 		{Values: map[string]any{"SFZH": "9", "HH": " "}, Origin: "a.csv:3"}, // other row, same origin
 	}
-	bad := BadRecord{Index: 7, Origin: "a.jsonl:5", Reason: "line 5 is a JSON array, not an object", Original: []byte("[1]")}
+	bad := connectors.BadRecord{Index: 7, Origin: "a.jsonl:5", Reason: "line 5 is a JSON array, not an object", Original: []byte("[1]")}
 	publish := func(at time.Time) map[string]string {
 		t.Helper()
 		w := &recordingWriter{}
@@ -78,11 +79,11 @@ func TestDeadLetterKeys(t *testing.T) {
 // records alike), so `residenthub dead-letters` can say where it came from.
 func TestDeadLetterOrigin(t *testing.T) {
 	src := testSource()
-	rows := []Row{
+	rows := []connectors.Row{
 		{Values: map[string]any{"SFZH": "1", "HH": "2"}, Origin: "a.csv:2"},
 		{Values: map[string]any{"SFZH": "", "HH": "x"}, Origin: "a.csv:3"}, // empty key
 	}
-	bad := BadRecord{Index: 4, Origin: "push by it line 4", Reason: "line 4 is a JSON array, not an object", Original: []byte("[1]")}
+	bad := connectors.BadRecord{Index: 4, Origin: "push by it line 4", Reason: "line 4 is a JSON array, not an object", Original: []byte("[1]")}
 	w := &recordingWriter{}
 	if _, err := NewPublisher(w).Publish(context.Background(), src, rows, bad); err != nil {
 		t.Fatal(err)

@@ -1,4 +1,4 @@
-package connectors_test
+package runtime_test
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"github.com/residenthub/residenthub/config"
 	"github.com/residenthub/residenthub/connectors"
 	ct "github.com/residenthub/residenthub/connectors/connectorstest"
+	"github.com/residenthub/residenthub/connectors/runtime"
 )
 
 // counter is a fake kind: rows 1..total in pages of 10, cursor = last row
@@ -80,7 +81,7 @@ func TestSchedulerPublishesAndCheckpoints(t *testing.T) {
 		return &counter{fail: errors.New("department offline")}, nil
 	}}
 	sources := ct.Sources(t, fakeSources)
-	fc, err := connectors.NewFileCheckpoints(dataDir + "/checkpoints")
+	fc, err := runtime.NewFileCheckpoints(dataDir + "/checkpoints")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +97,7 @@ func TestSchedulerPublishesAndCheckpoints(t *testing.T) {
 
 	// "Restart": a new scheduler over the same checkpoints folder.
 	reg := prometheus.NewRegistry()
-	s, err := connectors.NewScheduler(connectors.SchedulerConfig{Sources: sources, Kinds: kinds, Publisher: h.Publisher, Checkpoints: fc, Registerer: reg})
+	s, err := runtime.NewScheduler(runtime.SchedulerConfig{Sources: sources, Kinds: kinds, Publisher: h.Publisher, Checkpoints: fc, Registerer: reg})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/residenthub/residenthub/access"
 	"github.com/residenthub/residenthub/config"
 	"github.com/residenthub/residenthub/schema"
 	"gopkg.in/yaml.v3"
@@ -28,7 +29,7 @@ type fileSettings struct {
 
 func demoConfig(t *testing.T) *config.Config {
 	t.Helper()
-	b, err := os.ReadFile("../deploy/demo/residenthub.yaml")
+	b, err := os.ReadFile("../../deploy/demo/residenthub.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +50,7 @@ func TestDemoConfig(t *testing.T) {
 	for _, k := range cfg.APIKeys {
 		roles[k.Role] = k.KeySHA256
 	}
-	for _, role := range config.Roles {
+	for _, role := range access.Roles {
 		if roles[role] != config.HashKey("demo-"+role+"-key") {
 			t.Errorf("role %s: key_sha256 is not the hash of demo-%s-key", role, role)
 		}

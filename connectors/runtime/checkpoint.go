@@ -1,4 +1,4 @@
-package connectors
+package runtime
 
 import (
 	"encoding/json"

@@ -1,0 +1,96 @@
+package runtime
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/residenthub/residenthub/config"
+	"github.com/residenthub/residenthub/connectors"
+	"github.com/residenthub/residenthub/schema"
+)
+
+// MapRow turns one department row into an envelope for src: it formats every
+// value as a string (connectors.FormatValue), builds the record key from src.Key (values
+// trimmed, joined by "|"), renames src.Fields (canonical → department column)
+// without normalizing the values, marks deletes by src.Op and reads the source
+// time from src.SourceTime (connectors.ParseSourceTime; pulledAt when the column is
+// absent or empty). It returns a reason instead of an envelope when a key
+// column is empty, an object or an array, or the source time cannot be
+// parsed. Pure: no I/O.
+func MapRow(src *config.Source, row connectors.Row, pulledAt time.Time) (schema.Envelope, string) {
+	vals := make(map[string]string, len(row.Values))
+	for col, v := range row.Values {
+		if s, ok := connectors.FormatValue(v); ok {
+			vals[col] = s
+		}
+	}
+	keyParts := make([]string, len(src.Key))
+	for i, col := range src.Key {
+		if kind := nestedKind(row.Values, col); kind != "" {
+			return schema.Envelope{}, fmt.Sprintf("key column %q is %s; it must be a string or a number", col, kind)
+		}
+		v := strings.TrimSpace(vals[col])
+		if v == "" {
+			return schema.Envelope{}, fmt.Sprintf("key column %q is empty", col)
+		}
+		keyParts[i] = v
+	}
+	env := schema.Envelope{
+		Source:     src.Name,
+		Dataset:    src.Dataset,
+		RecordKey:  strings.Join(keyParts, "|"),
+		Op:         schema.OpUpsert,
+		SourceTime: pulledAt.UTC(),
+		PulledAt:   pulledAt.UTC(),
+		Fields:     make(map[string]string, len(src.Fields)),
+		Origin:     row.Origin,
+	}
+	for canonical, col := range src.Fields {
+		if v, ok := vals[col]; ok {
+			env.Fields[canonical] = v
+		}
+	}
+	if src.Op.Column != "" {
+		v := strings.TrimSpace(vals[src.Op.Column])
+		for _, d := range src.Op.DeleteValues {
+			if v != "" && strings.EqualFold(v, strings.TrimSpace(d)) {
+				env.Op = schema.OpDelete
+				break
+			}
+		}
+	}
+	if src.SourceTime != "" {
+		if v := strings.TrimSpace(vals[src.SourceTime]); v != "" {
+			t, err := connectors.ParseSourceTime(v)
+			if err != nil {
+				return schema.Envelope{}, fmt.Sprintf("source_time column %q: %v", src.SourceTime, err)
+			}
+			env.SourceTime = t
+		}
+	}
+	return env, ""
+}
+
+// nestedKind reports whether column col of a row holds an object or an array
+// rather than a plain value: "a JSON object" (also when Flatten spread it
+// into "col.*" columns), "a JSON array", or "" for anything else.
+func nestedKind(vals map[string]any, col string) string {
+	v, ok := vals[col]
+	if !ok {
+		prefix := col + "."
+		for name := range vals {
+			if strings.HasPrefix(name, prefix) {
+				return "a JSON object"
+			}
+		}
+		return ""
+	}
+	switch v.(type) {
+	case map[string]any:
+		return "a JSON object"
+	case []any:
+		return "a JSON array"
+	}
+	return ""
+}
