@@ -64,6 +64,9 @@ type Deps struct {
 	// AuditTimeout bounds the wait for an audit acknowledgement (default 5 s);
 	// past it the read fails with 503.
 	AuditTimeout time.Duration
+	// Admission bounds the person reads served at once and queued; the
+	// zero value is DefaultAdmission.
+	Admission Admission
 }
 
 // Server is the API's http.Handler.
@@ -72,6 +75,7 @@ type Server struct {
 	log     *slog.Logger
 	now     func() time.Time
 	metrics *metrics
+	admit   *admission
 	handler http.Handler
 }
 
@@ -99,6 +103,7 @@ func New(deps Deps) (*Server, error) {
 		s.deps.AuditTimeout = 5 * time.Second
 	}
 	s.metrics = newMetrics(deps.Registerer)
+	s.admit = newAdmission(deps.Admission, s.metrics)
 	s.handler = s.router()
 	return s, nil
 }

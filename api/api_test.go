@@ -78,10 +78,12 @@ type testEnv struct {
 	ch     config.ClickHouse
 	broker *bus.Embedded
 	writer *audit.Writer
+	srv    *Server
 	sink   bool // audit sink started
 }
 
-func newTestEnv(t *testing.T) *testEnv {
+// newTestEnv starts the env; opts may change the server's deps.
+func newTestEnv(t *testing.T, opts ...func(*Deps)) *testEnv {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -102,7 +104,7 @@ func newTestEnv(t *testing.T) *testEnv {
 		t.Fatal(err)
 	}
 	reg := prometheus.NewRegistry()
-	srv, err := New(Deps{
+	deps := Deps{
 		Keys:     testKeys(),
 		Profiles: profile.NewReader(conn, ch),
 		Programs: programs,
@@ -123,13 +125,17 @@ func newTestEnv(t *testing.T) *testEnv {
 		Registerer:   reg,
 		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
 		AuditTimeout: 3 * time.Second,
-	})
+	}
+	for _, o := range opts {
+		o(&deps)
+	}
+	srv, err := New(deps)
 	if err != nil {
 		t.Fatal(err)
 	}
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
-	return &testEnv{t: t, url: hs.URL, conn: conn, ch: ch, broker: broker, writer: w}
+	return &testEnv{t: t, url: hs.URL, conn: conn, ch: ch, broker: broker, writer: w, srv: srv}
 }
 
 // answer is a response: status, content type, body and the body as JSON.
@@ -138,6 +144,7 @@ type answer struct {
 	ctype  string
 	body   string
 	json   map[string]any
+	header http.Header
 }
 
 // req sends a request with an optional key, purpose, JSON body and Accept.
@@ -176,7 +183,7 @@ func (e *testEnv) req(method, path, key, purpose string, body any, accept string
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	a := answer{status: resp.StatusCode, ctype: resp.Header.Get("Content-Type"), body: string(b)}
+	a := answer{status: resp.StatusCode, ctype: resp.Header.Get("Content-Type"), body: string(b), header: resp.Header}
 	if strings.HasPrefix(a.ctype, "application/json") {
 		if err := json.Unmarshal(b, &a.json); err != nil {
 			e.t.Fatalf("%s %s: invalid JSON %q: %v", method, path, b, err)

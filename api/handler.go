@@ -86,6 +86,12 @@ func (s *Server) wrap(rt route) http.Handler {
 				s.fail(rec, r, aerr)
 				return
 			}
+			release, aerr := s.admit.enter(r.Context())
+			if aerr != nil {
+				s.fail(rec, r, aerr)
+				return
+			}
+			defer release()
 		}
 		if rt.Raw != nil {
 			rt.Raw.ServeHTTP(rec, r)
@@ -125,6 +131,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, e *apiError) {
 	} else {
 		s.log.Debug("request refused", "method", r.Method, "path", routePattern(r), "status", e.Status, "code", e.Code)
 	}
+	retryAfter(w, e)
 	writeError(w, e)
 }
 

@@ -65,11 +65,22 @@ type ClickHouse struct {
 	// known salt the small space of ID numbers can be hashed exhaustively, so
 	// changing it later changes every person_key.
 	PseudonymSalt string `yaml:"pseudonym_salt"`
+	// ReadQueries is how many point-read queries (checks, profiles,
+	// certificates) one API process runs at once; reads arriving while all
+	// are busy are answered together by the next one (package profile). The
+	// API reads over its own pool of ReadQueries + 2 connections.
+	ReadQueries int `yaml:"read_queries"`
 }
 
-// HTTP is the API listener.
+// HTTP is the API listener and its admission of person reads (checks,
+// profiles, certificates): MaxInFlight are served at once, up to Queue more
+// wait at most QueueWait for a turn, and a read past the queue (or the
+// wait) is answered 429 too_many_requests with Retry-After, never a 5xx.
 type HTTP struct {
-	Listen string `yaml:"listen"`
+	Listen      string        `yaml:"listen"`
+	MaxInFlight int           `yaml:"max_in_flight"`
+	Queue       int           `yaml:"queue"`
+	QueueWait   time.Duration `yaml:"queue_wait"`
 }
 
 // Pipelines tunes the raw.* consumers.
@@ -148,8 +159,8 @@ func Default() Config {
 	return Config{
 		DataDir:    "var",
 		Kafka:      Kafka{EmbeddedListen: "127.0.0.1:19092", Partitions: 4, ReplicationFactor: 3},
-		ClickHouse: ClickHouse{Addr: "127.0.0.1:19000", Database: "residenthub", AnalyticsDatabase: "analytics", User: "default"},
-		HTTP:       HTTP{Listen: "127.0.0.1:8080"},
+		ClickHouse: ClickHouse{Addr: "127.0.0.1:19000", Database: "residenthub", AnalyticsDatabase: "analytics", User: "default", ReadQueries: 4},
+		HTTP:       HTTP{Listen: "127.0.0.1:8080", MaxInFlight: 64, Queue: 1024, QueueWait: 5 * time.Second},
 		Pipelines:  Pipelines{GroupID: "residenthub-pipelines", BatchRows: 20000, Linger: time.Second, MaxBackoff: 30 * time.Second},
 	}
 }
@@ -204,6 +215,12 @@ func (c *Config) Validate() error {
 	}
 	if c.Kafka.Partitions < 1 || c.Kafka.ReplicationFactor < 1 {
 		return fmt.Errorf("kafka.partitions and kafka.replication_factor must be at least 1")
+	}
+	if c.ClickHouse.ReadQueries < 1 {
+		return fmt.Errorf("clickhouse.read_queries must be at least 1")
+	}
+	if c.HTTP.MaxInFlight < 1 || c.HTTP.Queue < 0 || c.HTTP.QueueWait <= 0 {
+		return fmt.Errorf("http.max_in_flight must be at least 1, http.queue at least 0 and http.queue_wait positive")
 	}
 	if c.Pipelines.BatchRows < 1 || c.Pipelines.Linger <= 0 {
 		return fmt.Errorf("pipelines.batch_rows and pipelines.linger must be positive")

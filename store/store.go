@@ -38,13 +38,20 @@ func Open(ctx context.Context, cfg config.ClickHouse) (driver.Conn, error) {
 // server may be down now and come up later (every query dials as needed).
 // Errors are configuration errors only.
 func Connect(cfg config.ClickHouse) (driver.Conn, error) {
+	return ConnectPool(cfg, 16, 8)
+}
+
+// ConnectPool is Connect with a pool of at most maxOpen connections, of
+// which maxIdle stay open between queries (the API reads over its own pool,
+// so its point reads never wait for connections the pipelines hold).
+func ConnectPool(cfg config.ClickHouse, maxOpen, maxIdle int) (driver.Conn, error) {
 	conn, err := clickhouse.Open(&clickhouse.Options{
 		Addr:            []string{cfg.Addr},
 		Protocol:        clickhouse.Native,
 		Auth:            clickhouse.Auth{Database: "default", Username: cfg.User, Password: cfg.Password},
 		DialTimeout:     5 * time.Second,
-		MaxOpenConns:    16,
-		MaxIdleConns:    8,
+		MaxOpenConns:    maxOpen,
+		MaxIdleConns:    maxIdle,
 		ConnMaxLifetime: time.Hour,
 	})
 	if err != nil {
