@@ -60,7 +60,7 @@ type ReadOptions struct {
 type Reader struct {
 	conn       driver.Conn
 	db         string
-	pointQuery string
+	pointQuery pointQueries
 	batch      batcher
 	wide       wideCache
 	now        func() time.Time
@@ -89,19 +89,47 @@ func NewReaderWith(conn driver.Conn, cfg config.ClickHouse, opt ReadOptions) *Re
 	return r
 }
 
+// pointQueries are the point reads of a batch, by what it asks (see
+// pointQuery).
+type pointQueries struct {
+	households, residents, both string
+}
+
 // pointQuery reads the packed rows of the requested applicants (external
 // table _req: id, household) and, for those with household = 1, of every
 // id_number household_members lists under one of their household_ids.
 // PREWHERE on the key column reads the packed column only for the granules
 // holding those persons; the IN sets are built first, so every lookup uses
-// the primary key.
-func pointQuery(db string) string {
-	return fmt.Sprintf(`SELECT id_number, packed FROM %[1]s.profile_rows
-PREWHERE id_number IN (SELECT id FROM _req)
-   OR id_number IN (SELECT id_number FROM %[1]s.household_members
+// the primary key. A batch of households only (the applicant is among
+// their members) or of residents only takes the shorter form: each level
+// of subquery costs ClickHouse 18.16 about 0.6 ms of CPU.
+func pointQuery(db string) pointQueries {
+	members := fmt.Sprintf(`id_number IN (SELECT id_number FROM %[1]s.household_members
       WHERE household_id IN (SELECT household_id FROM %[1]s.profile_rows
          WHERE id_number IN (SELECT id FROM _req WHERE household = 1) AND dataset = 'person')
       LIMIT %[2]d BY household_id)`, db, maxIDs)
+	sel := "SELECT id_number, packed FROM " + db + ".profile_rows\nPREWHERE "
+	return pointQueries{
+		households: sel + members,
+		residents:  sel + "id_number IN (SELECT id FROM _req)",
+		both:       sel + "id_number IN (SELECT id FROM _req)\n   OR " + members,
+	}
+}
+
+// query returns the form for reqs.
+func (q pointQueries) query(reqs []*pointRead) string {
+	households, residents := false, false
+	for _, r := range reqs {
+		households = households || r.household
+		residents = residents || !r.household
+	}
+	switch {
+	case !residents:
+		return q.households
+	case !households:
+		return q.residents
+	}
+	return q.both
 }
 
 // pointSettings keep a point read on one thread: it reads a few granules,
@@ -140,7 +168,7 @@ func (r *Reader) readPoints(ctx context.Context, reqs []*pointRead) (*pointRows,
 		}
 	}
 	ctx = clickhouse.Context(ctx, clickhouse.WithExternalTable(t), clickhouse.WithSettings(pointSettings))
-	rows, err := r.conn.Query(ctx, r.pointQuery)
+	rows, err := r.conn.Query(ctx, r.pointQuery.query(reqs))
 	if err != nil {
 		return nil, fmt.Errorf("cannot read profiles: %w", err)
 	}
