@@ -25,7 +25,7 @@ type Admission struct {
 }
 
 // DefaultAdmission is used when Deps.Admission is the zero value.
-var DefaultAdmission = Admission{MaxInFlight: 64, Queue: 1024, QueueWait: 5 * time.Second}
+var DefaultAdmission = Admission{MaxInFlight: 64, Queue: 1024, QueueWait: 30 * time.Second}
 
 // RetryAfter is the Retry-After of a 429: a turn is usually free again
 // within a second.

@@ -37,7 +37,7 @@ const maxIDs = 1000
 
 // Defaults of ReadOptions.
 const (
-	DefaultQueries  = 4
+	DefaultQueries  = 2
 	DefaultMaxBatch = 64
 	DefaultTimeout  = 10 * time.Second
 )
