@@ -2,18 +2,34 @@
 # Runs the whole residenthub test suite. Starts what the integration tests
 # need on loopback: a private ClickHouse (deploy/local/clickhouse.sh, installed
 # with apt if missing), PostgreSQL and MariaDB for the SQL connector tests
-# (started, or installed with apt, if not running), and Debian's chromium for
-# the service-hall page test (RESIDENTHUB_SKIP_BROWSER=1 skips that test).
+# (started, or installed with apt, if not running), and Debian's chromium with
+# a CJK font (fonts-noto-cjk; fonts-wqy-zenhei if that is not available) for
+# the service-hall page test, which checks that the page's Chinese is drawn
+# and keeps its screenshots in var/screenshots/ (RESIDENTHUB_SKIP_BROWSER=1
+# skips that test).
 # Kafka is the embedded broker each test starts itself.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 ./deploy/local/clickhouse.sh start
 ./deploy/local/databases.sh start
-# Headless browser for the service-hall page test (api/webpage_test.go).
-if [ ! -x /usr/bin/chromium ] && [ "${RESIDENTHUB_SKIP_BROWSER:-}" != 1 ]; then
-  echo "installing Debian's chromium for the page test ..."
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+# Headless browser and a CJK font for the service-hall page test (api/webpage_test.go):
+# without a font that has Chinese glyphs the page renders boxes.
+if [ "${RESIDENTHUB_SKIP_BROWSER:-}" != 1 ]; then
+  need=()
+  [ -x /usr/bin/chromium ] || need+=(chromium)
+  if ! fc-list :lang=zh family 2>/dev/null | grep -q .; then
+    need+=(fonts-noto-cjk)
+  fi
+  if [ ${#need[@]} -gt 0 ]; then
+    echo "installing ${need[*]} for the page test ..."
+    apt-get update -qq
+    if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"; then
+      # A smaller CJK font where fonts-noto-cjk is not available.
+      need=("${need[@]/fonts-noto-cjk/fonts-wqy-zenhei}")
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
+    fi
+  fi
 fi
 go=$(./deploy/local/go.sh)
 gofmt=$(dirname "$go")/gofmt

@@ -21,6 +21,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/residenthub/residenthub/access"
 	"github.com/residenthub/residenthub/api/audit"
+	"github.com/residenthub/residenthub/config"
+	"github.com/residenthub/residenthub/places"
 	"github.com/residenthub/residenthub/profile"
 )
 
@@ -67,6 +69,18 @@ type Deps struct {
 	// Admission bounds the person reads served at once and queued; the
 	// zero value is DefaultAdmission.
 	Admission Admission
+
+	// How answers name things for people (all optional):
+	// SourceNames maps a source to its department's display name (config
+	// sources[].display_name), shown as evidence source_name and on
+	// certificates.
+	SourceNames map[string]string
+	// Places names division codes (nil: places.Default(), the public tables
+	// without community names).
+	Places *places.Names
+	// Certificate is the district's certificate settings (zero: the
+	// defaults of config.Default: issuer 社区便民服务大厅, ID number in full).
+	Certificate config.Certificate
 }
 
 // Server is the API's http.Handler.
@@ -101,6 +115,12 @@ func New(deps Deps) (*Server, error) {
 	}
 	if s.deps.AuditTimeout <= 0 {
 		s.deps.AuditTimeout = 5 * time.Second
+	}
+	if s.deps.Places == nil {
+		s.deps.Places = places.Default()
+	}
+	if s.deps.Certificate.Issuer == "" {
+		s.deps.Certificate.Issuer = config.DefaultIssuer
 	}
 	s.metrics = newMetrics(deps.Registerer)
 	s.admit = newAdmission(deps.Admission, s.metrics)

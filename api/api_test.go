@@ -79,7 +79,8 @@ type testEnv struct {
 	broker *bus.Embedded
 	writer *audit.Writer
 	srv    *Server
-	sink   bool // audit sink started
+	sink   bool   // audit sink started
+	lang   string // Accept-Language of the requests; "" sends none (Chinese details)
 }
 
 // newTestEnv starts the env; opts may change the server's deps.
@@ -125,6 +126,8 @@ func newTestEnv(t *testing.T, opts ...func(*Deps)) *testEnv {
 		Registerer:   reg,
 		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
 		AuditTimeout: 3 * time.Second,
+		SourceNames:  testSourceNames,
+		Places:       testPlaces(t),
 	}
 	for _, o := range opts {
 		o(&deps)
@@ -173,6 +176,9 @@ func (e *testEnv) req(method, path, key, purpose string, body any, accept string
 	}
 	if accept != "" {
 		r.Header.Set("Accept", accept)
+	}
+	if e.lang != "" {
+		r.Header.Set("Accept-Language", e.lang)
 	}
 	if rd != nil {
 		r.Header.Set("Content-Type", "application/json")
@@ -277,11 +283,23 @@ func TestAPI(t *testing.T) {
 	})
 
 	t.Run("bad requests", func(t *testing.T) {
+		// Details in Chinese by default: what is wrong and what to do.
+		a := e.req("GET", "/v1/residents/110105198001010017", keyCounter, purposeText, nil, "").expect(t, 400, "invalid_id_number")
+		if d := a.json["detail"].(string); d != "身份证号 110105********0017 无效：校验位不符，请逐位核对号码（末位 X 为大写）" {
+			t.Fatalf("Chinese detail %q", d)
+		}
+		a = e.req("POST", "/v1/checks", keyCounter, purposeText, `{"program":"dibao","id_number":1,"name":"张三"}`, "").expect(t, 400, "malformed_body")
+		if d := a.json["detail"].(string); d != "字段“id_number”须为字符串，而不是 JSON number" || strings.Contains(a.body, `\u`) {
+			t.Fatalf("Chinese detail %q (%s)", d, a.body)
+		}
+		// English details for a caller who asks for them.
+		e.lang = "en-US,en;q=0.9"
+		defer func() { e.lang = "" }()
 		e.req("GET", "/v1/residents/"+idZhang, keyCounter, "", nil, "").expect(t, 400, "missing_purpose")
 		e.req("POST", "/v1/checks", keyCounter, "", check("dibao", idZhang, "张三"), "").expect(t, 400, "missing_purpose")
 		e.req("POST", "/v1/checks", keyCounter, "line1%0Aline2", check("dibao", idZhang, "张三"), "").expect(t, 400, "invalid_purpose")
 		e.req("POST", "/v1/checks", keyCounter, "%00nul", check("dibao", idZhang, "张三"), "").expect(t, 400, "invalid_purpose")
-		a := e.req("GET", "/v1/residents/110105198001010017", keyCounter, purposeText, nil, "").expect(t, 400, "invalid_id_number")
+		a = e.req("GET", "/v1/residents/110105198001010017", keyCounter, purposeText, nil, "").expect(t, 400, "invalid_id_number")
 		if d := a.json["detail"].(string); !strings.Contains(d, "check digit") || strings.Contains(d, "19800101") {
 			t.Fatalf("detail %q: want the reason and the number masked", d)
 		}
@@ -327,8 +345,14 @@ func TestAPI(t *testing.T) {
 			t.Fatalf("caseworker elderly check lacks the birth date: %s", a.body)
 		}
 		a = e.req("POST", "/v1/checks", keyCounter, purposeText, check("dibao", idZhang, "张四"), "").expect(t, 422, "name_mismatch")
-		if d, _ := a.json["detail"].(string); !strings.HasPrefix(d, "the name does not match the ID number") {
+		if d, _ := a.json["detail"].(string); !strings.HasPrefix(d, "姓名与身份证号不符") {
 			t.Fatalf("detail %v", a.json["detail"])
+		}
+		e.lang = "en"
+		a = e.req("POST", "/v1/checks", keyCounter, purposeText, check("dibao", idZhang, "张四"), "").expect(t, 422, "name_mismatch")
+		e.lang = ""
+		if d, _ := a.json["detail"].(string); !strings.HasPrefix(d, "the name does not match the ID number") {
+			t.Fatalf("English detail %v", a.json["detail"])
 		}
 	})
 
@@ -345,7 +369,22 @@ func TestAPI(t *testing.T) {
 		if strings.Contains(a.body, idZhang) {
 			t.Fatalf("counter answer contains the full ID number: %s", a.body)
 		}
+		// Places and departments by name, beside their codes.
+		if get(a.json, "place_names", "110105026001") != "北京市朝阳区望京街道花家地社区" || get(a.json, "place_names", "110105") != "北京市朝阳区" ||
+			get(a.json, "evidence", 0, "source_name") == nil || a.json["missing_text"] == nil || get(a.json, "title", "zh") != "居住证明" {
+			t.Fatalf("names: %s", a.body)
+		}
+		for _, ev := range get(a.json, "evidence").([]any) {
+			src, _ := get(ev, "source").(string)
+			if name, _ := get(ev, "source_name").(string); testSourceNames[src] != name {
+				t.Fatalf("evidence of %v named %v: %s", src, name, a.body)
+			}
+		}
 		a = e.req("POST", "/v1/checks", keyCounter, purposeText, check("dibao", idZhang, "张三"), "").expect(t, 200, "")
+		if get(a.json, "units", "standard_fen") != "fen_per_person_per_month" || get(a.json, "units", "employment_income_window_fen") != "fen_window_total" ||
+			get(a.json, "units", "pension_monthly_fen") != "fen_per_month" || strings.Contains(a.body, `\u003c`) || strings.Contains(a.body, "0001-01-01") {
+			t.Fatalf("units: %s", a.body)
+		}
 		switch a.json["decision"] {
 		case eligibility.Eligible, eligibility.Ineligible, eligibility.NeedsReview:
 		default:
@@ -404,7 +443,9 @@ func TestAPI(t *testing.T) {
 		if masked.json["masked"] != true {
 			t.Fatal("counter profile not marked masked")
 		}
-		for _, secret := range []string{idZhang, idLi, "张三", "李四", "13812345678", "13900001111", "建国路", "花家地"} {
+		// (The community's name, 朝阳区望京街道花家地社区 in place_names, says no
+		// more than its code, which the counter sees too; the address does.)
+		for _, secret := range []string{idZhang, idLi, "张三", "李四", "13812345678", "13900001111", "建国路", "花家地小区"} {
 			if strings.Contains(masked.body, secret) {
 				t.Fatalf("counter profile contains %q: %s", secret, masked.body)
 			}
@@ -513,18 +554,27 @@ func TestAPI(t *testing.T) {
 		if !strings.HasPrefix(a.ctype, "text/html") {
 			t.Fatalf("content type %s", a.ctype)
 		}
-		for _, want := range []string{"居住证明", "张三", "110105********0016", "北京市朝阳区望京街道花家地小区5号楼301", "@page", "A4", "2019-05-01", "门禁登记", "access_ctl", "朝阳区"} {
+		// The counter's screen shows the ID number masked; the printed
+		// document (print media) in full, the district's default.
+		for _, want := range []string{"居住证明", "张三", `<span class="id-screen">110105********0016</span><span class="id-print">` + idZhang + `</span>`,
+			"北京市朝阳区望京街道花家地小区5号楼301", "@page", "A4", "2019年5月1日", "门禁登记：区住房和城乡建设委员会",
+			"户籍登记：区公安分局户籍科", "朝阳区望京街道花家地社区", "开具单位：社区便民服务大厅（盖章）", "经办人"} {
 			if !strings.Contains(a.body, want) {
 				t.Fatalf("certificate lacks %q:\n%s", want, a.body)
 			}
 		}
-		if strings.Contains(a.body, idZhang) {
-			t.Fatal("certificate shows the full ID number")
+		for _, notWant := range []string{"access_ctl", "hukou", "the departments", "Print"} {
+			if strings.Contains(a.body, notWant) {
+				t.Fatalf("certificate shows %q:\n%s", notWant, a.body)
+			}
 		}
 		a = e.req("GET", path, keyCaseworker, "print residence certificate", nil, "application/json").expect(t, 200, "")
 		code, _ := a.json["verification_code"].(string)
-		if a.json["title"] != "居住证明" || a.json["name"] != "张三" || a.json["id_number"] != "110105********0016" ||
-			a.json["since"] != "2019-05-01" || a.json["community_code"] != "110105001001" || len(code) != 39 ||
+		if a.json["title"] != "居住证明" || a.json["name"] != "张三" || a.json["id_number"] != idZhang || a.json["id_number_masked"] != "110105********0016" ||
+			a.json["since"] != "2019-05-01" || a.json["community_code"] != "110105026001" || a.json["community"] != "朝阳区望京街道花家地社区" ||
+			a.json["evidence_kind_name"] != "门禁登记" || a.json["issuer"] != "社区便民服务大厅" || len(code) != 39 ||
+			fmt.Sprint(a.json["departments"]) != "[区公安分局户籍科 区住房和城乡建设委员会]" ||
+			get(a.json, "evidence", 1, "source_name") != "区住房和城乡建设委员会" ||
 			a.json["issue_date"] != time.Now().In(cst).Format(time.DateOnly) {
 			t.Fatalf("JSON certificate: %s", a.body)
 		}
@@ -533,7 +583,8 @@ func TestAPI(t *testing.T) {
 
 		wang := "/v1/residents/" + idWang + "/certificates/residence?name=" + url.QueryEscape("王五")
 		a = e.req("GET", wang, keyCounter, "print residence certificate", nil, "application/json").expect(t, 422, "not_eligible")
-		if !strings.Contains(a.json["detail"].(string), "Chaoyang") || get(a.json, "reasons", 0, "rule") != "resides_in_district" {
+		if d := a.json["detail"].(string); !strings.HasPrefix(d, "不能开具居住证明（不符合条件）：") || !strings.Contains(d, "朝阳区") ||
+			get(a.json, "reasons", 0, "rule") != "resides_in_district" {
 			t.Fatalf("not eligible: %s", a.body)
 		}
 		if strings.Contains(a.body, idWang) {

@@ -45,8 +45,7 @@ func (s *Server) audit(r *http.Request, subject, program, decision string, statu
 		s.metrics.auditFailures.Inc()
 		s.log.Error("cannot write audit event; refusing the read", "subject", normalize.MaskID(subject),
 			"endpoint", e.Endpoint, "caller", e.Caller, "err", err)
-		return "", errUnavailable("audit_unavailable",
-			"the data was not shown because the audit record of this read could not be written; try again in a minute, and call the hub operator if it persists", err)
+		return "", errUnavailable("audit_unavailable", err)
 	}
 	return e.EventID, nil
 }

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"embed"
 	"fmt"
 	"html/template"
@@ -13,7 +12,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/residenthub/residenthub/eligibility"
-	"github.com/residenthub/residenthub/normalize"
+	"github.com/residenthub/residenthub/messages"
 	"github.com/residenthub/residenthub/profile"
 )
 
@@ -27,49 +26,43 @@ var templateFiles embed.FS
 var templates = template.Must(template.ParseFS(templateFiles, "templates/*.html"))
 
 // certificate is the residence certificate (居住证明), as JSON and as the
-// data of the HTML template. It shows the holder's full name and address
-// (the certificate is the holder's document) and the ID number masked like
-// 110105********002X for every role, as printed proofs usually do; the
-// verification code is the ID of the audit event of this issue, so the
-// issuing office can look the full record up in audit_log.
+// data of the HTML document (certdoc.go). It shows the holder's full name
+// and address (the certificate is the holder's document) and the ID number
+// as the district prints it (config certificate.id_number: in full by
+// default, or masked like 110105********002X); the verification code is the
+// ID of the audit event of this issue, so the issuing office can look the
+// full record up in audit_log.
 type certificate struct {
 	Certificate      string             `json:"certificate"` // "residence"
 	Title            string             `json:"title"`       // 居住证明
 	Name             string             `json:"name"`
-	IDNumber         string             `json:"id_number"` // masked
+	IDNumber         string             `json:"id_number"`        // as printed: in full, or masked (certificate.id_number)
+	IDNumberMasked   string             `json:"id_number_masked"` // 110105********0016: shown on screen to the counter role
 	Address          string             `json:"address"`
 	CommunityCode    string             `json:"community_code"`
+	Community        string             `json:"community"`          // its name: 朝阳区望京街道花家地社区, with the code where unknown
 	District         string             `json:"district,omitempty"` // county name of the community code
-	Since            string             `json:"since"`              // YYYY-MM-DD
+	Since            string             `json:"since"`              // YYYY-MM-DD; "" when the record has none
 	EvidenceKind     string             `json:"evidence_kind"`
+	EvidenceKindName string             `json:"evidence_kind_name"` // 门禁登记
 	Evidence         []certEvidenceView `json:"evidence"`
-	IssuedAt         time.Time          `json:"issued_at"`  // instant, UTC
-	IssueDate        string             `json:"issue_date"` // YYYY-MM-DD, China Standard Time
+	Departments      []string           `json:"departments"` // the departments whose records it rests on
+	Issuer           string             `json:"issuer"`      // the issuing office (config certificate.issuer)
+	IssuedAt         time.Time          `json:"issued_at"`   // instant, UTC
+	IssueDate        string             `json:"issue_date"`  // YYYY-MM-DD, China Standard Time
 	IssueDateZh      string             `json:"-"`
 	VerificationCode string             `json:"verification_code"`
 	Decision         string             `json:"decision"`
+	maskOnScreen     bool
 }
 
 type certEvidenceView struct {
 	Dataset    string    `json:"dataset"`
 	Source     string    `json:"source"`
+	SourceName string    `json:"source_name"` // the department (display name, or 居住登记部门 when none is configured)
 	SourceTime time.Time `json:"source_time"`
 	Date       string    `json:"date"` // source_time's date, China Standard Time
-	KindZh     string    `json:"-"`
-}
-
-// evidenceKindZh names residence evidence kinds on the certificate.
-var evidenceKindZh = map[string]string{
-	"access_control":      "门禁登记",
-	"rental_registration": "房屋租赁登记备案",
-	"property":            "房产登记",
-	"other":               "其他登记",
-}
-
-var decisionZh = map[string]string{
-	eligibility.Eligible:    "符合条件",
-	eligibility.Ineligible:  "不符合条件",
-	eligibility.NeedsReview: "需人工审核",
+	KindZh     string    `json:"kind"` // 户籍登记, 门禁登记, ...
 }
 
 // getResidenceCertificate serves GET /v1/residents/{id_number}/certificates/residence[?name=]:
@@ -86,7 +79,7 @@ func (s *Server) getResidenceCertificate(r *http.Request) (any, *apiError) {
 	}
 	prog, ok := s.deps.Programs.Program(ResidenceCertificateProgram)
 	if !ok {
-		return nil, errNotFound("unknown_program", "residence certificates are not configured on this hub (no program "+ResidenceCertificateProgram+")")
+		return nil, errNotFound("unknown_program.certificate", ResidenceCertificateProgram)
 	}
 	name, aerr := presentedName(r, r.URL.Query().Get("name"), "?name=", false)
 	if aerr != nil {
@@ -113,14 +106,11 @@ func (s *Server) getResidenceCertificate(r *http.Request) (any, *apiError) {
 		return nil, aerr
 	}
 	c := certificateOf(d, applicant, asOf, eventID)
+	s.document(c, applicant, maskerFor(caller(r)))
 	if wantJSON {
 		return c, nil
 	}
-	var buf bytes.Buffer
-	if err := templates.ExecuteTemplate(&buf, "residence_certificate.html", c); err != nil {
-		return nil, errInternal("cannot render the certificate", err)
-	}
-	return &rawResponse{Status: http.StatusOK, ContentType: "text/html; charset=utf-8", Body: buf.Bytes()}, nil
+	return s.renderCertificate(c)
 }
 
 // certificateOf builds the certificate from an eligible decision's outcomes;
@@ -145,7 +135,6 @@ func certificateOf(d eligibility.Decision, applicant *profile.Resident, issued t
 		Certificate:      "residence",
 		Title:            "居住证明",
 		Name:             str("name"),
-		IDNumber:         normalize.MaskID(applicant.IDNumber),
 		Address:          str("address"),
 		CommunityCode:    str("community_code", "community"),
 		EvidenceKind:     str("evidence_kind"),
@@ -158,15 +147,6 @@ func certificateOf(d eligibility.Decision, applicant *profile.Resident, issued t
 	}
 	if since := str("since"); len(since) >= 10 {
 		c.Since = since[:10]
-	}
-	if len(c.CommunityCode) >= 6 {
-		if name, _, ok := normalize.DefaultDivisions().County(c.CommunityCode[:6]); ok {
-			c.District = name
-		}
-	}
-	kind := evidenceKindZh[c.EvidenceKind]
-	if kind == "" {
-		kind = "居住登记"
 	}
 	for _, res := range applicant.Of("residence") {
 		if res.Str("address") == c.Address && res.Str("community_code") == c.CommunityCode {
@@ -187,10 +167,8 @@ func certificateOf(d eligibility.Decision, applicant *profile.Resident, issued t
 }
 
 func kindZh(kind string) string {
-	if zh, ok := evidenceKindZh[kind]; ok {
-		return zh
-	}
-	return "居住登记"
+	t, _ := messages.Enum("evidence_kind", kind)
+	return t.Zh
 }
 
 // verificationCode groups an event ID in fours for reading aloud: 3F2A-9C01-...
@@ -202,47 +180,6 @@ func verificationCode(eventID string) string {
 		v = v[4:]
 	}
 	return strings.Join(append(parts, v), "-")
-}
-
-// reasonView is one reason a certificate was not issued.
-type reasonView struct {
-	Rule string `json:"rule,omitempty"`
-	En   string `json:"en"`
-	Zh   string `json:"zh"`
-}
-
-// notIssued answers 422: JSON {error, detail, decision, reasons} or, for a
-// browser, an HTML page with the same reasons.
-func (s *Server) notIssued(d eligibility.Decision, id string, wantJSON bool, m masker) (any, *apiError) {
-	var reasons []reasonView
-	for _, rr := range d.Rules {
-		if rr.Outcome == eligibility.Pass {
-			continue
-		}
-		reasons = append(reasons, reasonView{Rule: rr.ID, En: rr.Description.En + " (" + rr.Outcome + ")", Zh: rr.Description.Zh})
-	}
-	for _, miss := range d.Missing {
-		reasons = append(reasons, reasonView{En: miss, Zh: "数据缺失或过期：" + miss})
-	}
-	if len(reasons) == 0 {
-		reasons = append(reasons, reasonView{En: "the residence record could not be confirmed", Zh: "无法确认居住登记"})
-	}
-	en := make([]string, len(reasons))
-	for i, r := range reasons {
-		en[i] = r.En
-	}
-	detail := "no residence certificate can be issued (" + d.Decision + "): " + strings.Join(en, "; ")
-	if !wantJSON {
-		var buf bytes.Buffer
-		data := map[string]any{"IDNumber": normalize.MaskID(id), "Date": d.Date, "Decision": d.Decision,
-			"DecisionZh": decisionZh[d.Decision], "Reasons": reasons}
-		if err := templates.ExecuteTemplate(&buf, "not_issued.html", data); err != nil {
-			return nil, errInternal("cannot render the answer", err)
-		}
-		return &rawResponse{Status: http.StatusUnprocessableEntity, ContentType: "text/html; charset=utf-8", Body: buf.Bytes()}, nil
-	}
-	return nil, &apiError{Status: http.StatusUnprocessableEntity, Code: "not_eligible", Detail: detail,
-		Extra: map[string]any{"decision": maskDecision(d, m), "reasons": reasons}}
 }
 
 // prefersJSON reports whether the Accept header ranks application/json above

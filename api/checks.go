@@ -3,13 +3,13 @@ package api
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/residenthub/residenthub/eligibility"
+	"github.com/residenthub/residenthub/messages"
 	"github.com/residenthub/residenthub/normalize"
 	"github.com/residenthub/residenthub/profile"
 )
@@ -34,9 +34,9 @@ func (s *Server) postCheck(r *http.Request) (any, *apiError) {
 	}
 	switch {
 	case strings.TrimSpace(req.Program) == "":
-		return nil, errBadRequest("missing_program", "say which program to check in \"program\" (see GET /v1/programs)")
+		return nil, errBadRequest("missing_program")
 	case strings.TrimSpace(req.IDNumber) == "":
-		return nil, errBadRequest("missing_id_number", "give the resident's ID number in \"id_number\"")
+		return nil, errBadRequest("missing_id_number")
 	}
 	name, aerr := presentedName(r, req.Name, `"name"`, true)
 	if aerr != nil {
@@ -49,9 +49,9 @@ func (s *Server) postCheck(r *http.Request) (any, *apiError) {
 	prog, ok := s.deps.Programs.Program(strings.TrimSpace(req.Program))
 	if !ok {
 		known := s.knownPrograms()
-		return nil, &apiError{Status: http.StatusNotFound, Code: "unknown_program",
-			Detail: fmt.Sprintf("there is no program %q; known programs: %s", req.Program, strings.Join(known, ", ")),
-			Extra:  map[string]any{"known_programs": known}}
+		e := errNotFound("unknown_program", req.Program, messages.Strings(known))
+		e.Extra = map[string]any{"known_programs": known}
+		return nil, e
 	}
 	asOf, aerr := s.asOf(req.AsOf)
 	if aerr != nil {
@@ -69,7 +69,7 @@ func (s *Server) postCheck(r *http.Request) (any, *apiError) {
 	if _, aerr := s.audit(r, id, prog.ID, d.Decision, http.StatusOK, otherMembers(in)); aerr != nil {
 		return nil, aerr
 	}
-	return maskDecision(d, maskerFor(caller(r))), nil
+	return s.presentDecision(maskDecision(d, maskerFor(caller(r)))), nil
 }
 
 // readInput reads what program p needs as of asOf: the household when the
@@ -140,7 +140,7 @@ func maskEvidence(in []eligibility.Evidence, m masker) []eligibility.Evidence {
 // trailing data and bodies over 64 KiB are 400s naming the problem.
 func decodeJSON(r *http.Request, v any) *apiError {
 	if r.Body == nil {
-		return errBadRequest("malformed_body", "the request body is empty; send a JSON object")
+		return errBadRequest("malformed_body.empty")
 	}
 	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, maxBodyBytes))
 	dec.DisallowUnknownFields()
@@ -161,45 +161,43 @@ func decodeJSON(r *http.Request, v any) *apiError {
 		typ *json.UnmarshalTypeError
 		big *http.MaxBytesError
 	)
-	detail := "the request body is not a valid JSON object: " + err.Error()
 	switch {
 	case errors.Is(err, io.EOF):
-		detail = "the request body is empty; send a JSON object"
+		return errBadRequest("malformed_body.empty")
 	case errors.As(err, &syn):
-		detail = fmt.Sprintf("the request body is not valid JSON (at byte %d)", syn.Offset)
+		return errBadRequest("malformed_body.syntax", syn.Offset)
 	case errors.As(err, &typ) && typ.Field == "":
-		detail = "the request body must be a JSON object like {\"program\": \"dibao\", \"id_number\": \"...\", \"name\": \"...\"}, not a JSON " + typ.Value
+		return errBadRequest("malformed_body.not_object", typ.Value)
 	case errors.As(err, &typ):
-		detail = fmt.Sprintf("field %q must be a %s, not a JSON %s", typ.Field, jsonKind(typ.Type.Kind().String()), typ.Value)
+		return errBadRequest("malformed_body.field_type", typ.Field, jsonKind(typ.Type.Kind().String()), typ.Value)
 	case errors.As(err, &big):
-		return &apiError{Status: http.StatusRequestEntityTooLarge, Code: "body_too_large",
-			Detail: fmt.Sprintf("the request body is larger than %d bytes; a check is a small JSON object", maxBodyBytes)}
+		return errWith(http.StatusRequestEntityTooLarge, "body_too_large", maxBodyBytes)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		detail = "unknown field " + strings.TrimPrefix(err.Error(), "json: unknown field ") + " in the request body"
+		return errBadRequest("malformed_body.unknown_field", strings.TrimPrefix(err.Error(), "json: unknown field "))
 	}
-	return errBadRequest("malformed_body", detail)
+	return errBadRequest("malformed_body", err.Error())
 }
 
 // jsonKind names a Go kind the way a JSON client thinks of it.
-func jsonKind(goKind string) string {
+func jsonKind(goKind string) messages.Text {
 	switch goKind {
 	case "string":
-		return "string"
+		return messages.Text{Zh: "字符串", En: "string"}
 	case "struct", "map":
-		return "JSON object"
+		return messages.Text{Zh: " JSON 对象", En: "JSON object"}
 	case "slice", "array":
-		return "JSON array"
+		return messages.Text{Zh: " JSON 数组", En: "JSON array"}
 	case "bool":
-		return "true or false"
+		return messages.Text{Zh: " true 或 false", En: "true or false"}
 	}
-	return "number"
+	return messages.Text{Zh: "数字", En: "number"}
 }
 
-// reason returns the reason of a normalize error, or its text.
-func reason(err error) string {
+// reason returns the reason of a normalize error in both languages, or its text.
+func reason(err error) messages.Text {
 	var ne *normalize.Error
 	if errors.As(err, &ne) {
-		return ne.Reason
+		return messages.Reason(ne.Reason)
 	}
-	return err.Error()
+	return messages.Text{Zh: err.Error(), En: err.Error()}
 }

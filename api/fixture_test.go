@@ -6,6 +6,7 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/residenthub/residenthub/config"
+	"github.com/residenthub/residenthub/places"
 	"github.com/residenthub/residenthub/store/storetest"
 )
 
@@ -52,6 +53,22 @@ func loadDepartmentKeys(t *testing.T, conn driver.Conn, ch config.ClickHouse, no
 			"monthly_pension_fen": int64(100000), "period_start": "2020-06-01"}})
 }
 
+// testSourceNames are the departments of the test sources (config
+// sources[].display_name); rental and realty have none.
+var testSourceNames = map[string]string{
+	"hukou": "区公安分局户籍科", "access_ctl": "区住房和城乡建设委员会", "payroll": "区人力资源和社会保障局（工资）",
+	"hrss": "区人力资源和社会保障局", "health": "区卫生健康委员会", "bank": "区金融服务办公室",
+}
+
+// testPlaces names the community of 张三's residence (config places.names).
+func testPlaces(t *testing.T) *places.Names {
+	n, err := places.New(map[string]string{"110105026001": "花家地社区"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
 // row is one profile row: canonical field values (missing ones take the
 // column's zero value) plus bookkeeping.
 type row struct {
@@ -93,7 +110,7 @@ func loadProfile(t *testing.T, conn driver.Conn, ch config.ClickHouse, now time.
 	)
 	insertRows(t, conn, ch, "residence", ingest,
 		row{"access_ctl", idZhang + "|gate-7", src, map[string]any{"id_number": idZhang, "address": "北京市朝阳区望京街道花家地小区5号楼301",
-			"community_code": "110105001001", "since": "2019-05-01", "evidence_kind": "access_control"}},
+			"community_code": "110105026001", "since": "2019-05-01", "evidence_kind": "access_control"}},
 		row{"rental", idWang + "|r1", src, map[string]any{"id_number": idWang, "address": "北京市海淀区学院路3号",
 			"community_code": "110108001001", "since": "2021-01-01", "evidence_kind": "rental_registration"}},
 	)

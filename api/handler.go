@@ -14,6 +14,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/residenthub/residenthub/access"
 	"github.com/residenthub/residenthub/httperr"
+	"github.com/residenthub/residenthub/messages"
 	"github.com/residenthub/residenthub/normalize"
 )
 
@@ -39,11 +40,10 @@ const maxPurposeRunes = 200
 func (s *Server) router() http.Handler {
 	r := chi.NewRouter()
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, errNotFound("not_found", fmt.Sprintf("there is no endpoint %s %s; see /v1/openapi.json", r.Method, masker{on: true}.text(r.URL.Path))))
+		writeError(w, r, errNotFound("not_found", r.Method, masker{on: true}.text(r.URL.Path)))
 	})
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, &apiError{Status: http.StatusMethodNotAllowed, Code: "method_not_allowed",
-			Detail: fmt.Sprintf("%s is not allowed on %s; see /v1/openapi.json", r.Method, masker{on: true}.text(r.URL.Path))})
+		writeError(w, r, errWith(http.StatusMethodNotAllowed, "method_not_allowed", r.Method, masker{on: true}.text(r.URL.Path)))
 	})
 	for _, rt := range s.routes() {
 		r.Method(rt.Method, rt.Pattern, s.wrap(rt))
@@ -61,7 +61,7 @@ func (s *Server) wrap(rt route) http.Handler {
 			if p := recover(); p != nil {
 				s.log.Error("handler panicked", "route", rt.Pattern, "panic", fmt.Sprint(p))
 				if !rec.wrote {
-					writeError(rec, errInternal("the server could not answer; try again or call the hub operator", nil))
+					writeError(rec, r, errInternal("internal", nil))
 				}
 			}
 			s.metrics.requests.WithLabelValues(rt.Pattern, rt.Method, strconv.Itoa(rec.status)).Inc()
@@ -75,8 +75,8 @@ func (s *Server) wrap(rt route) http.Handler {
 				return
 			}
 			if !caller.HasRole(rt.Roles...) {
-				s.fail(rec, r, &apiError{Status: http.StatusForbidden, Code: "forbidden",
-					Detail: fmt.Sprintf("role %q may not use %s %s (allowed: %s)", caller.Role, rt.Method, rt.Pattern, strings.Join(slices.Concat(rt.Roles, []string{access.RoleAdmin}), ", "))})
+				s.fail(rec, r, errWith(http.StatusForbidden, "forbidden", caller.Role, rt.Method, rt.Pattern,
+					messages.Strings(slices.Concat(rt.Roles, []string{access.RoleAdmin}))))
 				return
 			}
 			r = r.WithContext(access.WithCaller(r.Context(), caller))
@@ -117,7 +117,7 @@ func (s *Server) wrap(rt route) http.Handler {
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, e *apiError) {
 	if e.Code == "not_ready" {
 		// Probes poll /readyz; the hub logs the cause where it happens.
-		s.log.Debug("not ready", "detail", e.Detail)
+		s.log.Debug("not ready", "detail", e.Error())
 	} else if e.Status >= 500 && r.Context().Err() != nil {
 		// The client went away: nothing failed on our side.
 		s.log.Info("request abandoned by the client", "method", r.Method, "path", routePattern(r), "code", e.Code)
@@ -132,7 +132,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, e *apiError) {
 		s.log.Debug("request refused", "method", r.Method, "path", routePattern(r), "status", e.Status, "code", e.Code)
 	}
 	retryAfter(w, e)
-	writeError(w, e)
+	writeError(w, r, e)
 }
 
 // purpose returns the X-Purpose header (UTF-8 text, or percent-encoded
@@ -147,10 +147,9 @@ func purpose(r *http.Request) (string, *apiError) {
 	}
 	switch {
 	case p == "":
-		return "", errBadRequest("missing_purpose", "say why you read this person's data in the "+PurposeHeader+
-			" header (for example \"X-Purpose: dibao application at the counter\"); it is recorded in the audit log")
+		return "", errBadRequest("missing_purpose")
 	case !utf8.ValidString(p) || utf8.RuneCountInString(p) > maxPurposeRunes || strings.IndexFunc(p, unicode.IsControl) >= 0:
-		return "", errBadRequest("invalid_purpose", fmt.Sprintf("the %s header must be one line of text of at most %d characters", PurposeHeader, maxPurposeRunes))
+		return "", errBadRequest("invalid_purpose", maxPurposeRunes)
 	}
 	return p, nil
 }

@@ -28,17 +28,16 @@ func presentedName(r *http.Request, raw, where string, always bool) (string, *ap
 	if raw == "" {
 		c := caller(r)
 		if always {
-			return "", errBadRequest("missing_name", "give the resident's name as on the ID card in "+where+"; it is checked against the ID number")
+			return "", errBadRequest("missing_name", where)
 		}
 		if c == nil || c.Role == access.RoleCounter {
-			return "", errBadRequest("missing_name", "the counter role reads a person's data only for the person present: give their name as on the ID card in "+
-				where+"; it is checked against the ID number")
+			return "", errBadRequest("missing_name.counter", where)
 		}
 		return "", nil
 	}
 	name, err := normalize.Name(raw)
 	if err != nil {
-		return "", errBadRequest("invalid_name", "the name is not valid — "+reason(err))
+		return "", errBadRequest("invalid_name", reason(err))
 	}
 	return name, nil
 }
@@ -68,7 +67,7 @@ func (s *Server) verifyName(r *http.Request, id, program, name string, res *prof
 	if _, aerr := s.audit(r, id, program, auditNameMismatch, http.StatusUnprocessableEntity, nil); aerr != nil {
 		return aerr
 	}
-	return errUnprocessable("name_mismatch", "the name does not match the ID number; compare it character by character with the ID card (a changed name must first be updated in the household registration)")
+	return errUnprocessable("name_mismatch")
 }
 
 // sameName compares a stored name with a normalized one after normalizing

@@ -18,7 +18,7 @@ func (s *Server) readyz(r *http.Request) (any, *apiError) {
 		ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
 		defer cancel()
 		if err := s.deps.Ready(ctx); err != nil {
-			return nil, &apiError{Status: http.StatusServiceUnavailable, Code: "not_ready", Detail: err.Error(), Err: err}
+			return nil, errUnavailable("not_ready", err, err.Error())
 		}
 	}
 	return map[string]string{"status": "ready"}, nil

@@ -21,7 +21,7 @@ var _ Programs = (*eligibility.Registry)(nil)
 // order, with the CEL expressions for those who want to read them.
 type programView struct {
 	ID           string                   `json:"id"`
-	Title        string                   `json:"title"`
+	Title        eligibility.Text         `json:"title"`
 	Description  eligibility.Text         `json:"description"`
 	RegionPrefix string                   `json:"region_prefix"`
 	Scope        string                   `json:"scope"`
@@ -32,6 +32,8 @@ type programView struct {
 	Parameters   map[string]parameterView `json:"parameters"`
 	Rules        []ruleView               `json:"rules"`
 	Outcomes     map[string]string        `json:"outcomes"`
+	// Labels name the parameters, values and outcomes, with their units.
+	Labels map[string]eligibility.Label `json:"labels"`
 }
 
 type datasetNeedView struct {
@@ -76,6 +78,10 @@ func programViewOf(p *eligibility.Program, day time.Time) programView {
 	}
 	if v.Outcomes == nil {
 		v.Outcomes = map[string]string{}
+	}
+	v.Labels = p.Labels
+	if v.Labels == nil {
+		v.Labels = map[string]eligibility.Label{}
 	}
 	for _, d := range p.Datasets {
 		v.Datasets = append(v.Datasets, datasetNeedView{Name: d.Name, MaxAge: d.MaxAge})

@@ -2,11 +2,11 @@ package api
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/residenthub/residenthub/access"
+	"github.com/residenthub/residenthub/messages"
 	"github.com/residenthub/residenthub/normalize"
 	"github.com/residenthub/residenthub/schema"
 )
@@ -20,12 +20,11 @@ var cst = schema.ChinaTime
 func (s *Server) idNumber(raw string) (string, *apiError) {
 	id, _, err := normalize.IDNumberAt(raw, s.now())
 	if err != nil {
-		detail := "the ID number is not valid"
 		var ne *normalize.Error
 		if errors.As(err, &ne) {
-			detail = fmt.Sprintf("ID number %s is not valid — %s", ne.Value, ne.Reason)
+			return "", errBadRequest("invalid_id_number", ne.Value, messages.Reason(ne.Reason))
 		}
-		return "", errBadRequest("invalid_id_number", detail)
+		return "", errBadRequest("invalid_id_number.generic")
 	}
 	return id, nil
 }
@@ -40,12 +39,12 @@ func (s *Server) asOf(raw string) (time.Time, *apiError) {
 	}
 	d, err := time.ParseInLocation("2006-01-02", raw, cst)
 	if err != nil {
-		return time.Time{}, errBadRequest("invalid_as_of", fmt.Sprintf("as_of %q is not a date like 2026-11-29", raw))
+		return time.Time{}, errBadRequest("invalid_as_of", raw)
 	}
 	today := now.In(cst).Format("2006-01-02")
 	switch day := d.Format("2006-01-02"); {
 	case day > today:
-		return time.Time{}, errBadRequest("invalid_as_of", fmt.Sprintf("as_of %s is in the future (today is %s); checks can only look at data already recorded", raw, today))
+		return time.Time{}, errBadRequest("invalid_as_of.future", raw, today)
 	case day == today:
 		return now, nil
 	}

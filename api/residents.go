@@ -19,7 +19,7 @@ import (
 // (Masked). The records' fields come from schema (facts.Record), so the
 // shape is, in this order: id_number, as_of, masked, person, household, one
 // list per other profile dataset under its key (residences,
-// social_insurance, employment, health, assets), freshness,
+// social_insurance, employment, health, assets), freshness, place_names,
 // identity_conflicts.
 type residentView struct {
 	IDNumber  string
@@ -30,6 +30,9 @@ type residentView struct {
 	// Records by profile dataset name (all but person), never nil.
 	Records   map[string][]facts.Record
 	Freshness map[string]profile.Freshness
+	// PlaceNames: division code → name, for the division fields of the
+	// records shown (hukou_division, community_code).
+	PlaceNames map[string]string
 	// IdentityConflicts: departments disagree on the person's name or birth
 	// date (decisions are needs_review until resolved). Values by source are
 	// shown to caseworkers only.
@@ -74,6 +77,9 @@ func (v *residentView) MarshalJSON() ([]byte, error) {
 	if err := put("freshness", v.Freshness); err != nil {
 		return nil, err
 	}
+	if err := put("place_names", v.PlaceNames); err != nil {
+		return nil, err
+	}
 	if err := put("identity_conflicts", v.IdentityConflicts); err != nil {
 		return nil, err
 	}
@@ -100,6 +106,7 @@ type memberView struct {
 	Sex            string     `json:"sex"`
 	BirthDate      facts.Date `json:"birth_date"` // null for the counter role
 	RelationToHead string     `json:"relation_to_head"`
+	Relation       string     `json:"relation"` // GB/T 4761 name of relation_to_head: 配偶
 	Status         string     `json:"status"`
 	IsSubject      bool       `json:"is_subject"`
 }
@@ -136,9 +143,9 @@ func (s *Server) readFailed(r *http.Request, id, program string, err error) *api
 		if _, aerr := s.audit(r, id, program, auditNotFound, http.StatusNotFound, nil); aerr != nil {
 			return aerr
 		}
-		return errNotFound("person_not_found", "no person with this ID number is registered (as of the date asked); check the number on the ID card")
+		return errNotFound("person_not_found")
 	}
-	return errUnavailable("profile_unavailable", "the resident profile cannot be read right now; try again in a minute", err)
+	return errUnavailable("profile_unavailable", err)
 }
 
 // getResident serves GET /v1/residents/{id_number}[?as_of=YYYY-MM-DD][&name=]:
@@ -165,7 +172,7 @@ func (s *Server) getResident(r *http.Request) (any, *apiError) {
 	if aerr := s.verifyName(r, id, "", name, h.Applicant); aerr != nil {
 		return nil, aerr
 	}
-	view := residentViewOf(h, maskerFor(caller(r)))
+	view := s.presentResident(residentViewOf(h, maskerFor(caller(r))))
 	if _, aerr := s.audit(r, id, "", auditShown, http.StatusOK, shownMembers(h)); aerr != nil {
 		return nil, aerr
 	}
@@ -211,6 +218,7 @@ func residentViewOf(h *profile.Household, m masker) *residentView {
 			Sex:            p.Str("sex"),
 			BirthDate:      p.Date("birth_date"),
 			RelationToHead: p.Str("relation_to_head"),
+			Relation:       relationName(p.Str("relation_to_head")),
 			Status:         p.Str("status"),
 			IsSubject:      mem.IDNumber == a.IDNumber,
 		})

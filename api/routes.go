@@ -59,8 +59,8 @@ func (s *Server) routes() []route {
 
 func (s *Server) metricsHandler() http.Handler {
 	if s.deps.Metrics == nil {
-		return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-			writeError(w, errNotFound("no_metrics", "this server exports no metrics"))
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			writeError(w, r, errNotFound("no_metrics"))
 		})
 	}
 	return promhttp.HandlerFor(s.deps.Metrics, promhttp.HandlerOpts{})

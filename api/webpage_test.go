@@ -2,13 +2,19 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/css"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/residenthub/residenthub/config"
 	"github.com/residenthub/residenthub/web"
@@ -53,90 +59,107 @@ func loadLowIncomeHousehold(t *testing.T, conn driver.Conn, ch config.ClickHouse
 
 // TestServiceHallPage drives the service-hall page (package web, mounted at
 // /) in a real headless Chromium against the real API (ClickHouse, embedded
-// Kafka): a bad key, then a dibao check rendered with its decision and rule
-// values, a name mismatch with the API's message, and a residence
-// certificate shown in a frame from a blob and printed.
+// Kafka) as a counter clerk would: a bad key, then a dibao check, a name
+// mismatch and a residence certificate shown in a frame, printed, and
+// looked at on screen and in print. It asserts on the text the clerk sees
+// (innerText: rendered, without what the 详情 toggle hides), checks that
+// the Chinese is drawn with a CJK font (not boxes), and keeps screenshots
+// of the decision, the error and the certificate under var/screenshots/.
 func TestServiceHallPage(t *testing.T) {
 	if os.Getenv("RESIDENTHUB_SKIP_BROWSER") == "1" {
 		t.Skip("RESIDENTHUB_SKIP_BROWSER=1: browser test skipped")
 	}
 	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Fatalf("the service-hall page test needs Chromium at %s: run `apt-get install chromium` "+
+		t.Fatalf("the service-hall page test needs Chromium at %s: run `apt-get install chromium fonts-noto-cjk` "+
 			"(or set RESIDENTHUB_SKIP_BROWSER=1 to skip this test): %v", chromiumPath, err)
 	}
 	e := newTestEnv(t)
 	loadLowIncomeHousehold(t, e.conn, e.ch, time.Now())
 	b := newBrowser(t)
+	visible := func(what, got string, want []string, notWant ...string) {
+		t.Helper()
+		for _, w := range want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s does not show %q:\n%s", what, w, got)
+			}
+		}
+		for _, w := range notWant {
+			if strings.Contains(got, w) {
+				t.Errorf("%s shows %q:\n%s", what, w, got)
+			}
+		}
+	}
 
 	b.do(chromedp.Navigate(e.url + "/"))
 	b.waitJS(`!document.getElementById('login').hidden`)
-	if title := b.text("h1"); !strings.Contains(title, "资格核验") {
-		t.Fatalf("page title %q", title)
-	}
+	visible("the page title", b.text("h1"), []string{"资格核验"})
+	b.cjk("h1")
 
-	// A wrong key: the API's 401 is shown and the key form stays.
+	// A wrong key: the API's 401 is shown in Chinese and the key form stays.
 	b.do(chromedp.SendKeys(chromedp.ID("key"), "wrong-key"), chromedp.Click(chromedp.ID("key-save")))
 	b.waitJS(`!document.getElementById('login-error').hidden`)
-	if msg := b.text("#login-error"); !strings.Contains(msg, "missing or unknown API key") || !strings.Contains(msg, "401") {
-		t.Fatalf("bad key message: %q", msg)
-	}
+	visible("the bad key message", b.text("#login-error"), []string{"API 密钥缺失或无效", "缺少 API 密钥或密钥无效"},
+		"401", "unauthenticated", "missing or unknown")
 
-	// The right key: the programs load with their parameters in force.
+	// The right key: the programs load, by their Chinese titles, with the
+	// parameters in force and their units.
 	b.do(chromedp.SendKeys(chromedp.ID("key"), keyCounter), chromedp.Click(chromedp.ID("key-save")))
 	b.waitJS(`!document.getElementById('work').hidden && document.querySelector('#program option[value="dibao"]')`)
 	if stored := chromedpRun(t, b, chromedp.Evaluate[string](`sessionStorage.getItem('residenthub.apiKey')`)); stored != keyCounter {
 		t.Fatalf("key in sessionStorage: %q", stored)
 	}
+	visible("the program list", b.text("#program"), []string{"最低生活保障", "居住证明", "高龄老年人津贴"}, "Minimum")
 	b.selectProgram("dibao")
-	if info := b.text("#program-info"); !strings.Contains(info, "1,320.00 元") || !strings.Contains(info, "standard_fen") {
-		t.Fatalf("dibao parameters in force not shown: %q", info)
-	}
+	visible("the dibao parameters", b.text("#program-info"), []string{"低保标准", "1,320.00 元/人/月", "收入计算期", "6 个月"},
+		"standard_fen", "dibao")
 
-	// A dibao check of household H3: eligible, with the rules' values in yuan.
-	b.do(chromedp.SendKeys(chromedp.ID("purpose"), "低保申请受理 dibao application"),
+	// A dibao check of household H3: eligible, each rule with its values in
+	// yuan and their units, the members by relation and masked name.
+	b.do(chromedp.SendKeys(chromedp.ID("purpose"), "低保申请受理"),
 		chromedp.SendKeys(chromedp.ID("id-number"), idZhao),
 		chromedp.SendKeys(chromedp.ID("name"), "赵敏"))
 	b.submit()
 	if d := b.attr("#result .banner", "data-decision"); d != "eligible" {
 		t.Fatalf("decision %q; result:\n%s", d, b.text("#result"))
 	}
-	banner := b.text("#result .banner")
-	for _, want := range []string{"符合条件", "Eligible", "最低生活保障", "110105********0124"} {
-		if !strings.Contains(banner, want) {
-			t.Errorf("banner lacks %q: %q", want, banner)
-		}
-	}
-	income := b.text(`#result tr[data-rule="income_below_standard"]`)
-	for _, want := range []string{"通过", "家庭月人均收入低于当期最低生活保障标准", "Household monthly income per person",
-		"900.00 元", "1,320.00 元", "per_capita_income_fen", "110105********0224", "4,800.00 元"} {
-		if !strings.Contains(income, want) {
-			t.Errorf("rule income_below_standard lacks %q: %q", want, income)
-		}
-	}
+	visible("the banner", b.text("#result .banner"), []string{"符合条件", "最低生活保障", "110105********0124"})
+	b.cjk("#result .banner .verdict")
+	visible("rule income_below_standard", b.text(`#result tr[data-rule="income_below_standard"]`),
+		[]string{"通过", "家庭月人均收入低于当期最低生活保障标准", "家庭月人均收入", "900.00 元/人/月", "1,320.00 元/人/月",
+			"户主 赵*", "母亲 孙**", "养老金（元/月）", "1,000.00", "计算期工资收入合计（元）", "4,800.00", "家庭人数（计入）", "2 人"},
+		"per_capita_income_fen", "income_below_standard", "110105********0224", "pass")
+	visible("the values of rule applicant_found", b.text(`#result tr[data-rule="applicant_found"] td:nth-child(3)`),
+		[]string{"户籍状态", "正常", "户籍地", "北京市朝阳区", "有户籍登记", "是"}, "normal", "true", "status")
 	result := b.text("#result")
-	for _, want := range []string{"840.00 元", "每月低保金", "reported 2022-09-02", "payroll", "工资收入", "适用参数", "数据依据"} {
-		if !strings.Contains(result, want) {
-			t.Errorf("result lacks %q", want)
-		}
-	}
-	if strings.Contains(result, idZhao) || strings.Contains(result, "赵敏") {
-		t.Errorf("counter result shows the full ID number or name:\n%s", result)
-	}
-	b.screenshot("")
+	visible("the result", result, []string{"840.00 元/月", "每月低保金", "2022-09-02 报道（特困人员基本生活标准 1980 元）",
+		"区公安分局户籍科", "区人力资源和社会保障局", "工资收入", "适用参数", "数据依据"},
+		"payroll", "hrss", idZhao, "赵敏", "0001-01-01")
+	b.screenshot("page-decision")
 
-	// A name that does not match: the API's 422 message is shown.
+	// The 详情 toggle shows the identifiers support staff ask for, and hides them again.
+	b.do(chromedp.Click(chromedp.ID("details")))
+	visible("the result with details", b.text("#result"), []string{"per_capita_income_fen", "income_below_standard", "110105********0224", "payroll"})
+	b.do(chromedp.Click(chromedp.ID("details")))
+	visible("the result without details", b.text("#result"), nil, "per_capita_income_fen")
+
+	// A name that does not match: the API's 422 in Chinese, nothing of the previous decision left.
 	b.fill("name", "赵民")
 	b.submit()
-	if msg := b.text("#error"); !strings.Contains(msg, "the name does not match the ID number") ||
-		!strings.Contains(msg, "姓名与身份证号不符") || !strings.Contains(msg, "422") {
-		t.Fatalf("name mismatch message: %q", msg)
-	}
+	visible("the name mismatch", b.text("#error"), []string{"姓名与身份证号不符", "请与身份证逐字核对"},
+		"the name does not match", "422", "name_mismatch")
 	if n := chromedpRun(t, b, chromedp.Evaluate[int](`document.querySelectorAll('#result .banner').length`)); n != 0 {
 		t.Fatal("the previous decision is still shown after an error")
 	}
-	b.screenshot("-error")
+	b.cjk("#error strong")
+	b.screenshot("page-error")
 
-	// A residence certificate: eligible, opened from a blob in a frame, printed.
+	// An ID number with a wrong check digit: the reason in Chinese.
+	b.fill("id-number", "110105198007070125")
+	b.fill("name", "赵敏")
+	b.submit()
+	visible("the invalid ID number", b.text("#error"), []string{"身份证号码无效", "校验位不符"}, "check digit")
+
+	// A residence certificate: eligible, the community by name, opened from a blob in a frame, printed.
 	b.selectProgram("residence_certificate")
 	b.fill("id-number", idZhang)
 	b.fill("name", "张三")
@@ -144,16 +167,18 @@ func TestServiceHallPage(t *testing.T) {
 	if d := b.attr("#result .banner", "data-decision"); d != "eligible" {
 		t.Fatalf("certificate decision %q; result:\n%s", d, b.text("#result"))
 	}
+	visible("the certificate decision", b.text("#result"), []string{"北京市朝阳区望京街道花家地社区", "门禁登记", "区住房和城乡建设委员会"},
+		"access_control", "110105026001")
 	b.do(chromedp.Click(chromedp.ID("print-cert")))
 	b.waitJS(`(() => { const f = document.getElementById('cert-frame');
 		return !document.getElementById('certificate').hidden && f.src.startsWith('blob:') &&
 			f.contentDocument && f.contentDocument.body && f.contentDocument.body.innerText.includes('居住证明'); })()`)
 	cert := chromedpRun(t, b, chromedp.Evaluate[string](`document.getElementById('cert-frame').contentDocument.body.innerText`))
-	for _, want := range []string{"张三", "110105********0016", "北京市朝阳区望京街道花家地小区5号楼301", "2019-05-01", "门禁登记"} {
-		if !strings.Contains(cert, want) {
-			t.Errorf("certificate lacks %q:\n%s", want, cert)
-		}
-	}
+	certWant := []string{"居住证明", "兹证明张三", "北京市朝阳区望京街道花家地小区5号楼301", "自2019年5月1日起", "所属社区", "朝阳区望京街道花家地社区",
+		"户籍登记：区公安分局户籍科", "门禁登记：区住房和城乡建设委员会", "本证明依据区公安分局户籍科、区住房和城乡建设委员会登记的数据",
+		"开具单位：社区便民服务大厅（盖章）", "经办人", "开具日期", "核验码"}
+	// On screen the counter sees the ID number masked.
+	visible("the certificate on screen", cert, append(certWant, "110105********0016"), idZhang, "access_ctl", "hukou", "departments", "Print", "certificate")
 	// Both print buttons reach the frame's print() (replaced here so that
 	// nothing is printed): the page's, and the certificate's own inline
 	// handler, which the page's Content-Security-Policy allows by its hash.
@@ -166,8 +191,61 @@ func TestServiceHallPage(t *testing.T) {
 		chromedp.Click(chromedp.ID("cert-print")),
 		chromedp.Evaluate[chromedp.Void](`document.getElementById('cert-frame').contentDocument.querySelector('.actions button').click()`))
 	b.waitJS(`window.printed === 2`)
-	b.screenshot("-certificate")
 	b.checkConsole()
+
+	// The certificate as a document, on its own: on screen, then as printed
+	// (print media: the ID number in full, the district's default).
+	certURL := chromedpRun(t, b, chromedp.Evaluate[string](`document.getElementById('cert-frame').src`))
+	b.do(chromedp.Navigate(certURL))
+	b.waitJS(`document.body && document.body.innerText.includes('居住证明')`)
+	b.cjk("h1")
+	b.screenshot("certificate")
+	b.media("print")
+	b.do(chromedp.EmulateViewport(794, 1123)) // A4 at 96 dpi
+	printed := chromedpRun(t, b, chromedp.Evaluate[string](`document.body.innerText`))
+	visible("the printed certificate", printed, append(certWant, idZhang), "110105********0016", "打印")
+	b.screenshot("certificate-print")
+	b.media("")
+	b.checkConsole()
+}
+
+// cjk checks that the direct text of the element css matches is drawn with
+// a CJK font: Chromium reports the platform fonts it used for the
+// element's text (CSS.getPlatformFontsForNode), and without a CJK font
+// installed (Debian: fonts-noto-cjk or fonts-wqy-zenhei) Chinese renders as
+// boxes of a fallback font.
+func (b *browser) cjk(selector string) {
+	b.t.Helper()
+	fonts, err := chromedp.Run(b.ctx, chromedp.QueryAfter(selector, func(ctx context.Context, t *chromedp.Target, nodes []*chromedp.Node) ([]*css.PlatformFontUsage, error) {
+		if _, err := cdp.Call(ctx, t, css.Enable, cdp.Empty{}); err != nil {
+			return nil, err
+		}
+		r, err := cdp.Call(ctx, t, css.GetPlatformFontsForNode, css.GetPlatformFontsForNodeParams{NodeID: nodes[0].NodeID})
+		return r.Fonts, err
+	}))
+	if err != nil {
+		b.t.Fatalf("fonts of %s: %v", selector, err)
+	}
+	var names []string
+	for _, f := range fonts {
+		names = append(names, fmt.Sprintf("%s (%g glyphs)", f.FamilyName, f.GlyphCount))
+		if cjkFont.MatchString(f.FamilyName) && f.GlyphCount > 0 {
+			return
+		}
+	}
+	b.t.Errorf("%s is not drawn with a CJK font (used: %v): install fonts-noto-cjk or fonts-wqy-zenhei", selector, names)
+}
+
+// cjkFont matches the family names of CJK fonts.
+var cjkFont = regexp.MustCompile(`(?i)CJK|WenQuanYi|Source Han|Noto Sans SC|Noto Serif SC|Droid Sans Fallback|AR PL|Hei|Song|Ming|Kai`)
+
+// media emulates a CSS media type ("print"; "" for the screen).
+func (b *browser) media(m string) {
+	b.t.Helper()
+	b.do(chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: m})
+		return err
+	}))
 }
 
 // browser is one headless Chromium tab, bounded by a timeout.
@@ -274,16 +352,16 @@ func (b *browser) submit() {
 		(document.querySelector('#result .banner') || !document.getElementById('error').hidden)`)
 }
 
-// screenshot saves the page as PNG when RESIDENTHUB_WEB_SCREENSHOT names a
-// file (/tmp/web.png; suffix "-error" → /tmp/web-error.png), for a look.
-func (b *browser) screenshot(suffix string) {
+// screenshot saves the whole page as var/screenshots/<name>.png (from the
+// repository's root), a test artifact to look at.
+func (b *browser) screenshot(name string) {
 	b.t.Helper()
-	path := os.Getenv("RESIDENTHUB_WEB_SCREENSHOT")
-	if path == "" {
-		return
+	dir := filepath.Join("..", "var", "screenshots")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		b.t.Fatal(err)
 	}
-	path = strings.TrimSuffix(path, ".png") + suffix + ".png"
 	png := chromedpRun(b.t, b, chromedp.FullScreenshot(100)) // quality 100: PNG
+	path := filepath.Join(dir, name+".png")
 	if err := os.WriteFile(path, png, 0o644); err != nil {
 		b.t.Fatal(err)
 	}

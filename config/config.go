@@ -31,6 +31,10 @@ type Config struct {
 	Sources    []Source    `yaml:"sources"`
 	APIKeys    []APIKey    `yaml:"api_keys"`
 	Programs   ProgramsDir `yaml:"programs"`
+	// Certificate says how the district prints residence certificates.
+	Certificate Certificate `yaml:"certificate"`
+	// Places names the district's communities for pages and certificates.
+	Places Places `yaml:"places"`
 	// Dir is the folder of the config file (not read from YAML).
 	Dir string `yaml:"-"`
 }
@@ -97,11 +101,44 @@ type ProgramsDir struct {
 	Dir string `yaml:"dir"`
 }
 
+// Certificate settings of the district (config certificate:).
+type Certificate struct {
+	// Issuer is the issuing office printed on the certificate above the
+	// seal area (开具单位), e.g. 朝阳区望京街道社区便民服务大厅. Default
+	// DefaultIssuer.
+	Issuer string `yaml:"issuer"`
+	// IDNumber says how the printed certificate shows the holder's ID
+	// number: IDNumberFull (default; the document a school or employer
+	// accepts) or IDNumberMasked (110105********0016). On screen the
+	// counter role always sees it masked.
+	IDNumber string `yaml:"id_number"`
+}
+
+// Certificate.IDNumber values.
+const (
+	IDNumberFull   = "full"
+	IDNumberMasked = "masked"
+)
+
+// DefaultIssuer is the issuing office printed when certificate.issuer is not set.
+const DefaultIssuer = "社区便民服务大厅"
+
+// Places are the district's own names of division codes (config places:).
+type Places struct {
+	// Names maps 9- or 12-digit division codes to names the public tables
+	// lack: communities (110105026001: 花家地社区), or a new street.
+	Names map[string]string `yaml:"names"`
+}
+
 // Source is one department feed.
 type Source struct {
 	Name    string `yaml:"name"`    // [a-z0-9_]+; topic raw.<name>
 	Kind    string `yaml:"kind"`    // connector kind: sql, http, file, push
 	Dataset string `yaml:"dataset"` // canonical dataset (schema.Datasets)
+	// DisplayName is how people know the department that feeds the source
+	// (区公安分局户籍科, 区人社局): shown with the evidence of a decision and
+	// named on certificates. Optional; at most 64 characters.
+	DisplayName string `yaml:"display_name"`
 	// Schedule is a robfig/cron/v3 spec, seconds optional ("*/30 * * * * *",
 	// "@every 1m", "0 2 * * *"). Empty for push sources.
 	Schedule string `yaml:"schedule"`
@@ -162,6 +199,8 @@ func Default() Config {
 		ClickHouse: ClickHouse{Addr: "127.0.0.1:19000", Database: "residenthub", AnalyticsDatabase: "analytics", User: "default", ReadQueries: 2},
 		HTTP:       HTTP{Listen: "127.0.0.1:8080", MaxInFlight: 64, Queue: 1024, QueueWait: 30 * time.Second},
 		Pipelines:  Pipelines{GroupID: "residenthub-pipelines", BatchRows: 20000, Linger: time.Second, MaxBackoff: 30 * time.Second},
+
+		Certificate: Certificate{Issuer: DefaultIssuer, IDNumber: IDNumberFull},
 	}
 }
 
@@ -225,6 +264,12 @@ func (c *Config) Validate() error {
 	if c.Pipelines.BatchRows < 1 || c.Pipelines.Linger <= 0 {
 		return fmt.Errorf("pipelines.batch_rows and pipelines.linger must be positive")
 	}
+	if err := c.Certificate.validate(); err != nil {
+		return err
+	}
+	if err := validatePlaces(c.Places.Names); err != nil {
+		return err
+	}
 	seen := map[string]bool{}
 	for i, s := range c.Sources {
 		if err := s.validate(); err != nil {
@@ -282,6 +327,9 @@ func (s *Source) validate() error {
 	}
 	if s.Kind == "" {
 		return fmt.Errorf("kind is required")
+	}
+	if err := validateText(s.DisplayName, 64); err != nil {
+		return fmt.Errorf("display_name: %w", err)
 	}
 	ds, ok := schema.Datasets[s.Dataset]
 	if !ok {

@@ -90,3 +90,36 @@ func TestHashKey(t *testing.T) {
 		t.Fatalf("HashKey = %q", got)
 	}
 }
+
+// TestDisplaySettings: department display names, the certificate settings
+// and the district's place names, with their defaults and checks.
+func TestDisplaySettings(t *testing.T) {
+	cfg, err := Parse([]byte(strings.Replace(validSource, "kind: file", "kind: file\n    display_name: 区公安分局户籍科", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.SourceNames(); len(got) != 1 || got["hukou"] != "区公安分局户籍科" {
+		t.Errorf("source names %v", got)
+	}
+	if cfg.Certificate.Issuer != DefaultIssuer || !cfg.Certificate.FullIDNumber() {
+		t.Errorf("certificate defaults %+v", cfg.Certificate)
+	}
+	cfg, err = Parse([]byte(salt + "certificate: {issuer: 望京街道便民服务大厅, id_number: masked}\nplaces: {names: {\"110105026001\": 花家地社区}}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Certificate.Issuer != "望京街道便民服务大厅" || cfg.Certificate.FullIDNumber() || cfg.Places.Names["110105026001"] != "花家地社区" {
+		t.Errorf("settings %+v %+v", cfg.Certificate, cfg.Places)
+	}
+	f := func(yaml, wantErr string) {
+		t.Helper()
+		if _, err := Parse([]byte(yaml)); err == nil || !strings.Contains(err.Error(), wantErr) {
+			t.Errorf("Parse(%q) = %v, want %q", yaml, err, wantErr)
+		}
+	}
+	f(salt+"certificate: {id_number: half}", `certificate.id_number "half"`)
+	f(salt+"certificate: {issuer: ' '}", "certificate.issuer must not be empty")
+	f(salt+"places: {names: {\"110105\": 朝阳区}}", "not a 9- or 12-digit")
+	f(strings.Replace(validSource, "kind: file", "kind: file\n    display_name: \"a\\nb\"", 1), "display_name: must be one line")
+	f(strings.Replace(validSource, "kind: file", "kind: file\n    display_name: "+strings.Repeat("科", 65), 1), "at most 64")
+}

@@ -181,6 +181,27 @@ func TestLoadErrorsNameFileAndRule(t *testing.T) {
 	f("decision: eligible", "decision: yes", "test 1 (ok)")
 	f("title: Mini", "titel: Mini", "field titel not found")
 	f("age: applicant.age,", "age: nosuchvar,", "rule old_enough: value age")
+	f("title: Mini", "title: {zh: 迷你, fr: Mini}", `unknown key "fr"`)
+	f("title: Mini", "title: {zh: 迷你}", "title (zh and en)")
+	f("outcomes:", "labels: {limit: {zh: 上限, en: limit, unit: furlongs}}\noutcomes:", `label limit: unknown unit "furlongs"`)
+	f("outcomes:", "labels: {limit: {zh: 上限}}\noutcomes:", "label limit: needs zh and en")
+}
+
+// TestTitlesLabelsUnits: a title and a source are {zh, en} or one string
+// for both; a decision carries the units of the program's labels.
+func TestTitlesLabelsUnits(t *testing.T) {
+	src := strings.Replace(miniProgram, "title: Mini", "title: {zh: 迷你, en: Mini}", 1)
+	src = strings.Replace(src, "source: b}", "source: {zh: 乙, en: b}}", 1)
+	src = strings.Replace(src, "outcomes:", "labels:\n  limit: {zh: 上限, en: limit, unit: years}\n  age: {zh: 年龄, en: age}\noutcomes:", 1)
+	p := loadMini(t, src)
+	if p.Title != (Text{Zh: "迷你", En: "Mini"}) || p.Parameters["limit"][0].Source != (Text{Zh: "a", En: "a"}) ||
+		p.Parameters["limit"][1].Source != (Text{Zh: "乙", En: "b"}) {
+		t.Fatalf("title %+v, sources %+v", p.Title, p.Parameters["limit"])
+	}
+	d := Evaluate(p, person("1990-01-01"), time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC))
+	if d.Title != p.Title || len(d.Units) != 1 || d.Units["limit"] != "years" {
+		t.Fatalf("title %+v units %v", d.Title, d.Units)
+	}
 }
 
 func TestRegistry(t *testing.T) {
@@ -201,8 +222,65 @@ func TestRegistry(t *testing.T) {
 }
 
 func TestParameterValueJSONDate(t *testing.T) {
-	b, err := json.Marshal(ParameterValue{Value: 132000, EffectiveFrom: time.Date(2022, 7, 1, 0, 0, 0, 0, time.UTC), Source: "report"})
-	if err != nil || string(b) != `{"value":132000,"effective_from":"2022-07-01","source":"report"}` {
+	b, err := json.Marshal(ParameterValue{Value: 132000, EffectiveFrom: time.Date(2022, 7, 1, 0, 0, 0, 0, time.UTC), Source: Text{Zh: "报道", En: "report"}})
+	if err != nil || string(b) != `{"value":132000,"effective_from":"2022-07-01","source":{"en":"report","zh":"报道"}}` {
 		t.Fatalf("%s %v", b, err)
+	}
+}
+
+// TestMembersNamedByRelation: a decision names a household member by
+// relation to the head and masked name (配偶 李*), the review flag too, and
+// shows an unknown date as null.
+func TestMembersNamedByRelation(t *testing.T) {
+	reg, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := reg.Program("dibao")
+	head := member("110105198001010016", map[string]any{"name": "张三", "status": "normal", "relation_to_head": "02", "hukou_division": "110105"})
+	pension, err := facts.Make("social_insurance", map[string]any{"insurance_type": "pension", "status": "receiving", "monthly_pension_fen": 100000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	head.Add(pension)
+	in := Input{Applicant: "110105198001010016", Members: []facts.Member{head,
+		member("110105198202020026", map[string]any{"name": "李四", "status": "normal", "relation_to_head": "10", "hukou_division": "110105"}),
+	}}
+	d := Evaluate(p, in, time.Date(2024, 3, 15, 0, 0, 0, 0, time.UTC))
+	var income, flag map[string]any
+	for _, r := range d.Rules {
+		switch r.ID {
+		case "income_below_standard":
+			income = r.Values
+		case "work_capable_members_have_income":
+			flag = r.Values
+		}
+	}
+	members, _ := income["members"].([]any)
+	if len(members) != 2 {
+		t.Fatalf("members %v", income["members"])
+	}
+	spouse, _ := members[1].(map[string]any)
+	if spouse["relation"] != "配偶" || spouse["name_masked"] != "李*" || spouse["member"] != "110105********0026" ||
+		spouse["pension_monthly_fen"] != int64(0) || spouse["employment_income_window_fen"] != int64(0) {
+		t.Errorf("spouse %v", spouse)
+	}
+	flagged, _ := flag["members_without_income"].([]any)
+	if len(flagged) != 2 || flagged[1].(map[string]any)["relation"] != "配偶" || flagged[1].(map[string]any)["name_masked"] != "李*" ||
+		flagged[0].(map[string]any)["relation"] != "户主" {
+		t.Errorf("review flag members %v", flag)
+	}
+	if d.Units["pension_monthly_fen"] != "fen_per_month" || d.Units["employment_income_window_fen"] != "fen_window_total" {
+		t.Errorf("units %v", d.Units)
+	}
+	// A residence without a since date: "" on the certificate, never year 1.
+	rc, _ := reg.Program("residence_certificate")
+	residence, err := facts.Make("residence", map[string]any{"address": "x", "community_code": "110105001001", "evidence_kind": "other"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.Members[0].Add(residence)
+	if d := Evaluate(rc, in, time.Date(2024, 3, 15, 0, 0, 0, 0, time.UTC)); d.Amounts["since"] != "" {
+		t.Errorf("since %v (%s, missing %v)", d.Amounts["since"], d.Decision, d.Missing)
 	}
 }

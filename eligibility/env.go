@@ -130,6 +130,9 @@ func toNative(v ref.Val) any {
 	case types.String:
 		return string(x)
 	case types.Timestamp:
+		if x.Time.IsZero() {
+			return nil // an unknown date (a record without one): null, never year 1
+		}
 		return x.Time
 	case types.Duration:
 		return x.Duration

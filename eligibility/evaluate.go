@@ -35,6 +35,7 @@ func Evaluate(p *Program, in Input, asOf time.Time) Decision {
 		Parameters: map[string]ParameterValue{},
 		Evidence:   []Evidence{},
 		Missing:    []string{},
+		Units:      units(p.Labels),
 	}
 
 	params := map[string]any{}

@@ -27,6 +27,9 @@ func CheckDate(asOf time.Time) time.Time {
 // reaches the rules without code here), plus values computed for the rules:
 //
 //	id_number, id_masked, found (has a person record)
+//	name_masked (normalize.MaskName: 李*), relation (RelationName of
+//	  relation_to_head: 户主, 配偶, 母亲; "" when unknown) — how a decision
+//	  names a member to the clerk: "配偶 李*"
 //	every person field but id_number, at the top level (name, sex, status,
 //	  hukou_division, household_id, ...; the kind's zero value without a
 //	  person record), except birth_date: a timestamp, taken from the ID
@@ -56,6 +59,10 @@ func memberValue(m *facts.Member, day time.Time) map[string]any {
 		if f.Name != "id_number" && f.Name != "birth_date" {
 			v[f.Name] = celValue(person.Values[i])
 		}
+	}
+	v["name_masked"], v["relation"] = "", ""
+	if m.Person != nil {
+		v["name_masked"], v["relation"] = normalize.MaskName(person.Str("name")), RelationName(person.Str("relation_to_head"))
 	}
 	birth := person.Date("birth_date").Time
 	if birth.IsZero() {
@@ -135,6 +142,16 @@ func celValue(v any) any {
 		return d.Time
 	}
 	return v
+}
+
+// RelationName names a member's relation to the head of household (GB/T
+// 4761-2008 code) as the household register does: 配偶, 母亲, 长子; the
+// head's own codes 01 (本人) and 02 (户主) are both 户主. "" for an unknown code.
+func RelationName(code string) string {
+	if code == "01" || code == "02" {
+		return "户主"
+	}
+	return normalize.RelationToHead().Name(code)
 }
 
 // ageOn returns completed years from birth to day (both calendar dates).

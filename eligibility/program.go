@@ -19,9 +19,10 @@ var embedded embed.FS
 
 // Program is one eligibility program, decoded from its YAML file and compiled.
 type Program struct {
-	ID          string `yaml:"id"`
-	Title       string `yaml:"title"`
-	Description Text   `yaml:"description"`
+	ID string `yaml:"id"`
+	// Title is the program's name, {zh, en}: 最低生活保障, Minimum living allowance.
+	Title       Text `yaml:"title"`
+	Description Text `yaml:"description"`
 	// RegionPrefix is the GB/T 2260 division-code prefix the program applies
 	// to ("11" = Beijing); CEL variable region_prefix.
 	RegionPrefix string `yaml:"region_prefix"`
@@ -45,7 +46,10 @@ type Program struct {
 	// Outcomes are CEL expressions computed when the decision is not
 	// ineligible (Decision.Amounts), by name.
 	Outcomes map[string]string `yaml:"outcomes"`
-	Tests    []TestCase        `yaml:"tests"`
+	// Labels name the program's parameters, rule values and outcomes for
+	// the page, with their units (Decision.Units), by name.
+	Labels map[string]Label `yaml:"labels"`
+	Tests  []TestCase       `yaml:"tests"`
 
 	// File is the program's file name.
 	File string `yaml:"-"`
@@ -177,8 +181,11 @@ func parseProgram(env *cel.Env, b []byte) (*Program, error) {
 	if !validID(p.ID) {
 		return nil, fmt.Errorf("id %q: want [a-z0-9_]+", p.ID)
 	}
-	if p.Title == "" || len(p.Source) == 0 {
-		return nil, fmt.Errorf("title and source (citations) are required")
+	if p.Title.Zh == "" || p.Title.En == "" || len(p.Source) == 0 {
+		return nil, fmt.Errorf("title (zh and en) and source (citations) are required")
+	}
+	if err := checkLabels(p.Labels); err != nil {
+		return nil, err
 	}
 	switch p.Scope {
 	case "":
@@ -200,8 +207,8 @@ func parseProgram(env *cel.Env, b []byte) (*Program, error) {
 			return nil, fmt.Errorf("parameter %s: no values", name)
 		}
 		for i, v := range vals {
-			if v.EffectiveFrom.IsZero() || v.Source == "" {
-				return nil, fmt.Errorf("parameter %s value %d: effective_from and source are required", name, i+1)
+			if v.EffectiveFrom.IsZero() || v.Source.Zh == "" || v.Source.En == "" {
+				return nil, fmt.Errorf("parameter %s value %d: effective_from and source (zh and en) are required", name, i+1)
 			}
 			vals[i].Value = normalizeYAML(v.Value)
 		}

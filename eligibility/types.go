@@ -38,10 +38,13 @@ const (
 )
 
 // Evidence names the record behind a value: dataset, department source,
-// source record key and when the source changed it (UTC).
+// source record key and when the source changed it (UTC). SourceName is the
+// department's display name (config sources[].display_name), filled in by
+// the API; empty when none is configured.
 type Evidence struct {
 	Dataset    string    `json:"dataset" yaml:"dataset"`
 	Source     string    `json:"source" yaml:"source"`
+	SourceName string    `json:"source_name,omitempty" yaml:"-"`
 	RecordKey  string    `json:"record_key" yaml:"record_key"`
 	SourceTime time.Time `json:"source_time" yaml:"source_time"`
 }
@@ -76,16 +79,10 @@ func NewInput(applicant string, members []facts.Member, datasets map[string]Data
 	return Input{Applicant: applicant, Members: members, Datasets: datasets}
 }
 
-// Text is a description in English and Chinese.
-type Text struct {
-	En string `json:"en" yaml:"en"`
-	Zh string `json:"zh" yaml:"zh"`
-}
-
 // Decision is the answer of one check (Evaluate), ready to be served as JSON.
 type Decision struct {
 	Program string `json:"program"`
-	Title   string `json:"title"`
+	Title   Text   `json:"title"` // the program's title, {en, zh}
 	// Decision is Eligible, Ineligible or NeedsReview.
 	Decision string `json:"decision"`
 	// AsOf is the check instant; Date its calendar date in China Standard
@@ -114,6 +111,13 @@ type Decision struct {
 	// amounts show what the data would give, and nothing is payable until a
 	// caseworker has reviewed the case.
 	AmountsProvisional bool `json:"amounts_provisional,omitempty"`
+	// Units of the program's parameters, rule values and outcomes (also
+	// inside lists of member values), by name, from the program's labels:
+	// fen_per_month, fen_per_person_per_month, fen_window_total (the sum
+	// over the program's income window), fen (an amount, e.g. deposits),
+	// months, years, persons, sets, vehicles, grade. Names without a unit
+	// are counts, codes, dates or text.
+	Units map[string]string `json:"units,omitempty"`
 }
 
 // RuleResult is one rule's outcome.
@@ -129,10 +133,11 @@ type RuleResult struct {
 }
 
 // ParameterValue is one effective-dated value of a program parameter.
+// Source cites where the value comes from, in Chinese and English.
 type ParameterValue struct {
 	Value         any       `json:"value" yaml:"value"`
 	EffectiveFrom time.Time `json:"effective_from" yaml:"effective_from"`
-	Source        string    `json:"source" yaml:"source"`
+	Source        Text      `json:"source" yaml:"source"`
 }
 
 // MarshalJSON writes effective_from as a calendar date ("2006-01-02"), the
@@ -141,6 +146,6 @@ func (p ParameterValue) MarshalJSON() ([]byte, error) {
 	return json.Marshal(struct {
 		Value         any    `json:"value"`
 		EffectiveFrom string `json:"effective_from"`
-		Source        string `json:"source"`
+		Source        Text   `json:"source"`
 	}{p.Value, p.EffectiveFrom.Format(time.DateOnly), p.Source})
 }

@@ -21,9 +21,12 @@ import (
 // Evidence names where one fact came from: the dataset (table), the
 // department source, the source's record key, when the source changed the
 // record (SourceTime) and when the hub stored it (IngestTime). Both UTC.
+// SourceName is the department's display name (config
+// sources[].display_name), filled in by the API.
 type Evidence struct {
 	Dataset    string    `json:"dataset" yaml:"dataset"`
 	Source     string    `json:"source" yaml:"source"`
+	SourceName string    `json:"source_name,omitempty" yaml:"-"`
 	RecordKey  string    `json:"record_key" yaml:"record_key"`
 	SourceTime time.Time `json:"source_time" yaml:"source_time"`
 	IngestTime time.Time `json:"ingest_time" yaml:"ingest_time"`
@@ -207,7 +210,7 @@ func (r Record) Clone() Record {
 
 // MarshalJSON writes {"<field>": value, ..., "evidence": {...}} in schema
 // order: text as strings, fen and int as numbers, bool as true/false, dates
-// as "2006-01-02" (null when unknown), instants as RFC 3339 UTC.
+// as "2006-01-02" and instants as RFC 3339 UTC (both null when unknown).
 func (r Record) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	buf.WriteByte('{')
@@ -215,6 +218,9 @@ func (r Record) MarshalJSON() ([]byte, error) {
 		var v any = Zero(f.Kind)
 		if i < len(r.Values) {
 			v = r.Values[i]
+		}
+		if t, ok := v.(time.Time); ok && t.IsZero() {
+			v = nil // an unknown instant is null, never year 1
 		}
 		b, err := json.Marshal(v)
 		if err != nil {

@@ -21,7 +21,13 @@ import (
 // clickhouse-go does not work with ClickHouse 18.16) and pings it, so an
 // unreachable server is an error here.
 func Open(ctx context.Context, cfg config.ClickHouse) (driver.Conn, error) {
-	conn, err := Connect(cfg)
+	return OpenIn(ctx, cfg, "default")
+}
+
+// OpenIn is Open with database as the connection's default database, so
+// unqualified table names resolve there (the analysts' example queries).
+func OpenIn(ctx context.Context, cfg config.ClickHouse, database string) (driver.Conn, error) {
+	conn, err := connect(cfg, database, 16, 8)
 	if err != nil {
 		return nil, err
 	}
@@ -38,17 +44,21 @@ func Open(ctx context.Context, cfg config.ClickHouse) (driver.Conn, error) {
 // server may be down now and come up later (every query dials as needed).
 // Errors are configuration errors only.
 func Connect(cfg config.ClickHouse) (driver.Conn, error) {
-	return ConnectPool(cfg, 16, 8)
+	return connect(cfg, "default", 16, 8)
 }
 
 // ConnectPool is Connect with a pool of at most maxOpen connections, of
 // which maxIdle stay open between queries (the API reads over its own pool,
 // so its point reads never wait for connections the pipelines hold).
 func ConnectPool(cfg config.ClickHouse, maxOpen, maxIdle int) (driver.Conn, error) {
+	return connect(cfg, "default", maxOpen, maxIdle)
+}
+
+func connect(cfg config.ClickHouse, database string, maxOpen, maxIdle int) (driver.Conn, error) {
 	conn, err := clickhouse.Open(&clickhouse.Options{
 		Addr:            []string{cfg.Addr},
 		Protocol:        clickhouse.Native,
-		Auth:            clickhouse.Auth{Database: "default", Username: cfg.User, Password: cfg.Password},
+		Auth:            clickhouse.Auth{Database: database, Username: cfg.User, Password: cfg.Password},
 		DialTimeout:     5 * time.Second,
 		MaxOpenConns:    maxOpen,
 		MaxIdleConns:    maxIdle,

@@ -7,8 +7,11 @@
 // The page holds no data: it calls the API (/v1/programs, /v1/checks,
 // /v1/residents/{id}/certificates/residence) with the clerk's API key, which
 // it keeps in the browser's sessionStorage only, and the purpose of the visit
-// (X-Purpose, percent-encoded UTF-8). The api package mounts Handler at GET /
-// and GET /web/* without authentication.
+// (X-Purpose, percent-encoded UTF-8). It names enum values, fields, units
+// and error codes from the hub's message catalogue (package messages),
+// served at /web/messages.json, and asks the API for Chinese error details.
+// The api package mounts Handler at GET / and GET /web/* without
+// authentication.
 package web
 
 import (
@@ -17,10 +20,13 @@ import (
 	"embed"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"io/fs"
 	"net/http"
 	"path"
 	"time"
+
+	"github.com/residenthub/residenthub/messages"
 )
 
 //go:embed static
@@ -48,7 +54,7 @@ type file struct {
 }
 
 // files maps URL paths to the embedded files: "/" is the page, "/web/<name>"
-// its scripts and styles.
+// its scripts and styles, "/web/messages.json" the message catalogue.
 var files = mustLoad()
 
 func mustLoad() map[string]file {
@@ -56,6 +62,7 @@ func mustLoad() map[string]file {
 		".html": "text/html; charset=utf-8",
 		".js":   "text/javascript; charset=utf-8",
 		".css":  "text/css; charset=utf-8",
+		".json": "application/json; charset=utf-8",
 	}
 	out := map[string]file{}
 	err := fs.WalkDir(static, "static", func(p string, d fs.DirEntry, err error) error {
@@ -78,6 +85,13 @@ func mustLoad() map[string]file {
 		}
 		return nil
 	})
+	if err == nil {
+		var cat []byte
+		if cat, err = json.Marshal(messages.Catalogue()); err == nil {
+			sum := sha256.Sum256(cat)
+			out["/web/messages.json"] = file{name: "messages.json", contentType: types[".json"], etag: `"` + hex.EncodeToString(sum[:8]) + `"`, body: cat}
+		}
+	}
 	if err != nil || out["/"].body == nil {
 		// The files are compiled in: this cannot fail at run time.
 		panic("web: cannot load the embedded page: " + errText(err))

@@ -29,6 +29,7 @@ func TestHandler(t *testing.T) {
 		{"/", "text/html; charset=utf-8", "社区便民服务大厅"},
 		{"/web/app.js", "text/javascript; charset=utf-8", "v1/checks"},
 		{"/web/style.css", "text/css; charset=utf-8", ".banner.eligible"},
+		{"/web/messages.json", "application/json; charset=utf-8", `"moved_out":{"zh":"迁出"`},
 	} {
 		t.Run(tc.path, func(t *testing.T) {
 			resp, body := serve(t, "GET", tc.path, nil)

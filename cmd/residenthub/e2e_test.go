@@ -42,20 +42,7 @@ func TestDemoDistrictEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := config.Load(filepath.Join("..", "..", "deploy", "demo", "residenthub.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The demo config's paths are relative to deploy/demo; re-root them in
-	// the temporary folder, and use fresh ports and databases.
-	for i := range cfg.Sources {
-		cfg.Sources[i].BaseDir = filepath.Join(root, "deploy", "demo")
-	}
-	cfg.DataDir = filepath.Join(root, "var", "hub")
-	cfg.Kafka.EmbeddedListen = "127.0.0.1:0"
-	cfg.HTTP.Listen = "127.0.0.1:0"
-	_, cfg.ClickHouse = storetest.New(t)
-	cfg.Pipelines.Linger = 200 * time.Millisecond
+	cfg := demoHubConfig(t, root)
 
 	var logs lockedBuffer
 	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -369,3 +356,23 @@ func call(ctx context.Context, t *testing.T, method, url, key string, body, out 
 }
 
 func hasPrefix(s, prefix string) bool { return len(s) >= len(prefix) && s[:len(prefix)] == prefix }
+
+// demoHubConfig is deploy/demo/residenthub.yaml for a hub run under root
+// (extracts in root/var/demo): its paths, relative to deploy/demo, re-rooted
+// in root, fresh loopback ports and fresh databases.
+func demoHubConfig(t *testing.T, root string) *config.Config {
+	t.Helper()
+	cfg, err := config.Load(filepath.Join("..", "..", "deploy", "demo", "residenthub.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range cfg.Sources {
+		cfg.Sources[i].BaseDir = filepath.Join(root, "deploy", "demo")
+	}
+	cfg.DataDir = filepath.Join(root, "var", "hub")
+	cfg.Kafka.EmbeddedListen = "127.0.0.1:0"
+	cfg.HTTP.Listen = "127.0.0.1:0"
+	_, cfg.ClickHouse = storetest.New(t)
+	cfg.Pipelines.Linger = 200 * time.Millisecond
+	return cfg
+}

@@ -12,6 +12,7 @@
 //	dead-letters print a source's rejected records and why
 //	wait-loaded  wait until the drop folders are empty and the pipelines have no lag
 //	hash-key   print the SHA-256 of an API key, for api_keys[].key_sha256
+//	export     write an analytics table to a Parquet or Arrow file
 package main
 
 import (
@@ -38,6 +39,8 @@ func main() {
 		err = cmdWaitLoaded(os.Args[2:])
 	case "hash-key":
 		err = cmdHashKey(os.Args[2:])
+	case "export":
+		err = cmdExport(os.Args[2:])
 	case "-h", "--help", "help":
 		usage()
 		return
@@ -68,5 +71,7 @@ commands:
         wait until drop folders are empty and the pipelines have no lag
   hash-key [key]
         print the hex SHA-256 of an API key (reads stdin without an argument)
+  export -dataset NAME [-as-of YYYY-MM-DD] -format parquet|arrow -out FILE [-config residenthub.yaml | -addr HOST:PORT -user analyst]
+        write a de-identified analytics table (docs/analytics.md) to a Parquet or Arrow file
 `)
 }

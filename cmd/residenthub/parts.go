@@ -22,6 +22,7 @@ import (
 	"github.com/residenthub/residenthub/connectors/runtime"
 	"github.com/residenthub/residenthub/eligibility"
 	"github.com/residenthub/residenthub/pipelines"
+	"github.com/residenthub/residenthub/places"
 	"github.com/residenthub/residenthub/profile"
 	"github.com/residenthub/residenthub/schema"
 	"github.com/residenthub/residenthub/store"
@@ -202,6 +203,11 @@ func (h *Hub) startAPI(context.Context) error {
 		Metrics:      h.registry,
 		Registerer:   h.registry,
 		Logger:       h.log,
+		SourceNames:  h.cfg.SourceNames(),
+		Certificate:  h.cfg.Certificate,
+	}
+	if deps.Places, err = places.New(h.cfg.Places.Names); err != nil {
+		return err
 	}
 	if h.connectors.scheduler != nil && pushNeedsHTTP(h.cfg) {
 		deps.Push = push.NewHandler(h.cfg, h.connectors.publisher, h.connectors.scheduler, h.log)

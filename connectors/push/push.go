@@ -105,7 +105,9 @@ type RejectedLine struct {
 	Reason string `json:"reason"`
 }
 
-// Error codes of the push endpoint's error answers (httperr.Body).
+// Error codes of the push endpoint's error answers (httperr.Body); their
+// details are in the message catalogue (package messages), Chinese unless
+// the sender asks for English (Accept-Language: en).
 const (
 	CodeUnauthenticated = httperr.CodeUnauthenticated // 401: no API key
 	CodeUnknownSource   = "unknown_source"            // 404: no push source of that name
@@ -138,37 +140,33 @@ func (h *Handler) Handle(r *http.Request) (any, *httperr.Error) {
 	}
 	src, ok := h.cfg.Source(name)
 	if !ok || src.Kind != Kind {
-		detail := fmt.Sprintf("there is no push source %q; check the source name in the URL with the hub operator", name)
 		if mine := h.pushSourcesOf(caller); len(mine) > 0 {
-			detail += "; this key may push to: " + strings.Join(mine, ", ")
+			return nil, httperr.NotFound(CodeUnknownSource+".mine", name, strings.Join(mine, ", "))
 		}
-		return nil, httperr.NotFound(CodeUnknownSource, detail)
+		return nil, httperr.NotFound(CodeUnknownSource, name)
 	}
 	if !caller.MayPushTo(name) {
-		return nil, httperr.New(http.StatusForbidden, CodeForbiddenSource,
-			fmt.Sprintf("the API key %q may not push to source %q; ask the hub operator to add the source to the key", caller.Name, name))
+		return nil, httperr.New(http.StatusForbidden, CodeForbiddenSource, caller.Name, name)
 	}
 	s, err := settings(src)
 	if err != nil {
 		h.log.Error("push source misconfigured", "source", name, "err", err)
-		return nil, httperr.Internal("the push source is misconfigured on the hub; tell the hub operator", err)
+		return nil, httperr.Internal("internal.push_config", err)
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, s.MaxBodyBytes))
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		return nil, httperr.New(http.StatusRequestEntityTooLarge, CodeBodyTooLarge,
-			fmt.Sprintf("the body is larger than %d bytes, the limit of this source; split the delivery into smaller requests", s.MaxBodyBytes))
+		return nil, httperr.New(http.StatusRequestEntityTooLarge, CodeBodyTooLarge+".push", s.MaxBodyBytes)
 	}
 	if err != nil {
-		return nil, httperr.BadRequest(CodeMalformedBody, "the request body could not be read to its end; send it again")
+		return nil, httperr.BadRequest(CodeMalformedBody + ".unreadable")
 	}
 	recs, err := Parse(body)
 	if err != nil {
-		code := CodeMalformedBody
 		if errors.Is(err, ErrEmptyBody) {
-			code = CodeEmptyBody
+			return nil, httperr.BadRequest(CodeEmptyBody)
 		}
-		return nil, httperr.BadRequest(code, err.Error())
+		return nil, httperr.BadRequest(CodeMalformedBody+".push", err.Error())
 	}
 	started := time.Now()
 	var rows []connectors.Row
@@ -190,8 +188,7 @@ func (h *Handler) Handle(r *http.Request) (any, *httperr.Error) {
 	if err != nil {
 		h.record(report)
 		h.log.Error("push not published", "source", name, "caller", caller.Name, "err", err)
-		return nil, httperr.Unavailable(CodeUnavailable,
-			"the records could not be stored; nothing was accepted, send the same body again in a minute", err)
+		return nil, httperr.Unavailable(CodeUnavailable, err)
 	}
 	resp := Response{Accepted: res.Accepted, Rejected: []RejectedLine{}}
 	for _, rj := range res.Rejected {

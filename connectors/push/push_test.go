@@ -15,6 +15,7 @@ import (
 	"github.com/residenthub/residenthub/config"
 	"github.com/residenthub/residenthub/connectors"
 	ct "github.com/residenthub/residenthub/connectors/connectorstest"
+	"github.com/residenthub/residenthub/httperr"
 )
 
 const sources = `
@@ -172,6 +173,22 @@ func TestPush(t *testing.T) {
 	f("payroll-dept", "payroll", "\xef\xbb\xbf \n", http.StatusBadRequest, "empty_body")
 	f("payroll-dept", "payroll", `[{"a":1},`, http.StatusBadRequest, "malformed_body")
 	f("payroll-dept", "payroll_small", `[`+strings.Repeat(`{"sfzh":"1","month":"2026-01","income":1},`, 10)+`{}]`, http.StatusRequestEntityTooLarge, "body_too_large")
+	// The detail is Chinese unless the sender prefers English.
+	for lang, want := range map[string]string{"": "没有推送数据源“nope”", "en-US,en;q=0.9": `there is no push source "nope"`} {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+"/v1/sources/nope/records", strings.NewReader(`[]`))
+		req.Header.Set("X-Test-Caller", "payroll-dept")
+		req.Header.Set("Accept-Language", lang)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e httperr.Body
+		err = json.NewDecoder(resp.Body).Decode(&e)
+		resp.Body.Close()
+		if err != nil || !strings.HasPrefix(e.Detail, want) || !strings.Contains(e.Detail, "payroll_small") {
+			t.Errorf("Accept-Language %q: detail %q (%v), want it to start with %q and name the key's sources", lang, e.Detail, err, want)
+		}
+	}
 	if code, resp := post("payroll-dept", "payroll", `[{"sfzh":"9","month":"2026-01"}]`); code != http.StatusOK || resp.Accepted != 1 || resp.Rejected == nil {
 		t.Fatalf("%d %+v", code, resp)
 	}

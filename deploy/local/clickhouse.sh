@@ -8,6 +8,15 @@
 #
 # Environment: CLICKHOUSE_HOME (data folder, default <repo>/var/clickhouse),
 # CLICKHOUSE_TCP_PORT (default 19000), CLICKHOUSE_HTTP_PORT (default 18123).
+#
+# Users (clickhouse/users.xml): "default" without a password (loopback only),
+# and the read-only "analyst", who may read only the databases in
+# CLICKHOUSE_ANALYST_DATABASES (default "analytics residenthub_demo_analytics").
+# The analyst's password is CLICKHOUSE_ANALYST_PASSWORD if set, else the one in
+# $CLICKHOUSE_HOME/analyst.password, else a random one written there (mode
+# 600) on first start; users.xml holds only its SHA-256. Starting a running
+# instance of this checkout again rewrites users.xml (ClickHouse reloads it),
+# so a new password or database list takes effect without a restart.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -16,6 +25,7 @@ home=${CLICKHOUSE_HOME:-$repo/var/clickhouse}
 tcp_port=${CLICKHOUSE_TCP_PORT:-19000}
 http_port=${CLICKHOUSE_HTTP_PORT:-18123}
 pidfile=$home/clickhouse.pid
+analyst_databases=${CLICKHOUSE_ANALYST_DATABASES:-analytics residenthub_demo_analytics}
 
 server_bin() {
   command -v clickhouse-server 2>/dev/null || ls /usr/sbin/clickhouse-server 2>/dev/null || true
@@ -53,13 +63,38 @@ write_config() {
   mkdir -p "$home/data" "$home/tmp" "$home/user_files" "$home/log"
   sed -e "s#@HOME@#$home#g" -e "s#@TCP_PORT@#$tcp_port#g" -e "s#@HTTP_PORT@#$http_port#g" \
     "$here/clickhouse/config.xml" >"$home/config.xml"
-  cp "$here/clickhouse/users.xml" "$home/users.xml"
+  write_users
+}
+
+# write_users fills users.xml with the analyst's password hash and databases.
+write_users() {
+  local pwfile=$home/analyst.password pw sha dbs="" db
+  if [ -n "${CLICKHOUSE_ANALYST_PASSWORD:-}" ]; then
+    pw=$CLICKHOUSE_ANALYST_PASSWORD
+  elif [ -s "$pwfile" ]; then
+    pw=$(head -n 1 "$pwfile")
+  else
+    pw=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+  fi
+  (umask 077 && printf '%s\n' "$pw" >"$pwfile")
+  sha=$(printf '%s' "$pw" | sha256sum | cut -d' ' -f1)
+  for db in $analyst_databases; do
+    if ! [[ $db =~ ^[A-Za-z0-9_]+$ ]]; then
+      echo "CLICKHOUSE_ANALYST_DATABASES: $db is not a database name" >&2
+      exit 2
+    fi
+    dbs="$dbs<database>$db</database>"
+  done
+  sed -e "s#@ANALYST_PASSWORD_SHA256@#$sha#" -e "s#@ANALYST_DATABASES@#$dbs#" \
+    "$here/clickhouse/users.xml" >"$home/users.xml.new"
+  mv "$home/users.xml.new" "$home/users.xml"
 }
 
 start() {
   install_server
   if answers; then
     if running_pid >/dev/null; then
+      write_users # ClickHouse reloads users.xml by itself
       echo "clickhouse running: native 127.0.0.1:$tcp_port http 127.0.0.1:$http_port (data $home)"
     else
       # Someone else's server (another checkout, the system one) holds the

@@ -75,6 +75,9 @@ the 12345 hotline pushing a ticket (one good record, one without a ticket number
        -d '[{"工单编号":"T-1","受理时间":"2026-11-20 09:30","诉求类别":"供暖","诉求内容":"暖气不热","办理状态":"办理中"},{"工单编号":""}]'
 what was rejected, and why:
   var/bin/residenthub dead-letters -config $config -source hukou
+analysts (read-only user analyst; docs/analytics.md, example queries in docs/analytics/):
+  clickhouse-client --port ${CLICKHOUSE_TCP_PORT:-19000} --user analyst --password "\$(cat ${CLICKHOUSE_HOME:-var/clickhouse}/analyst.password)" --database residenthub_demo_analytics
+  var/bin/residenthub export -config $config -dataset person -format parquet -out person.parquet
 MSG
 
 if $check; then

@@ -130,6 +130,7 @@ func (x *extract) finish() (File, DatasetCount, []InvalidRecord) {
 	c := DatasetCount{Source: x.source, Records: len(x.rows)}
 	keys := map[string]bool{}
 	var inv []InvalidRecord
+	var latest time.Time
 	for i, r := range x.rows {
 		switch {
 		case r.invalid != nil:
@@ -143,11 +144,38 @@ func (x *extract) finish() (File, DatasetCount, []InvalidRecord) {
 			c.Duplicates++
 		default:
 			keys[x.recordKey(r)] = true
+			if t := x.sourceTime(r); t.After(latest) {
+				latest = t
+			}
 		}
 	}
 	c.Rows = c.Records - c.Duplicates - c.Invalid
 	c.Current = len(keys)
+	if !latest.IsZero() {
+		c.LatestSourceTime = latest.UTC().Format(time.RFC3339)
+	}
 	return File{Source: x.source, Dataset: x.dataset, Path: x.file, Format: x.format, Encoding: x.encoding, Records: len(x.rows)}, c, inv
+}
+
+// sourceTimeColumns names each source's source_time column (as
+// deploy/demo/residenthub.yaml maps it).
+var sourceTimeColumns = map[string]string{"hukou": "变更时间", "residence": "登记时间", "social_insurance": "更新时间",
+	"payroll": "发放日期", "health": "更新时间", "asset": "更新时间"}
+
+// sourceTime reads the row's source_time cell as written (timeText's
+// layouts, or a date: midnight), in China time; zero when it has none.
+func (x *extract) sourceTime(r *row) time.Time {
+	col, ok := sourceTimeColumns[x.source]
+	if !ok {
+		return time.Time{}
+	}
+	v := cellString(r.cells[x.col(col)])
+	for _, layout := range []string{"2006/01/02 15:04", time.RFC3339, time.DateTime, time.DateOnly} {
+		if t, err := time.ParseInLocation(layout, v, cst); err == nil {
+			return t
+		}
+	}
+	return time.Time{}
 }
 
 // writeTo writes the extract under dir in its format and encoding.

@@ -46,6 +46,9 @@ type DatasetCount struct {
 	// Current is the number of distinct record keys (current records); less
 	// than Rows where a record has several versions.
 	Current int `json:"current"`
+	// LatestSourceTime is the latest source_time among the loaded rows (the
+	// department's change time as written, China time), RFC 3339 UTC.
+	LatestSourceTime string `json:"latest_source_time"`
 }
 
 // Summary counts the truth.
