@@ -24,11 +24,13 @@ type batcher struct {
 	busy  int
 }
 
-// pointRead is one request: an applicant, and whether their household is
-// read too.
+// pointRead is one request: an applicant, whether their household is read
+// too, and whether it must be read the long way (not by remembered
+// household_ids, see points.go).
 type pointRead struct {
 	id        string
 	household bool
+	longWay   bool
 	ctx       context.Context
 	done      chan pointResult
 }
@@ -40,8 +42,8 @@ type pointResult struct {
 
 // do queues the read and waits for the rows of the query that answered it,
 // or for ctx's end.
-func (b *batcher) do(ctx context.Context, id string, household bool) (*pointRows, error) {
-	req := &pointRead{id: id, household: household, ctx: ctx, done: make(chan pointResult, 1)}
+func (b *batcher) do(ctx context.Context, id string, household, longWay bool) (*pointRows, error) {
+	req := &pointRead{id: id, household: household, longWay: longWay, ctx: ctx, done: make(chan pointResult, 1)}
 	b.mu.Lock()
 	b.queue = append(b.queue, req)
 	start := b.busy < b.slots

@@ -7,9 +7,9 @@
 // rules' input.
 //
 // Reads go to the read side (readside.go, migration 0040): a household is
-// ONE query, a primary-key read of profile_rows for the applicant and the
-// members household_members lists under the applicant's household_ids, with
-// the ID numbers passed as an external table (never in the query text,
+// ONE query, a primary-key read of profile_rows for the members
+// household_members lists under the applicant's household_ids (points.go),
+// with the ID numbers passed as an external table (never in the query text,
 // which ClickHouse shows to every user). Concurrent reads share queries
 // (batch.go). The read side holds every version, so "as of" reads are as
 // exact as current ones. Dataset-wide freshness is one cached query over
@@ -18,12 +18,9 @@ package profile
 
 import (
 	"context"
-	"fmt"
 	"sort"
 	"time"
 
-	"github.com/ClickHouse/clickhouse-go/v2"
-	"github.com/ClickHouse/clickhouse-go/v2/ext"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/residenthub/residenthub/config"
 	"github.com/residenthub/residenthub/facts"
@@ -62,6 +59,7 @@ type Reader struct {
 	db         string
 	pointQuery pointQueries
 	batch      batcher
+	households householdMemory
 	wide       wideCache
 	now        func() time.Time
 }
@@ -84,122 +82,9 @@ func NewReaderWith(conn driver.Conn, cfg config.ClickHouse, opt ReadOptions) *Re
 		opt.Timeout = DefaultTimeout
 	}
 	db := store.QuoteIdent(cfg.Database)
-	r := &Reader{conn: conn, db: db, now: time.Now, pointQuery: pointQuery(db)}
+	r := &Reader{conn: conn, db: db, now: time.Now, pointQuery: pointQuery(db), households: householdMemory{max: maxRemembered}}
 	r.batch = batcher{slots: opt.Queries, max: opt.MaxBatch, timeout: opt.Timeout, read: r.readPoints}
 	return r
-}
-
-// pointQueries are the point reads of a batch, by what it asks (see
-// pointQuery).
-type pointQueries struct {
-	households, residents, both string
-}
-
-// pointQuery reads the packed rows of the requested applicants (external
-// table _req: id, household) and, for those with household = 1, of every
-// id_number household_members lists under one of their household_ids.
-// PREWHERE on the key column reads the packed column only for the granules
-// holding those persons; the IN sets are built first, so every lookup uses
-// the primary key. A batch of households only (the applicant is among
-// their members) or of residents only takes the shorter form: each level
-// of subquery costs ClickHouse 18.16 about 0.6 ms of CPU.
-func pointQuery(db string) pointQueries {
-	members := fmt.Sprintf(`id_number IN (SELECT id_number FROM %[1]s.household_members
-      WHERE household_id IN (SELECT household_id FROM %[1]s.profile_rows
-         WHERE id_number IN (SELECT id FROM _req WHERE household = 1) AND dataset = 'person')
-      LIMIT %[2]d BY household_id)`, db, maxIDs)
-	sel := "SELECT id_number, packed FROM " + db + ".profile_rows\nPREWHERE "
-	return pointQueries{
-		households: sel + members,
-		residents:  sel + "id_number IN (SELECT id FROM _req)",
-		both:       sel + "id_number IN (SELECT id FROM _req)\n   OR " + members,
-	}
-}
-
-// query returns the form for reqs.
-func (q pointQueries) query(reqs []*pointRead) string {
-	households, residents := false, false
-	for _, r := range reqs {
-		households = households || r.household
-		residents = residents || !r.household
-	}
-	switch {
-	case !residents:
-		return q.households
-	case !households:
-		return q.residents
-	}
-	return q.both
-}
-
-// pointSettings keep a point read on one thread: it reads a few granules,
-// and setting up parallel reading costs more than it saves.
-var pointSettings = clickhouse.Settings{"max_threads": 1}
-
-// pointRows are the rows one point query read: by id_number, and the
-// id_numbers whose person rows (any version) carry each household_id.
-type pointRows struct {
-	byID        map[string][]dsRow
-	byHousehold map[string][]string
-}
-
-// householdField is the position of household_id in a person row's values.
-var householdField = func() int {
-	for i, f := range valueFields(facts.Person()) {
-		if f.Name == "household_id" {
-			return i
-		}
-	}
-	panic("schema: person has no household_id")
-}()
-
-func (r *Reader) readPoints(ctx context.Context, reqs []*pointRead) (*pointRows, error) {
-	t, err := ext.NewTable("_req", ext.Column("id", "String"), ext.Column("household", "UInt8"))
-	if err != nil {
-		return nil, fmt.Errorf("cannot read profiles: %w", err)
-	}
-	for _, q := range reqs {
-		var hh uint8
-		if q.household {
-			hh = 1
-		}
-		if err := t.Append(q.id, hh); err != nil {
-			return nil, fmt.Errorf("cannot read profiles: %w", err)
-		}
-	}
-	ctx = clickhouse.Context(ctx, clickhouse.WithExternalTable(t), clickhouse.WithSettings(pointSettings))
-	rows, err := r.conn.Query(ctx, r.pointQuery.query(reqs))
-	if err != nil {
-		return nil, fmt.Errorf("cannot read profiles: %w", err)
-	}
-	defer rows.Close()
-	out := &pointRows{byID: map[string][]dsRow{}, byHousehold: map[string][]string{}}
-	seen := map[[2]string]bool{}
-	for rows.Next() {
-		var (
-			id     string
-			packed []string
-		)
-		if err := rows.Scan(&id, &packed); err != nil {
-			return nil, fmt.Errorf("cannot read profiles: %w", err)
-		}
-		row, err := unpack(id, packed)
-		if err != nil {
-			return nil, err
-		}
-		out.byID[id] = append(out.byID[id], row)
-		if row.ds == facts.DatasetPerson && householdField < len(row.vals) {
-			k := [2]string{row.vals[householdField], id}
-			if !seen[k] {
-				seen[k] = true
-				out.byHousehold[k[0]] = append(out.byHousehold[k[0]], id)
-			}
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("cannot read profiles: %w", err)
-	}
-	return out, nil
 }
 
 // residents builds the Resident of each id from the rows with source_time
@@ -259,7 +144,7 @@ func (p *pointRows) candidates(id string) []string {
 // dataset-wide freshness.
 func (r *Reader) Resident(ctx context.Context, idNumber string, asOf time.Time) (*Resident, error) {
 	asOf = asOf.UTC()
-	pr, err := r.batch.do(ctx, idNumber, false)
+	pr, err := r.batch.do(ctx, idNumber, false, false)
 	if err != nil {
 		return nil, err
 	}
@@ -286,7 +171,11 @@ func (r *Reader) Resident(ctx context.Context, idNumber string, asOf time.Time) 
 // shared, see batcher) and the cached dataset-wide freshness.
 func (r *Reader) Household(ctx context.Context, idNumber string, asOf time.Time) (*Household, error) {
 	asOf = asOf.UTC()
-	pr, err := r.batch.do(ctx, idNumber, true)
+	pr, err := r.batch.do(ctx, idNumber, true, false)
+	if err == nil && !pr.complete(idNumber) {
+		// The remembered household_ids did not hold: read it the long way.
+		pr, err = r.batch.do(ctx, idNumber, true, true)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -389,3 +389,56 @@ func TestNoIDNumberInQueryText(t *testing.T) {
 		}
 	}
 }
+
+// TestRememberedHouseholdsAreChecked: a reader remembers the household_ids
+// of the persons it read and reads their households by them next time; a
+// move, a new member and an "as of" date before a move still give the
+// household the history says, as a fresh reader reads it.
+func TestRememberedHouseholdsAreChecked(t *testing.T) {
+	conn, cfg := storetest.New(t)
+	a, b, c := randomID(t), randomID(t), randomID(t)
+	t0, t1, t2 := day("2023-01-01"), day("2024-01-01"), day("2024-02-01")
+	insert(t, conn, cfg, "person", person(a, "HA", "normal", t0), person(b, "HA", "normal", t0), person(c, "HC", "normal", t0))
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	r := NewReader(conn, cfg)
+	members := func(r *Reader, id string, asOf time.Time) string {
+		t.Helper()
+		h, err := r.Household(ctx, id, asOf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, m := range h.Members {
+			ids = append(ids, m.IDNumber)
+		}
+		sort.Strings(ids)
+		return h.HouseholdID + ":" + strings.Join(ids, ",")
+	}
+	f := func(id string, asOf time.Time, want ...string) {
+		t.Helper()
+		sort.Strings(want[1:])
+		w := want[0] + ":" + strings.Join(want[1:], ",")
+		if got := members(r, id, asOf); got != w {
+			t.Fatalf("household of %s as of %s: %s, want %s", id, asOf.Format(time.DateOnly), got, w)
+		}
+		if got := members(NewReader(conn, cfg), id, asOf); got != w {
+			t.Fatalf("a fresh reader: %s, want %s", got, w)
+		}
+	}
+	now := day("2024-06-01")
+	f(a, now, "HA", a, b)
+	if got := r.households.get(a); strings.Join(got, ",") != "HA" {
+		t.Fatalf("remembered %v for a", got)
+	}
+	// c joins HA: the remembered HA lists c now.
+	insert(t, conn, cfg, "person", person(c, "HA", "normal", t1))
+	f(a, now, "HA", a, b, c)
+	// a moves to HB: the remembered HA no longer holds a's household.
+	insert(t, conn, cfg, "person", person(a, "HB", "normal", t2))
+	f(a, now, "HB", a)
+	f(b, now, "HA", b, c)
+	// As of before the moves.
+	f(a, day("2023-06-01"), "HA", a, b)
+	f(c, day("2023-06-01"), "HC", c)
+}
