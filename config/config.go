@@ -198,7 +198,7 @@ func Default() Config {
 		Kafka:      Kafka{EmbeddedListen: "127.0.0.1:19092", Partitions: 4, ReplicationFactor: 3},
 		ClickHouse: ClickHouse{Addr: "127.0.0.1:19000", Database: "residenthub", AnalyticsDatabase: "analytics", User: "default", ReadQueries: 2},
 		HTTP:       HTTP{Listen: "127.0.0.1:8080", MaxInFlight: 64, Queue: 1024, QueueWait: 30 * time.Second},
-		Pipelines:  Pipelines{GroupID: "residenthub-pipelines", BatchRows: 20000, Linger: time.Second, MaxBackoff: 30 * time.Second},
+		Pipelines:  Pipelines{GroupID: "residenthub-pipelines", BatchRows: 20000, Linger: 200 * time.Millisecond, MaxBackoff: 30 * time.Second},
 
 		Certificate: Certificate{Issuer: DefaultIssuer, IDNumber: IDNumberFull},
 	}
