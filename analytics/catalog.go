@@ -204,7 +204,7 @@ func unit(f schema.Field, d schema.FieldDoc) string {
 	case d.Unit != "":
 		return d.Unit
 	case d.Analytics == schema.DeidPseudonym:
-		return "32 hex digits ('' = none)"
+		return "64 hex digits ('' = none)"
 	case d.Analytics == schema.DeidYearOnly:
 		return "year (0 = unknown)"
 	}

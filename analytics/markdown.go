@@ -89,10 +89,13 @@ each column there carries this dictionary's description as field metadata.
 ## How to read the columns
 
 - **Pseudonyms.** ` + "`person_key`" + ` (from id_number), ` + "`household_key`" + ` (from household_id) and
-  ` + "`record_key_hash`" + ` (from a source's record key) are hex(MD5(salt ‖ value)): the same
-  person has the same key in every table, so keys join across tables, but they
-  cannot be turned back without the salt, which analysts never see. Changing the
-  salt (` + "`clickhouse.pseudonym_salt`" + `) changes every key.
+  ` + "`record_key_hash`" + ` (from a source's record key) are hex(HMAC-SHA-256(salt, value)), 64 hex
+  digits: the same person has the same key in every table, so keys join across
+  tables, but they cannot be turned back without the salt, which analysts never
+  see. Changing the salt (` + "`clickhouse.pseudonym_salt`" + `) changes every key.
+  Until migration 0080 the keys were 32-digit MD5(salt ‖ value); 0080 recomputed
+  every key, so keys saved outside ClickHouse before it (exported files,
+  notebooks) no longer match: export them again.
 - **Time.** Instants (` + "`DateTime`" + `) are UTC. Beside each one the views have its
   calendar day in China Standard Time (Asia/Shanghai, UTC+8): group and filter by
   that Date column (table below). ` + "`toDate(source_time)`" + ` would put a record changed at

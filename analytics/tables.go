@@ -9,7 +9,7 @@ const (
 )
 
 func keyColumn(name, what, origin string) Column {
-	return Column{Name: name, Type: "String", Description: what, Unit: "32 hex digits ('' = none)", Origin: origin, Deidentification: "pseudonym"}
+	return Column{Name: name, Type: "String", Description: what, Unit: "64 hex digits ('' = none)", Origin: origin, Deidentification: "pseudonym"}
 }
 
 func textColumn(name, what, unit, origin, deid string) Column {

@@ -2,13 +2,11 @@ package api
 
 import (
 	"context"
-	"fmt"
-	"net/http"
-	"strconv"
 	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/residenthub/residenthub/httperr"
 )
 
 // Admission bounds the person reads (checks, profiles, certificates) one
@@ -70,7 +68,7 @@ func (a *admission) enter(ctx context.Context) (func(), *apiError) {
 	}
 	if a.queued.Add(1) > a.queue {
 		a.queued.Add(-1)
-		return nil, tooManyRequests(fmt.Sprintf("the hub is answering as many reads as it can and %d more are waiting", a.queue))
+		return nil, tooManyRequests("queue", a.queue)
 	}
 	a.waiting.Inc()
 	defer func() {
@@ -84,9 +82,9 @@ func (a *admission) enter(ctx context.Context) (func(), *apiError) {
 		a.inFlight.Inc()
 		return a.release, nil
 	case <-t.C:
-		return nil, tooManyRequests(fmt.Sprintf("the hub is busy: no turn came within %s", a.wait))
+		return nil, tooManyRequests("wait", int64(a.wait/time.Second))
 	case <-ctx.Done():
-		return nil, tooManyRequests("the request ended while it waited for a turn")
+		return nil, tooManyRequests("gone")
 	}
 }
 
@@ -95,14 +93,9 @@ func (a *admission) release() {
 	<-a.slots
 }
 
-func tooManyRequests(why string) *apiError {
-	return &apiError{Status: http.StatusTooManyRequests, Code: CodeTooManyRequests,
-		Detail: why + "; try again in " + strconv.Itoa(int(RetryAfter/time.Second)) + " s (see Retry-After)"}
-}
-
-// retryAfter sets Retry-After on a 429 answer.
-func retryAfter(w http.ResponseWriter, e *apiError) {
-	if e.Status == http.StatusTooManyRequests {
-		w.Header().Set("Retry-After", strconv.Itoa(int(RetryAfter/time.Second)))
-	}
+// tooManyRequests is the 429 of a refused read (catalogue key
+// too_many_requests.<variant>; the last argument is the Retry-After in
+// seconds).
+func tooManyRequests(variant string, args ...any) *apiError {
+	return httperr.TooMany(RetryAfter, CodeTooManyRequests+"."+variant, append(args, int64(RetryAfter/time.Second))...)
 }

@@ -69,6 +69,10 @@ type Deps struct {
 	// Admission bounds the person reads served at once and queued; the
 	// zero value is DefaultAdmission.
 	Admission Admission
+	// NameMismatches throttles name guessing (nameThrottle): after PerKey
+	// wrong names by one key or PerPerson for one ID number within Window,
+	// name-checked reads answer 429. Zero values: 20, 5 and 15 min.
+	NameMismatches config.NameMismatches
 
 	// How answers name things for people (all optional):
 	// SourceNames maps a source to its department's display name (config
@@ -90,6 +94,7 @@ type Server struct {
 	now     func() time.Time
 	metrics *metrics
 	admit   *admission
+	names   *nameThrottle
 	handler http.Handler
 }
 
@@ -124,6 +129,7 @@ func New(deps Deps) (*Server, error) {
 	}
 	s.metrics = newMetrics(deps.Registerer)
 	s.admit = newAdmission(deps.Admission, s.metrics)
+	s.names = newNameThrottle(deps.NameMismatches, s.now)
 	s.handler = s.router()
 	return s, nil
 }

@@ -83,7 +83,7 @@ type testEnv struct {
 	lang   string // Accept-Language of the requests; "" sends none (Chinese details)
 }
 
-// newTestEnv starts the env; opts may change the server's deps.
+// newTestEnv builds the test server; opts may change its Deps first.
 func newTestEnv(t *testing.T, opts ...func(*Deps)) *testEnv {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -128,6 +128,8 @@ func newTestEnv(t *testing.T, opts ...func(*Deps)) *testEnv {
 		AuditTimeout: 3 * time.Second,
 		SourceNames:  testSourceNames,
 		Places:       testPlaces(t),
+		// The tests of other things give many wrong names on purpose.
+		NameMismatches: config.NameMismatches{PerKey: 1000, PerPerson: 1000, Window: time.Minute},
 	}
 	for _, o := range opts {
 		o(&deps)
@@ -620,6 +622,24 @@ func TestAPI(t *testing.T) {
 		a = e.req("GET", "/v1/programs?as_of=2019-01-01", keyCounter, "", nil, "").expect(t, 200, "")
 		if a.json["date"] != "2019-01-01" {
 			t.Fatalf("as_of: %v", a.json["date"])
+		}
+		// The 2022 dibao standard is past its 13-month review horizon in
+		// 2026 and was not in 2023.
+		overdue := func(asOf string) []any {
+			a := e.req("GET", "/v1/programs?as_of="+asOf, keyCounter, "", nil, "").expect(t, 200, "")
+			for _, p := range get(a.json, "programs").([]any) {
+				if get(p, "id") == "dibao" {
+					o, _ := get(p, "overdue_parameters").([]any)
+					return o
+				}
+			}
+			return nil
+		}
+		if o := overdue("2026-06-15"); len(o) != 1 || get(o[0], "name") != "standard_fen" || get(o[0], "review_due") != "2023-08-01" {
+			t.Fatalf("overdue 2026: %v", o)
+		}
+		if o := overdue("2023-03-01"); len(o) != 0 {
+			t.Fatalf("overdue 2023: %v", o)
 		}
 	})
 

@@ -14,6 +14,8 @@ const (
 	auditShown        = "shown"         // profile or certificate served
 	auditNotFound     = "not_found"     // no current person record
 	auditNameMismatch = "name_mismatch" // the name did not match the ID number
+	// too many wrong names by the key or for the person (nameThrottle); nothing read was shown
+	auditNameThrottled = "name_throttled"
 )
 
 // audit writes the audit event of a read of subject's data and waits for its

@@ -2,6 +2,7 @@ package api
 
 import (
 	"fmt"
+	"github.com/residenthub/residenthub/connlimit"
 	"net/http"
 	"net/url"
 	"slices"
@@ -79,6 +80,7 @@ func (s *Server) wrap(rt route) http.Handler {
 					messages.Strings(slices.Concat(rt.Roles, []string{access.RoleAdmin}))))
 				return
 			}
+			connlimit.MarkAuthenticated(r.Context())
 			r = r.WithContext(access.WithCaller(r.Context(), caller))
 		}
 		if rt.Person {
@@ -105,6 +107,9 @@ func (s *Server) wrap(rt route) http.Handler {
 		if raw, ok := res.(*rawResponse); ok {
 			rec.Header().Set("Content-Type", raw.ContentType)
 			rec.Header().Set("X-Content-Type-Options", "nosniff")
+			if strings.HasPrefix(raw.ContentType, "text/html") {
+				rec.Header().Set("Content-Security-Policy", documentPolicy)
+			}
 			rec.WriteHeader(raw.Status)
 			_, _ = rec.Write(raw.Body)
 			return
@@ -131,7 +136,6 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, e *apiError) {
 	} else {
 		s.log.Debug("request refused", "method", r.Method, "path", routePattern(r), "status", e.Status, "code", e.Code)
 	}
-	retryAfter(w, e)
 	writeError(w, r, e)
 }
 

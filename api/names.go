@@ -3,9 +3,11 @@ package api
 import (
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/residenthub/residenthub/access"
 	"github.com/residenthub/residenthub/facts"
+	"github.com/residenthub/residenthub/httperr"
 	"github.com/residenthub/residenthub/normalize"
 	"github.com/residenthub/residenthub/profile"
 )
@@ -48,8 +50,25 @@ func presentedName(r *http.Request, raw, where string, always bool) (string, *ap
 // When departments disagree on the person's name (an identity conflict), the
 // name of any of them is accepted: the person present is one of them, and
 // the decision itself is needs_review until a caseworker resolves it.
+//
+// A key that gave too many wrong names, or a person for whom too many were
+// given (nameThrottle), gets 429 name_attempts_exceeded with Retry-After,
+// audited (decision name_throttled), whatever the name.
 func (s *Server) verifyName(r *http.Request, id, program, name string, res *profile.Resident) *apiError {
-	if name == "" || res != nil && res.Person != nil && sameName(res.Person.Str("name"), name) {
+	if name == "" {
+		return nil
+	}
+	key := ""
+	if c := caller(r); c != nil {
+		key = c.Name
+	}
+	if blocked, wait := s.names.blocked(key, id); blocked {
+		if _, aerr := s.audit(r, id, program, auditNameThrottled, http.StatusTooManyRequests, nil); aerr != nil {
+			return aerr
+		}
+		return httperr.TooMany(wait, "name_attempts_exceeded", int((wait+time.Minute-1)/time.Minute))
+	}
+	if res != nil && res.Person != nil && sameName(res.Person.Str("name"), name) {
 		return nil
 	}
 	if res != nil {
@@ -64,6 +83,7 @@ func (s *Server) verifyName(r *http.Request, id, program, name string, res *prof
 			}
 		}
 	}
+	s.names.mismatch(key, id)
 	if _, aerr := s.audit(r, id, program, auditNameMismatch, http.StatusUnprocessableEntity, nil); aerr != nil {
 		return aerr
 	}

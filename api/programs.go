@@ -17,8 +17,9 @@ type Programs interface {
 var _ Programs = (*eligibility.Registry)(nil)
 
 // programView is one program in GET /v1/programs: what it is, the values of
-// its parameters in force on Date (with their history) and its rules in
-// order, with the CEL expressions for those who want to read them.
+// its parameters in force on Date (with their history), which of them are
+// past their review horizon, and its rules in order, with the CEL
+// expressions for those who want to read them.
 type programView struct {
 	ID           string                   `json:"id"`
 	Title        eligibility.Text         `json:"title"`
@@ -30,8 +31,12 @@ type programView struct {
 	Datasets     []datasetNeedView        `json:"datasets"`
 	Date         string                   `json:"date"`
 	Parameters   map[string]parameterView `json:"parameters"`
-	Rules        []ruleView               `json:"rules"`
-	Outcomes     map[string]string        `json:"outcomes"`
+	// OverdueParameters are the parameters whose value in force on Date is
+	// past its review horizon: every check of the program on Date answers
+	// needs_review naming them until the program file gets a newer value.
+	OverdueParameters []eligibility.OverdueParameter `json:"overdue_parameters"`
+	Rules             []ruleView                     `json:"rules"`
+	Outcomes          map[string]string              `json:"outcomes"`
 	// Labels name the parameters, values and outcomes, with their units.
 	Labels map[string]eligibility.Label `json:"labels"`
 }
@@ -75,6 +80,7 @@ func programViewOf(p *eligibility.Program, day time.Time) programView {
 		ID: p.ID, Title: p.Title, Description: p.Description, RegionPrefix: p.RegionPrefix, Scope: p.Scope,
 		Source: nonNil(p.Source), DependsOn: nonNil(p.DependsOn), Date: day.Format(time.DateOnly),
 		Datasets: []datasetNeedView{}, Parameters: map[string]parameterView{}, Rules: []ruleView{}, Outcomes: p.Outcomes,
+		OverdueParameters: p.Overdue(day),
 	}
 	if v.Outcomes == nil {
 		v.Outcomes = map[string]string{}

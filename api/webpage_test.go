@@ -112,17 +112,21 @@ func TestServiceHallPage(t *testing.T) {
 	b.selectProgram("dibao")
 	visible("the dibao parameters", b.text("#program-info"), []string{"低保标准", "1,320.00 元/人/月", "收入计算期", "6 个月"},
 		"standard_fen", "dibao")
+	// The 2022 standard is past its review horizon (13 months) today.
+	visible("the overdue standard", b.text(`#program-info tr[data-overdue="standard_fen"]`), []string{"已过复核期（2023-08-01 起）"})
 
-	// A dibao check of household H3: eligible, each rule with its values in
-	// yuan and their units, the members by relation and masked name.
+	// A dibao check of household H3: every rule passes, each with its values
+	// in yuan and their units, the members by relation and masked name; but
+	// the standard is overdue for review, so needs_review naming it, the
+	// allowance provisional.
 	b.do(chromedp.SendKeys(chromedp.ID("purpose"), "低保申请受理"),
 		chromedp.SendKeys(chromedp.ID("id-number"), idZhao),
 		chromedp.SendKeys(chromedp.ID("name"), "赵敏"))
 	b.submit()
-	if d := b.attr("#result .banner", "data-decision"); d != "eligible" {
+	if d := b.attr("#result .banner", "data-decision"); d != "needs_review" {
 		t.Fatalf("decision %q; result:\n%s", d, b.text("#result"))
 	}
-	visible("the banner", b.text("#result .banner"), []string{"符合条件", "最低生活保障", "110105********0124"})
+	visible("the banner", b.text("#result .banner"), []string{"需人工审核", "最低生活保障", "110105********0124"})
 	b.cjk("#result .banner .verdict")
 	visible("rule income_below_standard", b.text(`#result tr[data-rule="income_below_standard"]`),
 		[]string{"通过", "家庭月人均收入低于当期最低生活保障标准", "家庭月人均收入", "900.00 元/人/月", "1,320.00 元/人/月",
@@ -132,6 +136,7 @@ func TestServiceHallPage(t *testing.T) {
 		[]string{"户籍状态", "正常", "户籍地", "北京市朝阳区", "有户籍登记", "是"}, "normal", "true", "status")
 	result := b.text("#result")
 	visible("the result", result, []string{"840.00 元/月", "每月低保金", "2022-09-02 报道（特困人员基本生活标准 1980 元）",
+		"暂定结果", "参数 standard_fen（自 2022-07-01 起执行）已于 2023-08-01 到复核期",
 		"区公安分局户籍科", "区人力资源和社会保障局", "工资收入", "适用参数", "数据依据"},
 		"payroll", "hrss", idZhao, "赵敏", "0001-01-01")
 	b.screenshot("page-decision")

@@ -14,9 +14,9 @@ import (
 // ReadDeadLetters reads up to limit distinct dead letters of dlq.<source>
 // from the start of every partition, without joining a consumer group. A
 // record rejected again (a pipeline replay, a connector repeating its last
-// page after a crash) is listed once: pipeline rejects are identified by the
-// raw message they reject (topic, partition, offset), connector rejects by
-// their deterministic message key. A dead letter without an origin takes
+// page after a crash, a file re-sent, under another name too) is listed
+// once: rejects are identified by what was rejected and why
+// (deadLetterID), not by the delivery. A dead letter without an origin takes
 // the origin of the envelope it rejects. Partitions are read in the order
 // Kafka lists them, each from its first offset.
 func ReadDeadLetters(ctx context.Context, brokers []string, source string, limit int) ([]schema.DeadLetter, error) {
@@ -52,10 +52,7 @@ func ReadDeadLetters(ctx context.Context, brokers []string, source string, limit
 			if json.Unmarshal(m.Value, &d) != nil {
 				continue
 			}
-			id := "key:" + string(m.Key)
-			if d.Topic != "" {
-				id = fmt.Sprintf("raw:%s/%d@%d", d.Topic, d.Partition, d.Offset)
-			}
+			id := deadLetterID(m.Key, d)
 			if seen[id] {
 				continue
 			}

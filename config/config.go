@@ -63,9 +63,11 @@ type ClickHouse struct {
 	User              string `yaml:"user"`
 	Password          string `yaml:"password"`
 	// PseudonymSalt keys the hash that replaces id_number (and household_id,
-	// record keys) in the analytics database: person_key = MD5(salt ||
-	// id_number). Required, secret, at least MinSaltLength characters, without
-	// ' or \ or control characters (it is written into ClickHouse SQL). With a
+	// record keys) in the analytics database: person_key =
+	// HMAC-SHA-256(salt, id_number) (migration 0080; MD5(salt || id_number)
+	// before). Required, secret, at least MinSaltLength characters, without
+	// ' or \ or control characters (the oldest migrations write it into
+	// ClickHouse SQL). With a
 	// known salt the small space of ID numbers can be hashed exhaustively, so
 	// changing it later changes every person_key.
 	PseudonymSalt string `yaml:"pseudonym_salt"`
@@ -76,15 +78,48 @@ type ClickHouse struct {
 	ReadQueries int `yaml:"read_queries"`
 }
 
-// HTTP is the API listener and its admission of person reads (checks,
-// profiles, certificates): MaxInFlight are served at once, up to Queue more
-// wait at most QueueWait for a turn, and a read past the queue (or the
-// wait) is answered 429 too_many_requests with Retry-After, never a 5xx.
+// HTTP is the API listener, the limits that keep slow or idle clients from
+// holding it, and its admission of person reads (checks, profiles,
+// certificates): MaxInFlight are served at once, up to Queue more wait at
+// most QueueWait for a turn, and a read past the queue (or the wait) is
+// answered 429 too_many_requests with Retry-After, never a 5xx.
 type HTTP struct {
 	Listen      string        `yaml:"listen"`
 	MaxInFlight int           `yaml:"max_in_flight"`
 	Queue       int           `yaml:"queue"`
 	QueueWait   time.Duration `yaml:"queue_wait"`
+	// ReadHeaderTimeout bounds reading a request's headers; ReadTimeout the
+	// whole request, body included (a push of 100k records must arrive
+	// within it); WriteTimeout the time from the end of the headers to the
+	// end of the answer; IdleTimeout how long a keep-alive connection may
+	// wait for its next request.
+	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"`
+	ReadTimeout       time.Duration `yaml:"read_timeout"`
+	WriteTimeout      time.Duration `yaml:"write_timeout"`
+	IdleTimeout       time.Duration `yaml:"idle_timeout"`
+	// MaxUnauthenticatedConns bounds the connections open that have not yet
+	// shown a valid API key (package connlimit): past it the oldest idle one
+	// is closed to make room for the new one.
+	MaxUnauthenticatedConns int `yaml:"max_unauthenticated_connections"`
+	// MaxPushBytesInFlight bounds the request bodies of pushes being read,
+	// parsed and published at once (each counted at its Content-Length, or
+	// at its source's max_body_bytes when unknown); a push that would go
+	// over it answers 429 with Retry-After before its body is read (one push
+	// alone is always admitted). Memory of the push path is a small multiple
+	// of it.
+	MaxPushBytesInFlight int64 `yaml:"max_push_bytes_in_flight"`
+	// NameMismatches throttles name guessing (see NameMismatches).
+	NameMismatches NameMismatches `yaml:"name_mismatches"`
+}
+
+// NameMismatches throttles guessing a person's name: after PerPerson names
+// that do not match one ID number, or PerKey wrong names from one API key,
+// within Window, every name-checked read of that person, or by that key,
+// answers 429 (audited) until enough of them have left the window.
+type NameMismatches struct {
+	PerKey    int           `yaml:"per_key"`
+	PerPerson int           `yaml:"per_person"`
+	Window    time.Duration `yaml:"window"`
 }
 
 // Pipelines tunes the raw.* consumers.
@@ -156,6 +191,9 @@ type Source struct {
 	// CodeMappings maps canonical field → department value → national code,
 	// for departments that use their own codes (e.g. sex "M" → "1").
 	CodeMappings map[string]map[string]string `yaml:"code_mappings"`
+	// Times are explicit date/time layouts and the time zone of the
+	// department's values (see TimeFormats); nil: the generic readers.
+	Times *TimeFormats `yaml:"times"`
 	// Settings are the connector kind's own settings, decoded by that kind.
 	Settings yaml.Node `yaml:"settings"`
 	// BaseDir is the config file's folder (set by Load, not read from YAML):
@@ -197,8 +235,11 @@ func Default() Config {
 		DataDir:    "var",
 		Kafka:      Kafka{EmbeddedListen: "127.0.0.1:19092", Partitions: 4, ReplicationFactor: 3},
 		ClickHouse: ClickHouse{Addr: "127.0.0.1:19000", Database: "residenthub", AnalyticsDatabase: "analytics", User: "default", ReadQueries: 2},
-		HTTP:       HTTP{Listen: "127.0.0.1:8080", MaxInFlight: 64, Queue: 1024, QueueWait: 30 * time.Second},
-		Pipelines:  Pipelines{GroupID: "residenthub-pipelines", BatchRows: 20000, Linger: 200 * time.Millisecond, MaxBackoff: 30 * time.Second},
+		HTTP: HTTP{Listen: "127.0.0.1:8080", MaxInFlight: 64, Queue: 1024, QueueWait: 30 * time.Second,
+			ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
+			WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute, MaxUnauthenticatedConns: 256, MaxPushBytesInFlight: 64 << 20,
+			NameMismatches: NameMismatches{PerKey: 20, PerPerson: 5, Window: 15 * time.Minute}},
+		Pipelines: Pipelines{GroupID: "residenthub-pipelines", BatchRows: 20000, Linger: 200 * time.Millisecond, MaxBackoff: 30 * time.Second},
 
 		Certificate: Certificate{Issuer: DefaultIssuer, IDNumber: IDNumberFull},
 	}
@@ -260,6 +301,18 @@ func (c *Config) Validate() error {
 	}
 	if c.HTTP.MaxInFlight < 1 || c.HTTP.Queue < 0 || c.HTTP.QueueWait <= 0 {
 		return fmt.Errorf("http.max_in_flight must be at least 1, http.queue at least 0 and http.queue_wait positive")
+	}
+	if h := c.HTTP; h.ReadHeaderTimeout <= 0 || h.ReadTimeout <= 0 || h.WriteTimeout <= 0 || h.IdleTimeout <= 0 {
+		return fmt.Errorf("http.read_header_timeout, read_timeout, write_timeout and idle_timeout must be positive")
+	}
+	if c.HTTP.MaxPushBytesInFlight < 1 {
+		return fmt.Errorf("http.max_push_bytes_in_flight must be positive")
+	}
+	if c.HTTP.MaxUnauthenticatedConns < 1 {
+		return fmt.Errorf("http.max_unauthenticated_connections must be at least 1")
+	}
+	if m := c.HTTP.NameMismatches; m.PerKey < 1 || m.PerPerson < 1 || m.Window <= 0 {
+		return fmt.Errorf("http.name_mismatches.per_key and per_person must be at least 1 and its window positive")
 	}
 	if c.Pipelines.BatchRows < 1 || c.Pipelines.Linger <= 0 {
 		return fmt.Errorf("pipelines.batch_rows and pipelines.linger must be positive")
@@ -360,7 +413,7 @@ func (s *Source) validate() error {
 			return fmt.Errorf("code_mappings: %q is not a mapped field", canonical)
 		}
 	}
-	return nil
+	return s.validateTimes(ds)
 }
 
 // CronParser parses source schedules: standard 5 fields, an optional leading

@@ -22,6 +22,8 @@ parameters:
   limit:
     - {value: 10, effective_from: 2020-01-01, source: a}
     - {value: 20, effective_from: 2022-07-01, source: b}
+parameter_review:
+  limit: {review_after: 5y}
 rules:
   - id: old_enough
     kind: requirement

@@ -20,7 +20,8 @@ import (
 // Member.IdentityConflicts) → NeedsReview, even when a requirement fails,
 // since the facts may belong to another person; otherwise any requirement
 // rule false → Ineligible; otherwise any review flag false, any rule that
-// cannot be evaluated (unknown), any parameter not in force, any missing
+// cannot be evaluated (unknown), any parameter not in force or whose value
+// in force is past its review horizon (ParameterReview), any missing
 // dataset or one older than its max_age, or any outcome that cannot be
 // computed → NeedsReview, with Missing naming why; otherwise Eligible.
 func Evaluate(p *Program, in Input, asOf time.Time) Decision {
@@ -48,6 +49,7 @@ func Evaluate(p *Program, in Input, asOf time.Time) Decision {
 		params[name] = pv.Value
 		d.Parameters[name] = pv
 	}
+	d.Missing = append(d.Missing, overdueMissing(p, day)...)
 	for _, need := range p.Datasets {
 		if msg := datasetProblem(need, in.Datasets, asOf); msg != "" {
 			d.Missing = append(d.Missing, msg)

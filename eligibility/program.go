@@ -36,6 +36,9 @@ type Program struct {
 	// Parameters by name: effective-dated values (CEL variable params holds
 	// the value in force on the check date).
 	Parameters map[string][]ParameterValue `yaml:"parameters"`
+	// ParameterReview is every parameter's review horizon, by name
+	// (required for each; see Review).
+	ParameterReview map[string]ParameterReview `yaml:"parameter_review"`
 	// DependsOn names programs evaluated first on the same input; their
 	// decisions are CEL variable programs.<id> ({decision, amounts}).
 	DependsOn []string `yaml:"depends_on"`
@@ -213,6 +216,9 @@ func parseProgram(env *cel.Env, b []byte) (*Program, error) {
 			vals[i].Value = normalizeYAML(v.Value)
 		}
 		sort.SliceStable(vals, func(i, j int) bool { return vals[i].EffectiveFrom.Before(vals[j].EffectiveFrom) })
+	}
+	if err := checkReviews(&p); err != nil {
+		return nil, err
 	}
 	seen := map[string]bool{}
 	for _, d := range p.Derived {

@@ -17,7 +17,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/residenthub/residenthub/messages"
 )
@@ -41,6 +43,16 @@ type Error struct {
 	Err    error
 	// Extra fields merged into the JSON body (e.g. the known programs).
 	Extra map[string]any
+	// RetryAfter, when positive, is sent as the Retry-After header (whole
+	// seconds, rounded up) — with 429 and 503.
+	RetryAfter time.Duration
+}
+
+// TooMany is a 429 (New) answered with Retry-After.
+func TooMany(retryAfter time.Duration, key string, args ...any) *Error {
+	e := New(http.StatusTooManyRequests, key, args...)
+	e.RetryAfter = retryAfter
+	return e
 }
 
 // Error is the English detail, with the cause: for logs.
@@ -188,6 +200,9 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 // in the language of r's Accept-Language (messages.FromRequest; r may be nil:
 // Chinese).
 func Write(w http.ResponseWriter, r *http.Request, e *Error) {
+	if e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int((e.RetryAfter+time.Second-1)/time.Second)))
+	}
 	w.Header().Add("Vary", "Accept-Language")
 	detail := e.DetailIn(messages.FromRequest(r))
 	if len(e.Extra) == 0 {

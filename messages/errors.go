@@ -71,6 +71,21 @@ var errorTexts = map[string]Text{
 	"name_mismatch": {
 		Zh: "姓名与身份证号不符：请与身份证逐字核对（如已改名，须先在户籍登记中更新）",
 		En: "the name does not match the ID number; compare it character by character with the ID card (a changed name must first be updated in the household registration)"},
+	"too_many_requests.queue": {
+		Zh: "当前查询过多，已有 %[1]d 个查询在排队；请 %[2]d 秒后重试（本次未读取任何数据）",
+		En: "the hub is answering as many reads as it can and %[1]d more are waiting; try again in %[2]d s (nothing was read)"},
+	"too_many_requests.wait": {
+		Zh: "当前查询过多，排队 %[1]d 秒仍未轮到；请 %[2]d 秒后重试（本次未读取任何数据）",
+		En: "the hub is busy: no turn came within %[1]d s; try again in %[2]d s (nothing was read)"},
+	"too_many_requests.gone": {
+		Zh: "请求在排队时已结束；请 %[1]d 秒后重试",
+		En: "the request ended while it waited for a turn; try again in %[1]d s"},
+	"push_busy": {
+		Zh: "正在处理的推送数据过多，请 %[1]d 秒后重试同一请求（本次未接收任何记录）",
+		En: "too many pushed bytes are being processed; retry the same request in %[1]d seconds (nothing of this one was accepted)"},
+	"name_attempts_exceeded": {
+		Zh: "该身份证号或该密钥的姓名核对失败次数过多，请 %[1]d 分钟后再试，并按身份证逐字填写姓名（每次尝试均有审计记录）",
+		En: "too many names that did not match were given for this ID number or by this key; try again in %[1]d minutes with the name exactly as on the ID card (every attempt is audited)"},
 	"person_not_found": {
 		Zh: "查无此人：没有该身份证号的人口登记（截至所查日期），请核对身份证上的号码",
 		En: "no person with this ID number is registered (as of the date asked); check the number on the ID card"},

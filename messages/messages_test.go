@@ -103,7 +103,7 @@ func TestReasonsCoverNormalize(t *testing.T) {
 	now := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
 	ids := []string{"", "12345", "11010519800101001", "11010580010100A", "1101051980010100AB", "A10105198001010016",
 		"000105198001010016", "110105198013010016", "110105180001010016", "110105209901010016", "110105198001010015"}
-	names := []string{"", strings.Repeat("张", 65), "12345", "·"}
+	names := []string{"", strings.Repeat("张", 65), "12345", "·", "张三丰\uFFFD", "张三丰?", "张三丰4"}
 	var reasons []string
 	for _, id := range ids {
 		_, _, err := normalize.IDNumberAt(id, now)
@@ -209,5 +209,12 @@ func TestCatalogue(t *testing.T) {
 	c.Enums["outcome"]["pass"] = Text{}
 	if tx, _ := Enum("outcome", "pass"); tx.Zh != "通过" {
 		t.Error("Catalogue returns the catalogue itself, not a copy")
+	}
+}
+
+func TestOverdueParameterNote(t *testing.T) {
+	tx := Missing("parameter standard_fen: the value in force since 2022-07-01 was due for review on 2023-08-01; confirm or update it in dibao.yaml")
+	if tx.Zh != "参数 standard_fen（自 2022-07-01 起执行）已于 2023-08-01 到复核期，请在 dibao.yaml 中确认或更新，需人工审核" {
+		t.Fatalf("%+v", tx)
 	}
 }

@@ -37,6 +37,9 @@ var reasonPatterns = []pattern{
 	pat(`is longer than (\d+) characters`, "超过 %[1]s 个字符", ""),
 	pat(`is only digits`, "只有数字"),
 	pat(`has no letters`, "没有文字"),
+	pat(`contains U\+FFFD \(a character that could not be decoded; check the source's encoding\)`, "含有无法解码的字符（U+FFFD），请检查数据来源的编码"),
+	pat(`contains "\?" \(a character the exporting system could not represent\)`, "含有“?”（导出系统无法表示的字符）"),
+	pat(`contains digits`, "含有数字"),
 }
 
 // Reason translates a reason of package normalize ("check digit does not
@@ -47,6 +50,8 @@ func Reason(en string) Text { return translate(reasonPatterns, en) }
 // and the reasons a certificate is not issued.
 var missingPatterns = []pattern{
 	pat(`parameter (\S+): no value in force on (\S+)`, "参数 %[1]s 在 %[2]s 没有有效值，需人工审核", "field", ""),
+	pat(`parameter (\S+): the value in force since (\S+) was due for review on (\S+); confirm or update it in (\S+)`,
+		"参数 %[1]s（自 %[2]s 起执行）已于 %[3]s 到复核期，请在 %[4]s 中确认或更新，需人工审核", "", "", "", ""),
 	pat(`dataset (\S+): no data loaded`, "%[1]s数据尚未导入，需人工审核", "dataset"),
 	pat(`dataset (\S+): no data loaded as of (\S+)`, "截至 %[2]s 尚无%[1]s数据，需人工审核", "dataset", ""),
 	pat(`dataset (\S+): stale`, "%[1]s数据已过期，需人工审核", "dataset"),

@@ -17,10 +17,10 @@ const middleDot = '\u00B7'
 // isDotVariant reports the characters that systems and input methods use in
 // place of the middle dot: U+00B7, U+0387, U+2022 •, U+2027 ‧, U+2219 ∙,
 // U+22C5 ⋅, U+30FB ・ (and its half-width form U+FF65, folded to U+30FB),
-// U+FF0E ． and U+FE52 ﹒.
+// U+FF0E ．, U+FE52 ﹒, U+2E31 ⸱ and U+A78F ꞏ.
 func isDotVariant(r rune) bool {
 	switch r {
-	case '\u00B7', '\u0387', '\u2022', '\u2027', '\u2219', '\u22C5', '\u30FB', '\uFF65', '\uFF0E', '\uFE52':
+	case '\u00B7', '\u0387', '\u2022', '\u2027', '\u2219', '\u22C5', '\u30FB', '\uFF65', '\uFF0E', '\uFE52', '\u2E31', '\uA78F':
 		return true
 	}
 	return false
@@ -32,7 +32,11 @@ func isDotVariant(r rune) bool {
 // ．, ...) and an ASCII "." between two Chinese characters become U+00B7 "·",
 // spaces around a dot are dropped and repeated dots merged
 // ("阿卜杜 • 热合曼" → "阿卜杜·热合曼"). Rejected: an empty name, one of
-// digits only, one without any letter, and one longer than 64 characters.
+// digits only, one without any letter, one longer than 64 characters, and
+// one with a character no identity card has: U+FFFD (a lossy decoding),
+// "?" (a character the exporting system could not represent) or any digit.
+// Names in every script are accepted (Uyghur, Tibetan, Mongolian, Latin),
+// as are long transliterated minority names up to 64 characters.
 // The error masks the name (MaskName).
 func Name(s string) (string, error) {
 	// U+FF0E must be caught before width folding turns it into ".".
@@ -70,6 +74,8 @@ func Name(s string) (string, error) {
 		return fail("is only digits")
 	case strings.IndexFunc(v, unicode.IsLetter) < 0:
 		return fail("has no letters")
+	case nameCharProblem(v) != "":
+		return fail(nameCharProblem(v))
 	}
 	return v, nil
 }

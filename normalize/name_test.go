@@ -32,7 +32,15 @@ func TestName(t *testing.T) {
 	ok("阿卜杜··热合曼", "阿卜杜·热合曼")
 	ok("J.Smith", "J.Smith") // "." between Latin letters stays
 	ok("张\u200b三", "张三")
-	ok("李4", "李4")
+	ok("阿卜杜⸱热合曼", "阿卜杜·热合曼")
+	ok("阿卜杜ꞏ热合曼", "阿卜杜·热合曼")
+	ok("张𪚥", "张𪚥") // GB18030-only surname character
+	// long minority names and names in other scripts, as the hukou has them
+	ok("阿卜杜热西提·买买提明·阿卜杜克热木·艾合买提江·吐尔逊托合提", "阿卜杜热西提·买买提明·阿卜杜克热木·艾合买提江·吐尔逊托合提")
+	ok("ئابدۇرېھىم", "ئابدۇرېھىم")             // Uyghur
+	ok("བསོད་ནམས་རྒྱལ་པོ", "བསོད་ནམས་རྒྱལ་པོ") // Tibetan (combining vowel signs)
+	ok("ᠪᠠᠲᠤ", "ᠪᠠᠲᠤ")                         // Mongolian
+	ok("Zhang San-Feng", "Zhang San-Feng")
 	ok(strings.Repeat("龙", 64), strings.Repeat("龙", 64))
 
 	bad := func(in, reason string) {
@@ -53,6 +61,13 @@ func TestName(t *testing.T) {
 	bad("·", "no letters")
 	bad("--", "no letters")
 	bad("张三丰"+strings.Repeat("龙", 62), "longer than 64")
+	bad("张三丰\uFFFD", "U+FFFD")
+	bad("张三丰\xff", "U+FFFD") // invalid UTF-8 is read as U+FFFD
+	bad("张三丰?", `"?"`)
+	bad("张三丰？", `"?"`) // full-width, width-folded
+	bad("张三丰4", "contains digits")
+	bad("张三丰４", "contains digits")
+	bad("张三丰٣", "contains digits") // Arabic-Indic digit
 }
 
 func TestMaskName(t *testing.T) {
@@ -70,7 +85,7 @@ func TestMaskName(t *testing.T) {
 }
 
 func FuzzName(f *testing.F) {
-	for _, s := range []string{"张三", "阿卜杜 • 热合曼", "阿卜杜．热合曼", "张 . 三", "12", "J.Smith", "\xff\xfe", "·张·"} {
+	for _, s := range []string{"张三", "阿卜杜 • 热合曼", "阿卜杜．热合曼", "张 . 三", "12", "J.Smith", "\xff\xfe", "·张·", "张?", "张\uFFFD", "阿卜杜⸱热合曼"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
@@ -84,6 +99,9 @@ func FuzzName(f *testing.F) {
 		}
 		if got == "" || got != strings.TrimSpace(got) || strings.Contains(got, "  ") || !utf8.ValidString(got) {
 			t.Fatalf("Name(%q) = %q: not trimmed, collapsed, valid text", in, got)
+		}
+		if strings.ContainsAny(got, "?\uFFFD0123456789") {
+			t.Fatalf("Name(%q) = %q: replacement char, ? or digit kept", in, got)
 		}
 		if utf8.RuneCountInString(got) > MaxNameRunes {
 			t.Fatalf("Name(%q) = %q: too long", in, got)

@@ -169,7 +169,9 @@ func TestReadSideHoldsTheHistory(t *testing.T) {
 	}
 	rows.Close()
 	sort.Strings(members)
-	if w := []string{"H1:" + a, "H2:" + a, "H2:" + b}; !reflect.DeepEqual(members, w) {
+	w := []string{"H1:" + a, "H2:" + a, "H2:" + b}
+	sort.Strings(w)
+	if !reflect.DeepEqual(members, w) {
 		t.Fatalf("household_members %v, want %v", members, w)
 	}
 }

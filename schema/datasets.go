@@ -39,6 +39,11 @@ type Field struct {
 	CodeTable string   // for KindCode
 	Values    []string // for KindEnum
 	Sensitive bool     // masked for the counter role (ID numbers, names, phones, addresses)
+	// MayBeNegative allows a negative KindFen value (a balance, a
+	// correction). No field has it today: incomes, pensions, contribution
+	// bases, deposits and asset values are never negative, and a negative
+	// one is rejected to the DLQ.
+	MayBeNegative bool
 }
 
 // Dataset is one canonical dataset of the resident profile, stored in the
@@ -137,6 +142,10 @@ var Datasets = map[string]Dataset{
 		{Name: "id_number", Kind: KindIDNumber, Sensitive: true},
 		{Name: "time", Kind: KindDateTime, Required: true},
 		{Name: "community_code", Kind: KindDivision},
+		// area is the district/street/community as the feed names it, for
+		// feeds without GB/T 2260 codes; address the caller's address.
+		{Name: "area", Kind: KindText},
+		{Name: "address", Kind: KindText, Sensitive: true},
 		{Name: "category", Kind: KindText},
 		{Name: "summary", Kind: KindText, Sensitive: true},
 		{Name: "status", Kind: KindEnum, Values: []string{"open", "in_progress", "closed"}},

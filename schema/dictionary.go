@@ -9,13 +9,16 @@ package schema
 // database.
 type Deidentification string
 
-// How fields reach the analytics database (migrations 0030 and 005x).
+// How fields reach the analytics database (migrations 0030, 005x and 0080).
 const (
 	// DeidCopied: the value as stored in the profile table.
 	DeidCopied Deidentification = "copied"
-	// DeidPseudonym: replaced by hex(MD5(pseudonym_salt || value)), 32
-	// upper-case hex digits ('' stays ''); the same value gives the same key
-	// in every table, so keys join, but the salt is never readable there.
+	// DeidPseudonym: replaced by hex(HMAC-SHA-256(pseudonym_salt, value))
+	// (RFC 2104), 64 upper-case hex digits ('' stays ''); the same value
+	// gives the same key in every table, so keys join, but the salt is never
+	// readable there. Before migration 0080 the keys were MD5(salt || value);
+	// 0080 recomputed them all (keys saved outside ClickHouse before it no
+	// longer match).
 	DeidPseudonym Deidentification = "pseudonym"
 	// DeidYearOnly: a calendar date cut to its year (UInt16, 0 = unknown).
 	DeidYearOnly Deidentification = "year only"
@@ -163,6 +166,8 @@ var Dictionary = []DatasetDoc{
 			"id_number":      {Description: "The caller, if known ('' = anonymous), as the pseudonym person_key.", Analytics: DeidPseudonym, Column: "person_key"},
 			"time":           {Description: "When the ticket was filed.", Analytics: DeidCopied, LocalDate: "ticket_date"},
 			"community_code": {Description: "Community the ticket concerns (12-digit division code).", Analytics: DeidCopied},
+			"area":           {Description: "District, street or community the ticket concerns, as the hotline names it (free text; for feeds without division codes).", Analytics: DeidDropped},
+			"address":        {Description: "The address the ticket concerns, as given by the caller.", Analytics: DeidDropped},
 			"category":       {Description: "The hotline's category (诉求类别), free text of the hotline's own list.", Analytics: DeidCopied},
 			"summary":        {Description: "What the caller said.", Analytics: DeidDropped},
 			"status":         {Description: "Ticket status.", Analytics: DeidCopied},

@@ -2,8 +2,6 @@ package store_test
 
 import (
 	"context"
-	"crypto/md5"
-	"encoding/hex"
 	"sort"
 	"strings"
 	"testing"
@@ -50,10 +48,7 @@ func TestAnalyticsViewsAreCurrentAndDeidentified(t *testing.T) {
 		storetest.Row{"ticket_id": "T1", "id_number": "", "time": t0, "summary": "张三 says", "source": "hotline", "record_key": "T1", "source_time": t0, "ingest_time": t0},
 	)
 
-	key := func(s string) string {
-		sum := md5.Sum([]byte(cfg.PseudonymSalt + s))
-		return strings.ToUpper(hex.EncodeToString(sum[:]))
-	}
+	key := func(s string) string { return store.Pseudonym(cfg.PseudonymSalt, s) }
 	readViews := func(when string) {
 		t.Helper()
 		lines := func(q string) string {

@@ -79,8 +79,10 @@ type Migration struct {
 
 // Migrations lists the embedded migrations in version order. File names are
 // NNNN_name.sql; statements are separated by ";" at the end of a line.
-// Placeholders {db} and {analytics_db} are replaced at apply time, and
-// {pseudonym_salt} by the configured salt.
+// Placeholders {db} and {analytics_db} are replaced at apply time,
+// {pseudonym_salt} by the configured salt (migrations before 0080), and
+// {hmac_ipad}, {hmac_opad} by the hex of the salt's HMAC-SHA-256 inner and
+// outer padded keys (hmacPads).
 func Migrations() ([]Migration, error) {
 	entries, err := fs.ReadDir(schema.MigrationFiles, "migrations")
 	if err != nil {
@@ -114,7 +116,9 @@ func Migrations() ([]Migration, error) {
 // Statements splits a migration into statements (";" ending a line), with
 // placeholders replaced and comment-only chunks dropped.
 func Statements(sql string, cfg config.ClickHouse) []string {
-	r := strings.NewReplacer("{db}", cfg.Database, "{analytics_db}", cfg.AnalyticsDatabase, "{pseudonym_salt}", strings.ReplaceAll(cfg.PseudonymSalt, "'", ""))
+	ipad, opad := hmacPads(cfg.PseudonymSalt)
+	r := strings.NewReplacer("{db}", cfg.Database, "{analytics_db}", cfg.AnalyticsDatabase, "{pseudonym_salt}", strings.ReplaceAll(cfg.PseudonymSalt, "'", ""),
+		"{hmac_ipad}", ipad, "{hmac_opad}", opad)
 	sql = r.Replace(sql)
 	var out []string
 	for _, chunk := range strings.Split(sql, ";\n") {

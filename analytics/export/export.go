@@ -39,6 +39,11 @@ type Format string
 const (
 	Parquet Format = "parquet"
 	Arrow   Format = "arrow"
+	// CSV (UTF-8, a header row of column names) for spreadsheets: text cells
+	// that a spreadsheet would run as a formula are neutralized (package
+	// csvsafe); instants are UTC, dates YYYY-MM-DD, NULL an empty cell. No
+	// dictionary metadata (docs/analytics.md has it).
+	CSV Format = "csv"
 )
 
 // Defaults of Options.
@@ -143,8 +148,8 @@ func plan(db string, opts Options) (analytics.Table, string, error) {
 	if !ok {
 		return tbl, "", fmt.Errorf("cannot export %q: not a table of the analytics database (docs/analytics.md lists them)", opts.Table)
 	}
-	if opts.Format != Parquet && opts.Format != Arrow {
-		return tbl, "", fmt.Errorf("cannot export %s: format %q is not parquet or arrow", opts.Table, opts.Format)
+	if opts.Format != Parquet && opts.Format != Arrow && opts.Format != CSV {
+		return tbl, "", fmt.Errorf("cannot export %s: format %q is not parquet, arrow or csv", opts.Table, opts.Format)
 	}
 	cols := make([]string, len(tbl.Columns))
 	for i, c := range tbl.Columns {
@@ -240,6 +245,9 @@ type sink interface {
 
 func newSink(opts Options, sc *arrow.Schema, w io.Writer) (sink, error) {
 	mem := memory.NewGoAllocator()
+	if opts.Format == CSV {
+		return newCSVSink(sc, w)
+	}
 	if opts.Format == Arrow {
 		fw, err := ipc.NewFileWriter(&tellWriter{w: w}, ipc.WithSchema(sc), ipc.WithAllocator(mem), ipc.WithZstd())
 		if err != nil {

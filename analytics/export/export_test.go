@@ -3,8 +3,6 @@ package export_test
 import (
 	"bytes"
 	"context"
-	"crypto/md5"
-	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -156,7 +154,7 @@ func TestExportAsOf(t *testing.T) {
 func TestExportRejectsBadOptions(t *testing.T) {
 	for _, o := range []export.Options{
 		{Table: "nosuch", Format: export.Parquet},
-		{Table: "person", Format: "csv"},
+		{Table: "person", Format: "xlsx"},
 		{Table: "resident", Format: export.Parquet, AsOf: time.Now()},
 		{Table: "person_history", Format: export.Arrow, AsOf: time.Now()},
 	} {
@@ -304,8 +302,5 @@ func index(sc *arrow.Schema, name string) int {
 	return idx[0]
 }
 
-// pseudonym is the analytics database's hash of a value (migration 0030).
-func pseudonym(cfg config.ClickHouse, v string) string {
-	sum := md5.Sum([]byte(cfg.PseudonymSalt + v))
-	return strings.ToUpper(hex.EncodeToString(sum[:]))
-}
+// pseudonym is the analytics database's key of a value (migration 0080).
+func pseudonym(cfg config.ClickHouse, v string) string { return store.Pseudonym(cfg.PseudonymSalt, v) }

@@ -55,14 +55,15 @@ func run(args []string) error {
 }
 
 // writeExample writes <out>/example.env naming the head of a household the
-// truth says is dibao-eligible, for the demo's curl commands.
+// dibao rules find eligible, for the demo's curl commands (the hub answers
+// needs_review while the standard is overdue for review).
 func writeExample(out string, truth *demo.Truth) error {
 	names := map[string]string{}
 	for _, r := range truth.Residents {
 		names[r.IDNumber] = r.Name
 	}
 	for _, h := range truth.Households {
-		if h.Decision == "eligible" && names[h.ApplicantID] != "" {
+		if h.RulesDecision == "eligible" && names[h.ApplicantID] != "" {
 			name := names[h.ApplicantID]
 			env := fmt.Sprintf("EXAMPLE_ID=%s\nEXAMPLE_NAME='%s'\nEXAMPLE_NAME_URL='%s'\nEXAMPLE_HOUSEHOLD=%s\n", h.ApplicantID, name, url.QueryEscape(name), h.HouseholdID)
 			if err := os.WriteFile(filepath.Join(out, "example.env"), []byte(env), 0o644); err != nil {

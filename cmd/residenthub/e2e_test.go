@@ -190,7 +190,7 @@ func TestDemoDistrictEndToEnd(t *testing.T) {
 			if got.Decision != h.Decision {
 				problems = append(problems, fmt.Sprintf("decision %s, truth %s", got.Decision, h.Decision))
 			}
-			if h.Decision == "eligible" && (fmt.Sprint(got.Amounts["monthly_allowance_fen"]) != fmt.Sprint(h.AllowanceFen) ||
+			if h.RulesDecision == "eligible" && (fmt.Sprint(got.Amounts["monthly_allowance_fen"]) != fmt.Sprint(h.AllowanceFen) ||
 				fmt.Sprint(got.Amounts["per_capita_income_fen"]) != fmt.Sprint(h.PerCapitaIncomeFen)) {
 				problems = append(problems, fmt.Sprintf("amounts %v, truth allowance %d per-capita %d", got.Amounts, h.AllowanceFen, h.PerCapitaIncomeFen))
 			}

@@ -26,7 +26,7 @@ func cmdExport(args []string) error {
 	database := fs.String("database", "analytics", "analytics database with -addr")
 	dataset := fs.String("dataset", "", "dataset or table of the analytics database (docs/analytics.md), e.g. person")
 	asOf := fs.String("as-of", "", "export a dataset as it stood at the end of this day, YYYY-MM-DD (China time); default: current")
-	format := fs.String("format", "parquet", "parquet or arrow")
+	format := fs.String("format", "parquet", "parquet, arrow or csv (for spreadsheets; formula-looking text neutralized)")
 	out := fs.String("out", "", "file to write")
 	timeout := fs.Duration("timeout", time.Hour, "give up after this long")
 	_ = fs.Parse(args)

@@ -13,11 +13,14 @@
 //	wait-loaded  wait until the drop folders are empty and the pipelines have no lag
 //	hash-key   print the SHA-256 of an API key, for api_keys[].key_sha256
 //	export     write an analytics table to a Parquet or Arrow file
+//	bench      measure ingest, checks and freshness beside same-run floors
 package main
 
 import (
 	"fmt"
 	"os"
+
+	"github.com/residenthub/residenthub/bench"
 )
 
 func main() {
@@ -41,6 +44,8 @@ func main() {
 		err = cmdHashKey(os.Args[2:])
 	case "export":
 		err = cmdExport(os.Args[2:])
+	case "bench":
+		err = bench.Command(os.Args[2:])
 	case "-h", "--help", "help":
 		usage()
 		return
@@ -73,5 +78,7 @@ commands:
         print the hex SHA-256 of an API key (reads stdin without an argument)
   export -dataset NAME [-as-of YYYY-MM-DD] -format parquet|arrow -out FILE [-config residenthub.yaml | -addr HOST:PORT -user analyst]
         write a de-identified analytics table (docs/analytics.md) to a Parquet or Arrow file
+  bench [-residents 1000000] [-clients 32] [-duration 60s] [-parts ingest,checks,freshness] [-out bench.json]
+        measure ingest, checks and freshness beside floors of the same run (README: Performance)
 `)
 }

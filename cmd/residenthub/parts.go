@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"time"
@@ -126,6 +125,9 @@ func (h *Hub) startConnectors(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if len(cps.Cleaned) > 0 {
+		h.log.Warn("removed temp files of interrupted checkpoint saves; the checkpoints beside them are the last complete ones", "files", cps.Cleaned)
+	}
 	w := bus.NewWriter(h.kafka.brokers)
 	h.connectors.writer = w
 	h.connectors.publisher = runtime.NewPublisher(w)
@@ -193,18 +195,19 @@ func (h *Hub) startAPI(context.Context) error {
 	}
 	h.api.reads = reads
 	deps := api.Deps{
-		Keys:         access.NewKeys(h.cfg.APIKeys),
-		Profiles:     profile.NewReaderWith(reads, ch, profile.ReadOptions{Queries: ch.ReadQueries}),
-		Admission:    api.Admission{MaxInFlight: h.cfg.HTTP.MaxInFlight, Queue: h.cfg.HTTP.Queue, QueueWait: h.cfg.HTTP.QueueWait},
-		Programs:     programs,
-		Audit:        h.api.audit,
-		Ready:        h.ready,
-		SourceStatus: h.sourceStatus,
-		Metrics:      h.registry,
-		Registerer:   h.registry,
-		Logger:       h.log,
-		SourceNames:  h.cfg.SourceNames(),
-		Certificate:  h.cfg.Certificate,
+		Keys:           access.NewKeys(h.cfg.APIKeys),
+		Profiles:       profile.NewReaderWith(reads, ch, profile.ReadOptions{Queries: ch.ReadQueries}),
+		Admission:      api.Admission{MaxInFlight: h.cfg.HTTP.MaxInFlight, Queue: h.cfg.HTTP.Queue, QueueWait: h.cfg.HTTP.QueueWait},
+		Programs:       programs,
+		Audit:          h.api.audit,
+		Ready:          h.ready,
+		SourceStatus:   h.sourceStatus,
+		Metrics:        h.registry,
+		Registerer:     h.registry,
+		Logger:         h.log,
+		SourceNames:    h.cfg.SourceNames(),
+		Certificate:    h.cfg.Certificate,
+		NameMismatches: h.cfg.HTTP.NameMismatches,
 	}
 	if deps.Places, err = places.New(h.cfg.Places.Names); err != nil {
 		return err
@@ -227,12 +230,7 @@ func (h *Hub) startAPI(context.Context) error {
 		return fmt.Errorf("cannot listen on %s: %w", h.cfg.HTTP.Listen, err)
 	}
 	h.api.addr = ln.Addr().String()
-	h.api.server = &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
-	go func() {
-		if err := h.api.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			h.log.Error("http server stopped", "err", err)
-		}
-	}()
+	h.api.server = h.serveHTTP(ln, srv)
 	h.log.Info("api listening", "url", "http://"+h.api.addr)
 	return nil
 }

@@ -51,6 +51,9 @@ func cmdReport(args []string) error {
 		total += dead[s.Name]
 	}
 	fmt.Printf("  %-18s %8d\n", "total", total)
+	if err := failedFiles(cfg); err != nil {
+		fmt.Println(err) // listed, not fatal: the counts above stand
+	}
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/residenthub/residenthub/bus"
@@ -30,8 +31,37 @@ func cmdWaitLoaded(args []string) error {
 	if err := waitLoaded(ctx, brokersOf(cfg), cfg, 500*time.Millisecond); err != nil {
 		return fmt.Errorf("cannot wait longer than -timeout %s: %w", *timeout, err)
 	}
+	if err := failedFiles(cfg); err != nil {
+		return err
+	}
 	fmt.Println("loaded: drop folders empty, pipelines have consumed every raw message")
 	return nil
+}
+
+// failedFiles says which files of file sources lie in failed/ (not loaded),
+// as an error naming them, so wait-loaded exits non-zero instead of saying
+// "loaded"; nil when there are none. A file stays counted until an
+// operator moves it away (after fixing and re-dropping it).
+func failedFiles(cfg *config.Config) error {
+	var lines []string
+	for i := range cfg.Sources {
+		s := &cfg.Sources[i]
+		if s.Kind != "file" {
+			continue
+		}
+		names, err := file.Failed(s)
+		if err != nil {
+			return err
+		}
+		for _, n := range names {
+			lines = append(lines, s.Name+": failed/"+n)
+		}
+	}
+	if len(lines) == 0 {
+		return nil
+	}
+	return fmt.Errorf("not everything loaded: %d files were moved to failed/ (see the .error note beside each; move a file away once dealt with): %s",
+		len(lines), strings.Join(lines, ", "))
 }
 
 // waitLoaded polls every poll until no file waits in any file source's drop

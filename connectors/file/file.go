@@ -125,6 +125,9 @@ func (c *Conn) Pull(ctx context.Context, run *connectors.Run) error {
 	if err != nil {
 		return err
 	}
+	for _, name := range c.skipped() {
+		run.Logger.Warn("drop folder entry matches the pattern but is not a regular file (a folder or symbolic link); not read", "entry", name)
+	}
 	var failed []error
 	for _, name := range names {
 		if err := ctx.Err(); err != nil {

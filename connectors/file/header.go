@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/residenthub/residenthub/connectors"
 )
@@ -117,14 +118,17 @@ type noteSetter interface {
 	setNote(path string)
 }
 
-// headerNameError checks header names (trimmed in place): none empty, none
-// twice. The error gives column positions only (the names go to the note):
+// headerNameError checks header names (trimmed in place): valid UTF-8,
+// none empty, none twice. The error gives column positions only (the names go to the note):
 // in a file without header row the names are a resident's record.
 func headerNameError(header []string) error {
 	first := map[string]int{}
 	for i, h := range header {
 		h = strings.TrimSpace(h)
 		header[i] = h
+		if !utf8.ValidString(h) {
+			return fmt.Errorf("header column %d is not valid UTF-8 (set encoding: gbk or auto)", i+1)
+		}
 		if h == "" {
 			return fmt.Errorf("header column %d is empty", i+1)
 		}

@@ -102,7 +102,8 @@ func validUTF8(r io.Reader) (bool, error) {
 	}
 }
 
-// textReader opens path as UTF-8 text: decoded from GBK/GB18030 when asked,
+// textReader opens path as UTF-8 text: decoded from GB18030 when asked for
+// gbk or gb18030,
 // with a leading byte-order mark removed.
 func textReader(path, enc string) (io.Reader, io.Closer, error) {
 	f, err := os.Open(path)
@@ -111,9 +112,12 @@ func textReader(path, enc string) (io.Reader, io.Closer, error) {
 	}
 	var r io.Reader = f
 	switch enc {
-	case "gbk":
-		r = transform.NewReader(r, simplifiedchinese.GBK.NewDecoder())
-	case "gb18030":
+	case "gbk", "gb18030":
+		// GBK is read as GB18030, its superset: a "GBK" export from a
+		// current system carries GB18030-only characters (・ in minority
+		// names, rare surname characters) that a GBK decoder would turn
+		// into U+FFFD. Bytes neither can decode still become U+FFFD, which
+		// rejects the record (runtime.MapRow), never stored.
 		r = transform.NewReader(r, simplifiedchinese.GB18030.NewDecoder())
 	}
 	br := bufio.NewReaderSize(r, 64<<10)

@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -79,6 +80,9 @@ type Handler struct {
 	pub connectors.Publisher
 	rec connectors.Recorder
 	log *slog.Logger
+
+	mu       sync.Mutex
+	inFlight int64 // body bytes reserved by pushes in progress (admit)
 }
 
 // NewHandler returns the ingest handler. pub publishes (the runtime's
@@ -115,6 +119,7 @@ const (
 	CodeEmptyBody       = "empty_body"                // 400
 	CodeMalformedBody   = "malformed_body"            // 400: not a well-formed JSON array, or unreadable
 	CodeBodyTooLarge    = "body_too_large"            // 413
+	CodeBusy            = "push_busy"                 // 429: too many push bytes in flight; retry after Retry-After
 	CodeUnavailable     = "unavailable"               // 503: Kafka did not acknowledge
 	CodeInternal        = httperr.CodeInternal        // 500: the source is misconfigured
 )
@@ -153,6 +158,18 @@ func (h *Handler) Handle(r *http.Request) (any, *httperr.Error) {
 		h.log.Error("push source misconfigured", "source", name, "err", err)
 		return nil, httperr.Internal("internal.push_config", err)
 	}
+	reserve := s.MaxBodyBytes
+	if r.ContentLength > s.MaxBodyBytes {
+		return nil, httperr.New(http.StatusRequestEntityTooLarge, CodeBodyTooLarge+".push", s.MaxBodyBytes)
+	}
+	if r.ContentLength >= 0 {
+		reserve = r.ContentLength
+	}
+	if !h.admit(reserve) {
+		h.log.Warn("push refused: too many bytes in flight", "source", name, "caller", caller.Name, "bytes", reserve)
+		return nil, httperr.TooMany(pushRetryAfter, CodeBusy, int(pushRetryAfter/time.Second))
+	}
+	defer h.release(reserve)
 	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, s.MaxBodyBytes))
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
@@ -210,6 +227,32 @@ func (h *Handler) Handle(r *http.Request) (any, *httperr.Error) {
 		return &httperr.Result{Status: http.StatusMultiStatus, Body: resp}, nil
 	}
 	return resp, nil
+}
+
+// pushRetryAfter is the Retry-After of a 429 push_busy.
+const pushRetryAfter = 2 * time.Second
+
+// admit reserves n body bytes when they fit under
+// cfg.HTTP.MaxPushBytesInFlight, or when no other push is in flight (so one
+// push of any allowed size always goes through).
+func (h *Handler) admit(n int64) bool {
+	limit := h.cfg.HTTP.MaxPushBytesInFlight
+	if limit <= 0 {
+		limit = config.Default().HTTP.MaxPushBytesInFlight
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.inFlight > 0 && h.inFlight+n > limit {
+		return false
+	}
+	h.inFlight += n
+	return true
+}
+
+func (h *Handler) release(n int64) {
+	h.mu.Lock()
+	h.inFlight -= n
+	h.mu.Unlock()
 }
 
 // pushSourcesOf lists the push sources the caller may push to (for the

@@ -118,6 +118,14 @@ func TestPush(t *testing.T) {
 	if code != http.StatusOK || resp.Accepted != 1 {
 		t.Fatalf("bom array: %d %+v", code, resp)
 	}
+	// Invalid UTF-8 (encoding/json would make it U+FFFD) rejects the line
+	// naming the column, in the key too: two different bad keys never
+	// merge into one record.
+	code, resp = post("payroll-dept", "payroll", "{\"sfzh\":\"BAD\xff\",\"month\":\"2026-10\"}\n{\"sfzh\":\"BAD\xfe\",\"month\":\"2026-10\"}\n")
+	if code != http.StatusUnprocessableEntity || resp.Accepted != 0 || len(resp.Rejected) != 2 ||
+		!strings.HasPrefix(resp.Rejected[0].Reason, `column "sfzh" contains U+FFFD`) {
+		t.Fatalf("invalid UTF-8: %d %+v", code, resp)
+	}
 	// Reasons in the department's terms, not Go's.
 	code, resp = post("payroll-dept", "payroll", `{"sfzh":{"a":1},"month":"2026-10"}`+"\n[1,2]\n"+`{"sfzh":["x"],"month":"2026-10"}`)
 	if code != http.StatusUnprocessableEntity || resp.Accepted != 0 || len(resp.Rejected) != 3 ||
@@ -144,7 +152,7 @@ func TestPush(t *testing.T) {
 		t.Fatalf("fields %v", f)
 	}
 	dead := ct.DeadLetters(t, ctx, brokers, "payroll")
-	if len(dead) != 6 || string(dead[0].Original) == "" {
+	if len(dead) != 8 || string(dead[0].Original) == "" {
 		t.Fatalf("dead letters %+v", dead)
 	}
 	for _, m := range ct.ReadTopic(t, ctx, brokers, "dlq.payroll") {
@@ -194,7 +202,7 @@ func TestPush(t *testing.T) {
 	}
 
 	st := h.Scheduler.Status()[0]
-	if st.Source != "payroll" || st.RowsPulled != 6 || st.RowsRejected != 6 || st.Runs != 6 || st.LastRun == nil || st.NextRun != nil {
+	if st.Source != "payroll" || st.RowsPulled != 6 || st.RowsRejected != 8 || st.Runs != 7 || st.LastRun == nil || st.NextRun != nil {
 		t.Fatalf("status %+v", st)
 	}
 	if err := h.Scheduler.RunNow(ctx, "payroll"); err != connectors.ErrNotPullable {

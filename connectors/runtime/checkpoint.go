@@ -23,6 +23,10 @@ type Checkpoints interface {
 // file, fsync, rename over the old one, fsync the folder.
 type FileCheckpoints struct {
 	dir string
+	// Cleaned lists the temp files of interrupted saves (a crash between
+	// write and rename) that NewFileCheckpoints removed; the checkpoint
+	// beside each is the last complete one.
+	Cleaned []string
 }
 
 type checkpointFile struct {
@@ -31,12 +35,26 @@ type checkpointFile struct {
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
-// NewFileCheckpoints creates dir if needed and returns the store.
+// NewFileCheckpoints creates dir if needed, removes the temp files that
+// interrupted saves left there (".<source>.json.*.tmp", see
+// WriteFileAtomic; listed in Cleaned) and returns the store. Only one
+// process may use dir.
 func NewFileCheckpoints(dir string) (*FileCheckpoints, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("cannot create checkpoint folder: %w", err)
 	}
-	return &FileCheckpoints{dir: dir}, nil
+	stale, err := filepath.Glob(filepath.Join(dir, ".*.tmp"))
+	if err != nil {
+		return nil, fmt.Errorf("cannot list checkpoint temp files: %w", err)
+	}
+	c := &FileCheckpoints{dir: dir}
+	for _, p := range stale {
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("cannot remove stale checkpoint temp file: %w", err)
+		}
+		c.Cleaned = append(c.Cleaned, filepath.Base(p))
+	}
+	return c, nil
 }
 
 func (c *FileCheckpoints) path(source string) string {

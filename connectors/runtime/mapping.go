@@ -16,8 +16,9 @@ import (
 // without normalizing the values, marks deletes by src.Op and reads the source
 // time from src.SourceTime (connectors.ParseSourceTime; pulledAt when the column is
 // absent or empty). It returns a reason instead of an envelope when a key
-// column is empty, an object or an array, or the source time cannot be
-// parsed. Pure: no I/O.
+// column is empty, an object or an array, the source time cannot be
+// parsed, or any column's name or value cannot be decoded (invalid UTF-8 or
+// U+FFFD; every such column is named). Pure: no I/O.
 func MapRow(src *config.Source, row connectors.Row, pulledAt time.Time) (schema.Envelope, string) {
 	vals := make(map[string]string, len(row.Values))
 	for col, v := range row.Values {
@@ -25,14 +26,20 @@ func MapRow(src *config.Source, row connectors.Row, pulledAt time.Time) (schema.
 			vals[col] = s
 		}
 	}
+	if reason := undecodableColumns(vals); reason != "" {
+		return schema.Envelope{}, reason
+	}
+	var problems []string // all of them, so the department fixes a record in one go
 	keyParts := make([]string, len(src.Key))
 	for i, col := range src.Key {
 		if kind := nestedKind(row.Values, col); kind != "" {
-			return schema.Envelope{}, fmt.Sprintf("key column %q is %s; it must be a string or a number", col, kind)
+			problems = append(problems, fmt.Sprintf("key column %q is %s; it must be a string or a number", col, kind))
+			continue
 		}
 		v := strings.TrimSpace(vals[col])
 		if v == "" {
-			return schema.Envelope{}, fmt.Sprintf("key column %q is empty", col)
+			problems = append(problems, fmt.Sprintf("key column %q is empty", col))
+			continue
 		}
 		keyParts[i] = v
 	}
@@ -62,12 +69,15 @@ func MapRow(src *config.Source, row connectors.Row, pulledAt time.Time) (schema.
 	}
 	if src.SourceTime != "" {
 		if v := strings.TrimSpace(vals[src.SourceTime]); v != "" {
-			t, err := connectors.ParseSourceTime(v)
+			t, err := sourceTime(src, v)
 			if err != nil {
-				return schema.Envelope{}, fmt.Sprintf("source_time column %q: %v", src.SourceTime, err)
+				problems = append(problems, fmt.Sprintf("source_time column %q: %v", src.SourceTime, err))
 			}
 			env.SourceTime = t
 		}
+	}
+	if len(problems) > 0 {
+		return schema.Envelope{}, strings.Join(problems, "; ")
 	}
 	return env, ""
 }

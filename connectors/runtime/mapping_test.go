@@ -3,6 +3,7 @@ package runtime
 import (
 	"encoding/json"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -70,6 +71,18 @@ func TestMapRow(t *testing.T) {
 		`source_time column "GXSJ": cannot parse time "yesterday" (want RFC 3339, "2006-01-02 15:04:05" or a date)`)
 	f("db time", map[string]any{"SFZH": "1", "HH": "2", "GXSJ": time.Date(2026, 1, 2, 3, 4, 5, 6000, time.UTC)}, "1|2", schema.OpUpsert,
 		time.Date(2026, 1, 2, 3, 4, 5, 6000, time.UTC), map[string]string{"id_number": "1", "household_id": "2"}, "")
+	f("every problem named", map[string]any{"SFZH": "", "HH": []any{"x"}, "GXSJ": "yesterday"}, "", "", time.Time{}, nil,
+		`key column "SFZH" is empty; key column "HH" is a JSON array; it must be a string or a number; `+
+			`source_time column "GXSJ": cannot parse time "yesterday" (want RFC 3339, "2006-01-02 15:04:05" or a date)`)
+	// Undecodable text is rejected naming every column, keys included, so
+	// two different bad keys never merge into one record.
+	f("replacement char in key", map[string]any{"SFZH": "1", "HH": "\uFFFD", "XM": "张\uFFFD"}, "", "", time.Time{}, nil,
+		`column "HH" contains U+FFFD (a character that could not be decoded; check the source's encoding); `+
+			`column "XM" contains U+FFFD (a character that could not be decoded; check the source's encoding)`)
+	f("invalid UTF-8 bytes", map[string]any{"SFZH": "1", "HH": []byte{0xff, 0xfe}}, "", "", time.Time{}, nil,
+		`column "HH" is not valid UTF-8`)
+	f("invalid column name", map[string]any{"SFZH": "1", "HH": "2", "X\xff": "3"}, "", "", time.Time{}, nil,
+		"column name \"X\uFFFD\" is not valid UTF-8")
 }
 
 // FuzzMapRow checks MapRow never panics and that every envelope it returns
@@ -95,4 +108,21 @@ func FuzzMapRow(f *testing.F) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// TestMapRowSourceTimeLayouts: a source's explicit layouts and zone read
+// its source_time (US style, New York), and only they do.
+func TestMapRowSourceTimeLayouts(t *testing.T) {
+	src := testSource()
+	src.Times = &config.TimeFormats{Fields: map[string][]string{"source_time": {"01/02/2006 03:04:05 PM"}}}
+	row := func(v string) connectors.Row {
+		return connectors.Row{Values: map[string]any{"SFZH": "1", "HH": "2", "GXSJ": v}}
+	}
+	env, reason := MapRow(src, row("06/26/2018 10:58:54 AM"), time.Now())
+	if reason != "" || !env.SourceTime.Equal(time.Date(2018, 6, 26, 2, 58, 54, 0, time.UTC)) {
+		t.Fatalf("%v %q", env.SourceTime, reason)
+	}
+	if _, reason := MapRow(src, row("2018-06-26 10:58:54"), time.Now()); !strings.Contains(reason, "does not match the source's layouts") {
+		t.Fatalf("ISO value with US layouts: %q", reason)
+	}
 }

@@ -118,6 +118,9 @@ func NewScheduler(cfg SchedulerConfig) (*Scheduler, error) {
 		ss := &sourceState{src: src, puller: p, service: service, st: SourceStatus{
 			Source: src.Name, Kind: src.Kind, Dataset: src.Dataset, Schedule: src.Schedule, Cursor: cursor,
 		}}
+		if lc, ok := p.(connectors.LateCommitter); ok {
+			ss.st.LateCommitWindow = lc.LateCommitWindow()
+		}
 		if src.Schedule != "" && !service {
 			sched, err := config.CronParser.Parse(src.Schedule)
 			if err != nil {
@@ -331,7 +334,8 @@ func (s *Scheduler) run(ctx, halt context.Context, ss *sourceState) error {
 	return nil
 }
 
-// finish updates a source's status after a run; s.mu is held.
+// finish updates a source's status after a run; s.mu is held. LastError is
+// kept until a successful run publishes rows.
 func (s *Scheduler) finish(ss *sourceState, start, end time.Time, rows int64, err error) {
 	st := &ss.st
 	t := start.UTC()
@@ -344,7 +348,12 @@ func (s *Scheduler) finish(ss *sourceState, start, end time.Time, rows int64, er
 		st.LastError = err.Error()
 		return
 	}
-	st.LastError = ""
+	if rows > 0 {
+		// Only a run that delivered data clears the error: an empty run
+		// after a failed one (a file moved to failed/, nothing new since)
+		// proves nothing is wrong any more.
+		st.LastError = ""
+	}
 	st.LastSuccess = &t
 }
 

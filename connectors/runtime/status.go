@@ -18,7 +18,9 @@ type SourceStatus struct {
 	LastRun *time.Time `json:"last_run"`
 	// LastSuccess is when the latest successful run started.
 	LastSuccess *time.Time `json:"last_success"`
-	// LastError is the error of the latest run; empty when it succeeded.
+	// LastError is the error of the latest failed run, kept until a later
+	// run succeeds with data (an empty run does not clear it); empty when
+	// the latest run that published rows succeeded.
 	LastError string `json:"last_error"`
 	// LastDurationSeconds is how long the latest run took.
 	LastDurationSeconds float64 `json:"last_duration_seconds"`
@@ -37,6 +39,10 @@ type SourceStatus struct {
 	NextRun *time.Time `json:"next_run"`
 	// Running says a run is in progress now.
 	Running bool `json:"running"`
+	// LateCommitWindow says how late a department commit may be and still
+	// be read (connectors.LateCommitter; sql sources), "WARNING: ..." when
+	// nothing protects against late commits; omitted for other kinds.
+	LateCommitWindow string `json:"late_commit_window,omitempty"`
 }
 
 // metrics exports Status as Prometheus metrics at scrape time, so /metrics

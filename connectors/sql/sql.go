@@ -11,6 +11,7 @@ import (
 	"database/sql"
 	"fmt"
 	"io"
+	"log/slog"
 	"strconv"
 	"strings"
 	"sync"
@@ -50,7 +51,11 @@ func New(src *config.Source) (connectors.Puller, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Conn{s: s, name: src.Name, loc: loc, now: time.Now}, nil
+	c := &Conn{s: s, name: src.Name, loc: loc, now: time.Now}
+	if w := c.LateCommitWindow(); strings.HasPrefix(w, "WARNING:") {
+		slog.Warn("sql source not protected against late commits", "source", src.Name, "late_commit_window", w)
+	}
+	return c, nil
 }
 
 // open returns the connection pool, creating it on first use.
@@ -241,7 +246,18 @@ func (c *Conn) Pull(ctx context.Context, run *connectors.Run) error {
 	if c.s.Mode == "snapshot" {
 		return c.snapshot(ctx, db, run, cur)
 	}
-	return c.incremental(ctx, db, run, cur)
+	before := run.Rows() + run.Rejected()
+	if err := c.incremental(ctx, db, run, cur); err != nil {
+		return err
+	}
+	if run.Rows()+run.Rejected() > before {
+		if next, err := decodeCursor(run.Cursor); err == nil && next.TS != nil {
+			if w := cursorDrift(*next.TS, c.now(), c.s.Delay); w != "" {
+				run.Logger.Warn("sql source cursor far from now", "source", c.name, "warning", w)
+			}
+		}
+	}
+	return nil
 }
 
 func (c *Conn) origin(r dbRow) string {

@@ -27,12 +27,12 @@ func TestAssetIDsAreUnique(t *testing.T) {
 	if id := assetID(r, "vehicle", 7, 2020); len([]rune(id)) != 7 || !strings.HasPrefix(id, "京") || !strings.HasSuffix(id, "00007") {
 		t.Fatalf("vehicle plate %q, want 京, a letter and five digits", id)
 	}
-	g, err := build(Options{Seed: 1, AsOf: asOf})
+	_, b, err := build(Options{Seed: 1, AsOf: asOf})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ids := map[string]bool{}
-	for _, a := range g.w.assets {
+	for _, a := range b.assets {
 		if ids[a.assetID] {
 			t.Fatalf("asset number %s generated twice", a.assetID)
 		}

@@ -221,9 +221,15 @@ func TestTruthFileMatchesReturn(t *testing.T) {
 func TestDibaoDecisions(t *testing.T) {
 	_, tr := generate(t)
 	for _, d := range []string{DecisionEligible, DecisionIneligible, DecisionNeedsReview} {
-		if tr.Summary.Decisions[d] < 50 {
-			t.Errorf("only %d households %s: %v", tr.Summary.Decisions[d], d, tr.Summary.Decisions)
+		if tr.Summary.RulesDecisions[d] < 50 {
+			t.Errorf("only %d households %s: %v", tr.Summary.RulesDecisions[d], d, tr.Summary.RulesDecisions)
 		}
+	}
+	// As of 2026 the 2022 standard is overdue: nothing is eligible, what
+	// the rules find eligible needs review.
+	if !tr.StandardOverdue || tr.Summary.Decisions[DecisionEligible] != 0 ||
+		tr.Summary.Decisions[DecisionNeedsReview] != tr.Summary.RulesDecisions[DecisionNeedsReview]+tr.Summary.RulesDecisions[DecisionEligible] {
+		t.Errorf("overdue standard: %v decisions %v, rules %v", tr.StandardOverdue, tr.Summary.Decisions, tr.Summary.RulesDecisions)
 	}
 	failing := map[string]int{}
 	for _, h := range tr.Households {
@@ -251,8 +257,8 @@ func TestDibaoDecisions(t *testing.T) {
 	}
 	for name, d := range want {
 		h, ok := got[name]
-		if !ok || h.Decision != d {
-			t.Errorf("boundary %s: decision %q, want %q (%+v)", name, h.Decision, d, h)
+		if !ok || h.RulesDecision != d {
+			t.Errorf("boundary %s: decision %q, want %q (%+v)", name, h.RulesDecision, d, h)
 		}
 	}
 	if h := got["per_capita_floor"]; h.PerCapitaIncomeFen != tr.StandardFen-1 || h.AllowanceFen != 3 {
@@ -335,11 +341,13 @@ func TestGenerateSmallAndErrors(t *testing.T) {
 // TestKeysAreNeverEmpty: the connectors reject a row with an empty key
 // column, so every valid row must have all of them.
 func TestKeysAreNeverEmpty(t *testing.T) {
-	g, err := build(Options{Seed: 1, AsOf: asOf})
+	g, b, err := build(Options{Seed: 1, AsOf: asOf})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, x := range []*extract{g.hukou("x"), g.residenceExtract("x"), g.socialInsurance("x"), g.payroll("x"), g.health("x"), g.assetExtract("x")} {
+	for _, s := range sources {
+		x := s.extract("x", 0)
+		s.rows(g, g.rng(s.name), x, b)
 		for i, r := range x.rows {
 			if r.invalid != nil {
 				continue

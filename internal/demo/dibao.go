@@ -36,18 +36,14 @@ const (
 //     active or receiving.
 //
 // Any of 1–3 failing → ineligible; else a review flag → needs_review; else
-// eligible with allowance (standard − per-capita) × members.
-func (g *generator) evaluate() *Truth {
-	w := &g.w
-	t := &Truth{
-		Seed: g.opts.Seed, AsOf: w.asOf.Format(time.DateOnly), District: districtCode,
-		StandardFen: w.standardFen, DepositLimitMonths: depositLimitMonths, MaxRealEstate: maxRealEstate, MaxVehicles: maxVehicles,
-		Counts:  map[string]DatasetCount{},
-		Summary: Summary{ByStatus: map[string]int{}, Decisions: map[string]int{}},
-	}
-	for _, m := range w.window {
-		t.IncomeMonths = append(t.IncomeMonths, m.Format("2006-01"))
-	}
+// eligible with allowance (standard − per-capita) × members. That is the
+// RulesDecision; the Decision is needs_review instead of eligible or when
+// the standard in force is overdue for review (StandardOverdue).
+//
+// It evaluates the households of the current block (g.w) and appends them
+// and their residents to g.truth.
+func (g *generator) evaluate() {
+	w, t := &g.w, g.truth
 	employment := map[*person]int64{}
 	for _, e := range w.emp {
 		if w.inWindow(e.year, e.month) {
@@ -147,15 +143,21 @@ func (g *generator) evaluate() *Truth {
 			ht.Decision = DecisionEligible
 			ht.AllowanceFen = (S - ht.PerCapitaIncomeFen) * n
 		}
+		ht.RulesDecision = ht.Decision
+		if t.StandardOverdue && ht.Decision != DecisionIneligible {
+			ht.Decision = DecisionNeedsReview
+		}
 		t.Households = append(t.Households, ht)
 		t.Summary.Decisions[ht.Decision]++
+		t.Summary.RulesDecisions[ht.RulesDecision]++
 	}
+	first := len(t.Residents)
 	for _, p := range w.persons {
 		t.Residents = append(t.Residents, g.residentTruth(p))
 	}
 	t.Summary.Residents = len(t.Residents)
 	t.Summary.Households = len(t.Households)
-	for _, rt := range t.Residents {
+	for _, rt := range t.Residents[first:] {
 		t.Summary.ByStatus[rt.Status]++
 		if rt.Status != statusNormal {
 			continue
@@ -173,6 +175,22 @@ func (g *generator) evaluate() *Truth {
 		if rt.DisabilityGrade > 0 {
 			t.Summary.Disabled++
 		}
+	}
+}
+
+// newTruth returns the truth's header: the check date and parameters, no
+// households yet.
+func (g *generator) newTruth() *Truth {
+	w := &g.w
+	t := &Truth{
+		Seed: g.opts.Seed, AsOf: w.asOf.Format(time.DateOnly), District: districtCode,
+		StandardFen: w.standardFen, DepositLimitMonths: depositLimitMonths, MaxRealEstate: maxRealEstate, MaxVehicles: maxVehicles,
+		Counts:          map[string]DatasetCount{},
+		Summary:         Summary{ByStatus: map[string]int{}, Decisions: map[string]int{}, RulesDecisions: map[string]int{}},
+		StandardOverdue: standardOverdue(w.asOf),
+	}
+	for _, m := range w.window {
+		t.IncomeMonths = append(t.IncomeMonths, m.Format("2006-01"))
 	}
 	return t
 }

@@ -12,6 +12,12 @@
 //	drop/asset/asset_<date>.jsonl               不动产/车辆/存款, JSON lines → dataset asset
 //	truth.json                                  what was generated (Truth)
 //
+// A large district (more than DefaultHouseholds households) is generated
+// block by block in bounded memory, each block with the default district's
+// share of invalid records and duplicates, and its extracts are split into
+// parts of about 250,000 rows: hukou_<date>.csv, hukou_<date>_002.csv, ...
+// (see blocks.go).
+//
 // The extracts are messy on purpose (mixed date formats, 15-digit and
 // full-width ID numbers, amounts like "¥8,500.00" and "3245.5元", Chinese
 // enum values, exact duplicate rows, invalid records); the truth holds the

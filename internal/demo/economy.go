@@ -9,7 +9,7 @@ import (
 // economy gives every household its incomes, insurance, assets, health
 // records and residence records, steered by its archetype.
 func (g *generator) economy() {
-	r := g.rng("economy")
+	r := g.econR
 	for _, h := range g.w.households {
 		switch {
 		case strings.HasPrefix(h.archetype, archBoundary):
@@ -55,10 +55,11 @@ func (g *generator) wages(r *rand.Rand, p *person, e *employer, meanFen int64, m
 // credit code is part of the record key).
 func (g *generator) addEmp(p *person, e *employer, m time.Time, fen int64, kind string) *empRow {
 	if e == nil {
-		e = g.w.employers[len(g.w.emp)*7%len(g.w.employers)]
+		e = g.w.employers[g.empCount*7%len(g.w.employers)]
 	}
+	g.empCount++
 	paid := m.AddDate(0, 1, -1)
-	row := &empRow{p: p, year: m.Year(), month: m.Month(), fen: fen, kind: kind, emp: e,
+	row := &empRow{seq: g.empCount, p: p, year: m.Year(), month: m.Month(), fen: fen, kind: kind, emp: e,
 		paid: time.Date(paid.Year(), paid.Month(), paid.Day(), 17, 30, 0, 0, cst)}
 	if kind == "other" || !g.w.asOf.After(paid) {
 		row.paid = time.Date(m.Year(), m.Month(), 1, 10, 0, 0, 0, cst) // settled on the 1st

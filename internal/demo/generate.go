@@ -1,11 +1,9 @@
 package demo
 
 import (
-	"encoding/json"
 	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -36,10 +34,21 @@ var cst = schema.ChinaTime
 
 // generator holds the state of one Generate call.
 type generator struct {
-	opts         Options
+	opts Options
+	// w holds the employers and the households being generated: one
+	// block at a time (blocks.go), all of them in build.
 	w            world
 	boundaryNext int
+	ids          map[string]bool // identity numbers given out (usedIDs)
 	truth        *Truth
+
+	// Random sources of the stages that run block by block, and what the
+	// population stage drew up front.
+	popR, econR *rand.Rand
+	comms       []community
+	archs       []string
+	empCount    int // payroll lines generated so far (all blocks)
+	assetCount  int // assets generated so far (all blocks)
 }
 
 // Generate writes the demo extracts and truth.json under opts.Dir and
@@ -48,25 +57,23 @@ func Generate(opts Options) (*Truth, error) {
 	if opts.Dir == "" {
 		return nil, fmt.Errorf("cannot generate demo data: Options.Dir is empty")
 	}
-	g, err := build(opts)
+	g, err := newGenerator(opts)
 	if err != nil {
 		return nil, err
 	}
 	if err := g.write(); err != nil {
 		return nil, err
 	}
-	b, err := json.MarshalIndent(g.truth, "", " ")
-	if err != nil {
-		return nil, fmt.Errorf("cannot encode truth: %w", err)
-	}
-	if err := os.WriteFile(filepath.Join(opts.Dir, "truth.json"), append(b, '\n'), 0o644); err != nil {
-		return nil, fmt.Errorf("cannot write truth: %w", err)
+	if err := writeTruthFile(filepath.Join(opts.Dir, "truth.json"), g.truth); err != nil {
+		return nil, err
 	}
 	return g.truth, nil
 }
 
-// build generates the world and evaluates the truth, without writing files.
-func build(opts Options) (*generator, error) {
+// newGenerator checks opts and draws what every block shares: the check
+// date and its parameters, the employers, the communities and each
+// household's archetype.
+func newGenerator(opts Options) (*generator, error) {
 	if opts.Households == 0 {
 		opts.Households = DefaultHouseholds
 	}
@@ -88,10 +95,45 @@ func build(opts Options) (*generator, error) {
 		g.w.window[i] = first.AddDate(0, i-incomeMonths, 0)
 	}
 	g.employers()
-	g.populate()
-	g.economy()
-	g.truth = g.evaluate()
+	g.popR = g.rng("population")
+	g.comms = g.communities(g.popR)
+	g.archs = archetypes(g.popR, opts.Households)
+	g.econR = g.rng("economy")
+	g.truth = g.newTruth()
 	return g, nil
+}
+
+// build generates every household as one block and evaluates the truth,
+// without writing files (for tests).
+func build(opts Options) (*generator, *block, error) {
+	g, err := newGenerator(opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	return g, g.generateBlock(0, 0, g.opts.Households), nil
+}
+
+// generateBlock creates households [from, to) with their members,
+// finances and truth, replacing the previous block in g.w.
+func (g *generator) generateBlock(index, from, to int) *block {
+	g.w.households, g.w.persons, g.w.emp, g.w.si, g.w.assets = nil, nil, nil, nil, nil
+	g.populate(from, to)
+	g.economy()
+	g.evaluate()
+	w := &g.w
+	return &block{index: index, households: w.households, persons: w.persons, emp: w.emp, si: w.si, assets: w.assets}
+}
+
+// standardOverdue reports whether the dibao standard in force on day d is
+// past its review horizon (standardReviewMonths after it took effect).
+func standardOverdue(d time.Time) bool {
+	var from time.Time
+	for _, s := range beijingDibaoStandards {
+		if f, _ := time.Parse(time.DateOnly, s.from); !f.After(d) {
+			from = f
+		}
+	}
+	return !from.IsZero() && !d.Before(from.AddDate(0, standardReviewMonths, 0))
 }
 
 // standardOn returns the Beijing dibao standard (fen per person per month)

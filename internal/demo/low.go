@@ -203,7 +203,8 @@ func (g *generator) boundaryEconomy(r *rand.Rand, h *household) {
 
 // addAsset records one asset with a unique registry number.
 func (g *generator) addAsset(r *rand.Rand, p *person, kind string, valueFen int64) {
-	n := len(g.w.assets) + 1
+	g.assetCount++
+	n := g.assetCount
 	reg := g.before(r, 15*365)
 	g.w.assets = append(g.w.assets, &assetRow{assetID: assetID(r, kind, n, reg.Year()), p: p, kind: kind, valueFen: valueFen,
 		registered: date(reg.Year(), reg.Month(), reg.Day())})

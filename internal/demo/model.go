@@ -63,6 +63,7 @@ type community struct {
 }
 
 type household struct {
+	index     int // position in world.households
 	id        string
 	archetype string
 	surname   string // the head's surname, shared by children and the father
@@ -73,6 +74,7 @@ type household struct {
 
 // empRow is one payroll line (dataset employment).
 type empRow struct {
+	seq     int // 1-based position in world.emp (the payroll's 序号)
 	p       *person
 	year    int
 	month   time.Month

@@ -163,13 +163,13 @@ func composition(r *rand.Rand, arch string) []memberSpec {
 		ms("41", max(1, son.age-between(24, 32)), "1"), ms("42", max(1, son.age-between(26, 34)), "2")}
 }
 
-// populate creates the households and their members.
-func (g *generator) populate() {
-	r := g.rng("population")
-	comms := g.communities(r)
-	ids := map[string]bool{}
-	for i, arch := range archetypes(r, g.opts.Households) {
-		h := &household{id: fmt.Sprintf("1050%05d", 10001+i*3+r.IntN(3)), archetype: arch}
+// populate creates households [from, to) and their members.
+func (g *generator) populate(from, to int) {
+	r, comms := g.popR, g.comms
+	ids := g.usedIDs()
+	for i := from; i < to; i++ {
+		arch := g.archs[i]
+		h := &household{index: i, id: fmt.Sprintf("1050%05d", 10001+i*3+r.IntN(3)), archetype: arch}
 		if arch == archBoundary {
 			h.archetype = arch + ":" + boundaryCases[g.boundaryNext].name
 		}

@@ -1,19 +1,11 @@
 package demo
 
 import (
-	"bytes"
-	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/xuri/excelize/v2"
-	"golang.org/x/text/encoding/simplifiedchinese"
 )
 
 // omit leaves a JSON key out of its line; jsonNumber is written unquoted.
@@ -125,38 +117,6 @@ func (x *extract) insert(r *rand.Rand, rw *row, from int) {
 	x.rows[at] = rw
 }
 
-// finish numbers the invalid rows and returns the file's truth and counts.
-func (x *extract) finish() (File, DatasetCount, []InvalidRecord) {
-	c := DatasetCount{Source: x.source, Records: len(x.rows)}
-	keys := map[string]bool{}
-	var inv []InvalidRecord
-	var latest time.Time
-	for i, r := range x.rows {
-		switch {
-		case r.invalid != nil:
-			r.invalid.Line = i + 2 // header is line/row 1
-			if x.format == "jsonl" {
-				r.invalid.Line = i + 1
-			}
-			inv = append(inv, *r.invalid)
-			c.Invalid++
-		case r.dup:
-			c.Duplicates++
-		default:
-			keys[x.recordKey(r)] = true
-			if t := x.sourceTime(r); t.After(latest) {
-				latest = t
-			}
-		}
-	}
-	c.Rows = c.Records - c.Duplicates - c.Invalid
-	c.Current = len(keys)
-	if !latest.IsZero() {
-		c.LatestSourceTime = latest.UTC().Format(time.RFC3339)
-	}
-	return File{Source: x.source, Dataset: x.dataset, Path: x.file, Format: x.format, Encoding: x.encoding, Records: len(x.rows)}, c, inv
-}
-
 // sourceTimeColumns names each source's source_time column (as
 // deploy/demo/residenthub.yaml maps it).
 var sourceTimeColumns = map[string]string{"hukou": "变更时间", "residence": "登记时间", "social_insurance": "更新时间",
@@ -176,133 +136,6 @@ func (x *extract) sourceTime(r *row) time.Time {
 		}
 	}
 	return time.Time{}
-}
-
-// writeTo writes the extract under dir in its format and encoding.
-func (x *extract) writeTo(dir string) error {
-	path := filepath.Join(dir, filepath.FromSlash(x.file))
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("cannot create drop folder: %w", err)
-	}
-	var b []byte
-	var err error
-	switch x.format {
-	case "csv":
-		b, err = x.csv()
-	case "jsonl":
-		b, err = x.jsonl()
-	case "xlsx":
-		b, err = x.xlsx()
-	default:
-		err = fmt.Errorf("unknown format %q", x.format)
-	}
-	if err != nil {
-		return fmt.Errorf("cannot render %s: %w", x.file, err)
-	}
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		return fmt.Errorf("cannot write extract: %w", err)
-	}
-	return nil
-}
-
-func (x *extract) csv() ([]byte, error) {
-	var buf bytes.Buffer
-	if x.encoding == "utf-8-bom" {
-		buf.WriteString("\uFEFF")
-	}
-	w := csv.NewWriter(&buf)
-	w.UseCRLF = x.encoding == "gbk" // a Windows export
-	_ = w.Write(x.header)
-	for _, r := range x.rows {
-		rec := make([]string, len(r.cells))
-		for i, c := range r.cells {
-			rec[i] = cellString(c)
-		}
-		_ = w.Write(rec)
-	}
-	w.Flush()
-	if err := w.Error(); err != nil {
-		return nil, err
-	}
-	if x.encoding == "gbk" {
-		return simplifiedchinese.GBK.NewEncoder().Bytes(buf.Bytes())
-	}
-	return buf.Bytes(), nil
-}
-
-func (x *extract) jsonl() ([]byte, error) {
-	var buf bytes.Buffer
-	for _, r := range x.rows {
-		buf.WriteByte('{')
-		first := true
-		for i, c := range r.cells {
-			if _, ok := c.(omitted); ok {
-				continue
-			}
-			if !first {
-				buf.WriteByte(',')
-			}
-			first = false
-			k, _ := json.Marshal(x.header[i])
-			buf.Write(k)
-			buf.WriteByte(':')
-			if n, ok := c.(jsonNumber); ok {
-				buf.WriteString(string(n))
-				continue
-			}
-			v, err := json.Marshal(cellString(c))
-			if err != nil {
-				return nil, err
-			}
-			buf.Write(v)
-		}
-		buf.WriteString("}\n")
-	}
-	return buf.Bytes(), nil
-}
-
-// payrollSheet is the sheet name of the payroll workbook.
-const payrollSheet = "工资发放明细"
-
-func (x *extract) xlsx() ([]byte, error) {
-	f := excelize.NewFile()
-	defer f.Close()
-	if err := f.SetSheetName("Sheet1", payrollSheet); err != nil {
-		return nil, err
-	}
-	sw, err := f.NewStreamWriter(payrollSheet)
-	if err != nil {
-		return nil, err
-	}
-	head := make([]any, len(x.header))
-	for i, h := range x.header {
-		head[i] = h
-	}
-	if err := sw.SetRow("A1", head); err != nil {
-		return nil, err
-	}
-	for i, r := range x.rows {
-		cells := make([]any, len(r.cells))
-		for j, c := range r.cells {
-			switch v := c.(type) {
-			case int, float64:
-				cells[j] = v
-			default:
-				cells[j] = cellString(c)
-			}
-		}
-		if err := sw.SetRow("A"+strconv.Itoa(i+2), cells); err != nil {
-			return nil, err
-		}
-	}
-	if err := sw.Flush(); err != nil {
-		return nil, err
-	}
-	var buf bytes.Buffer
-	if err := f.Write(&buf); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
 }
 
 // Department renderings of canonical values.

@@ -34,24 +34,6 @@ func variant(list []string, key string) string {
 	return list[n%len(list)]
 }
 
-// write renders every extract under Dir/drop/<source>/ and adds the files,
-// counts and invalid records to the truth.
-func (g *generator) write() error {
-	stamp := g.w.asOf.Format("20060102")
-	xs := []*extract{g.hukou(stamp), g.residenceExtract(stamp), g.socialInsurance(stamp), g.payroll(stamp), g.health(stamp), g.assetExtract(stamp)}
-	for _, x := range xs {
-		if err := x.writeTo(g.opts.Dir); err != nil {
-			return err
-		}
-		f, c, inv := x.finish()
-		g.truth.Files = append(g.truth.Files, f)
-		g.truth.Counts[x.dataset] = c
-		g.truth.Invalid = append(g.truth.Invalid, inv...)
-	}
-	g.truth.Summary.Invalid = len(g.truth.Invalid)
-	return nil
-}
-
 func dropFile(source, name string) string { return path.Join("drop", source, name) }
 
 // idText writes a canonical ID number in the person's hukou form.
@@ -67,26 +49,23 @@ func idText(p *person) string {
 	return p.id
 }
 
-// strayID draws a fresh valid ID number not used by any resident.
+// strayID draws a fresh valid ID number not used by any resident or
+// earlier stray record.
 func (g *generator) strayID(r *rand.Rand, y int, m time.Month, d int, male bool) string {
-	used := map[string]bool{}
-	for _, p := range g.w.persons {
-		used[p.id] = true
-	}
 	p := &person{sex: "2", birth: date(y, m, d)}
 	if male {
 		p.sex = "1"
 	}
-	return uniqueID(r, districtCode, p, used)
+	return uniqueID(r, districtCode, p, g.usedIDs())
 }
 
-func (g *generator) hukou(stamp string) *extract {
-	r := g.rng("hukou")
-	x := &extract{source: "hukou", dataset: "person", format: "csv", encoding: "gbk", file: dropFile("hukou", "hukou_"+stamp+".csv"),
-		header: []string{"身份证号", "姓名", "性别", "出生日期", "民族", "户号", "与户主关系", "户籍地址", "户籍区划", "人员状态", "联系电话", "变更时间"},
-		key:    []string{"身份证号"}}
+var hukouSource = &source{name: "hukou", dataset: "person", format: "csv", encoding: "gbk", prefix: "hukou_", ext: ".csv",
+	header: []string{"身份证号", "姓名", "性别", "出生日期", "民族", "户号", "与户主关系", "户籍地址", "户籍区划", "人员状态", "联系电话", "变更时间"},
+	key:    []string{"身份证号"}, rows: (*generator).hukou}
+
+func (g *generator) hukou(r *rand.Rand, x *extract, b *block) {
 	dots := []string{"·", "．", "."}
-	for _, p := range g.w.persons {
+	for _, p := range b.persons {
 		name := p.name
 		if p.ethnicity == "05" {
 			name = replaceDot(name, pick(r, dots))
@@ -122,7 +101,7 @@ func (g *generator) hukou(stamp string) *extract {
 		}
 		x.add(cells...)
 	}
-	hhs := g.w.households
+	hhs := b.households
 	stray := func(id, name, birth string) []any {
 		h := hhs[r.IntN(len(hhs))]
 		return []any{id, name, "男", birth, "汉族", h.id, "子", h.persons[0].hukouAddr, h.persons[0].hukouDiv, "正常", "", timeText(r, g.before(r, 30))}
@@ -145,7 +124,6 @@ func (g *generator) hukou(stamp string) *extract {
 		x.addInvalid(r, stray(id, "", id[6:14]), "name", "empty name", "姓名")
 	}
 	x.addDuplicates(r, 4)
-	return x
 }
 
 // replaceDot writes a transliterated name with another middle-dot spelling.
@@ -161,13 +139,13 @@ func replaceDot(name, dot string) string {
 	return string(out)
 }
 
-func (g *generator) residenceExtract(stamp string) *extract {
-	r := g.rng("residence")
-	x := &extract{source: "residence", dataset: "residence", format: "csv", encoding: "utf-8-bom", file: dropFile("residence", "residence_"+stamp+".csv"),
-		header: []string{"证件号码", "姓名", "居住地址", "社区名称", "社区编码", "登记类型", "入住日期", "登记时间"},
-		key:    []string{"证件号码"}}
+var residenceSource = &source{name: "residence", dataset: "residence", format: "csv", encoding: "utf-8-bom", prefix: "residence_", ext: ".csv",
+	header: []string{"证件号码", "姓名", "居住地址", "社区名称", "社区编码", "登记类型", "入住日期", "登记时间"},
+	key:    []string{"证件号码"}, rows: (*generator).residence}
+
+func (g *generator) residence(r *rand.Rand, x *extract, b *block) {
 	var noRes []*person
-	for _, p := range g.w.persons {
+	for _, p := range b.persons {
 		if p.res == nil {
 			if p.status == statusNormal {
 				noRes = append(noRes, p)
@@ -183,5 +161,4 @@ func (g *generator) residenceExtract(stamp string) *extract {
 			"address", "empty address", "居住地址")
 	}
 	x.addDuplicates(r, 3)
-	return x
 }

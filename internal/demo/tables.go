@@ -115,6 +115,11 @@ type dibaoStandard struct {
 	fen  int64
 }
 
+// standardReviewMonths is dibao.yaml's parameter_review.standard_fen: a
+// standard older than this is overdue, and the hub answers needs_review for
+// every household the rules would decide eligible.
+const standardReviewMonths = 13
+
 var beijingDibaoStandards = []dibaoStandard{
 	{"2015-01-01", 71000},  // chinahumanrights.org, 2016-01-05
 	{"2018-01-01", 100000}, // China Daily, 2019-01-22

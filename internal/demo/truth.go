@@ -9,7 +9,10 @@ type Truth struct {
 	AsOf     string `json:"as_of"`    // check date D
 	District string `json:"district"` // 110105
 	// Dibao parameters used (team brief; Beijing rows of dibao_standards.tsv).
-	StandardFen        int64    `json:"standard_fen"`  // in force on AsOf, per person per month
+	StandardFen int64 `json:"standard_fen"` // in force on AsOf, per person per month
+	// StandardOverdue: the standard in force on AsOf is past its review
+	// horizon (dibao.yaml parameter_review), so no household is eligible.
+	StandardOverdue    bool     `json:"standard_overdue"`
 	IncomeMonths       []string `json:"income_months"` // "2006-01", months D-6..D-1
 	DepositLimitMonths int      `json:"deposit_limit_months"`
 	MaxRealEstate      int      `json:"max_real_estate"`
@@ -53,15 +56,17 @@ type DatasetCount struct {
 
 // Summary counts the truth.
 type Summary struct {
-	Residents   int            `json:"residents"`  // person records loaded (all statuses)
-	Households  int            `json:"households"` // distinct household_id
-	ByStatus    map[string]int `json:"by_status"`
-	Decisions   map[string]int `json:"decisions"` // dibao decision → households
-	Aged80Plus  int            `json:"aged_80_plus"`
-	Aged90Plus  int            `json:"aged_90_plus"`
-	Aged100Plus int            `json:"aged_100_plus"`
-	Disabled    int            `json:"disabled"`
-	Invalid     int            `json:"invalid"`
+	Residents  int            `json:"residents"`  // person records loaded (all statuses)
+	Households int            `json:"households"` // distinct household_id
+	ByStatus   map[string]int `json:"by_status"`
+	Decisions  map[string]int `json:"decisions"` // dibao decision → households
+	// RulesDecisions counts what the rules alone decide (Household.RulesDecision).
+	RulesDecisions map[string]int `json:"rules_decisions"`
+	Aged80Plus     int            `json:"aged_80_plus"`
+	Aged90Plus     int            `json:"aged_90_plus"`
+	Aged100Plus    int            `json:"aged_100_plus"`
+	Disabled       int            `json:"disabled"`
+	Invalid        int            `json:"invalid"`
 }
 
 // InvalidRecord is a department record the pipelines must reject.
@@ -95,7 +100,12 @@ type Household struct {
 	RealEstate         int   `json:"real_estate"`
 	Vehicles           int   `json:"vehicles"`
 
-	Decision      string   `json:"decision"` // eligible, ineligible, needs_review
+	Decision string `json:"decision"` // eligible, ineligible, needs_review: what the hub answers
+	// RulesDecision is what the rules alone decide; Decision differs when
+	// the standard is overdue for review (Truth.StandardOverdue): then a
+	// household the rules find eligible is needs_review, AllowanceFen its
+	// provisional allowance.
+	RulesDecision string   `json:"rules_decision"`
 	FailedRules   []string `json:"failed_rules,omitempty"`
 	ReviewRules   []string `json:"review_rules,omitempty"`
 	ReviewMembers []string `json:"review_members,omitempty"` // id numbers of the flagged members

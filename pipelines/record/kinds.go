@@ -74,11 +74,7 @@ func value(f schema.Field, raw string, mapping map[string]string, now time.Time)
 		if err != nil {
 			return nil, nil, err
 		}
-		t = t.Truncate(time.Second)
-		if t.Before(minStoredTime) || t.After(maxDateTime) {
-			return nil, nil, &Reject{Reason: "is outside 1970-01-01..2106-02-07 UTC, which ClickHouse DateTime cannot hold"}
-		}
-		return t, nil, nil
+		return dateTimeInRange(t.Truncate(time.Second))
 	case schema.KindMonth:
 		t, err := Month(raw)
 		if err != nil {
@@ -86,7 +82,7 @@ func value(f schema.Field, raw string, mapping map[string]string, now time.Time)
 		}
 		return dateInRange(t)
 	case schema.KindFen:
-		return noWarn(normalize.Fen(raw))
+		return fen(f, raw)
 	case schema.KindInt:
 		return noWarn(Int(raw))
 	case schema.KindBool:

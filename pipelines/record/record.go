@@ -6,7 +6,12 @@
 // A value that cannot be normalized rejects the whole record (Reject names the
 // field and the reason), whether the field is required or optional, so data is
 // never silently altered; the only exception are the warnings of the identity
-// number normalizer (an unknown address code), which are returned for logging.
+// number normalizer (a converted 15-digit number), which are returned for
+// logging. Cross-checks (crosscheck.go) reject a record whose birth date or
+// sex contradicts its ID number, whose ID number's address code is in no
+// edition of GB/T 2260, with a negative amount in a field that cannot be
+// negative, or with undecodable text (invalid UTF-8, U+FFFD) in its key or
+// fields.
 //
 // The record key is made canonical (CanonicalKey): key parts of columns
 // mapped to a field are normalized as that field, so one department record
@@ -109,6 +114,9 @@ func Normalize(env *schema.Envelope, src *config.Source, ingest time.Time) (Row,
 	if err := env.Validate(); err != nil {
 		return Row{}, nil, &Reject{Field: "envelope", Reason: err.Error()}
 	}
+	if r := undecodable(env); r != nil {
+		return Row{}, nil, r
+	}
 	if env.Source != src.Name {
 		return Row{}, nil, &Reject{Field: "source", Reason: fmt.Sprintf("envelope names source %q on the topic of source %q", env.Source, src.Name)}
 	}
@@ -139,6 +147,7 @@ func Normalize(env *schema.Envelope, src *config.Source, ingest time.Time) (Row,
 	}
 
 	var warnings []string
+	var rejects []*Reject // every field's, so a department fixes a record in one go
 	row.Values = make([]any, len(ds.Fields))
 	for i, f := range ds.Fields {
 		raw, present := env.Fields[f.Name]
@@ -150,19 +159,30 @@ func Normalize(env *schema.Envelope, src *config.Source, ingest time.Time) (Row,
 		}
 		if !present {
 			if f.Required && !row.Deleted {
-				return Row{}, nil, &Reject{Field: f.Name, Reason: "is required"}
+				rejects = append(rejects, &Reject{Field: f.Name, Reason: "is required"})
+				continue
 			}
 			row.Values[i] = zero(f.Kind)
 			continue
 		}
-		v, warns, err := value(f, raw, src.CodeMappings[f.Name], ingest)
+		v, warns, err := valueFor(src, f, raw, ingest)
 		if err != nil {
-			return Row{}, nil, reject(f.Name, err)
+			rejects = append(rejects, reject(f.Name, err))
+			continue
 		}
 		warnings = append(warnings, warns...)
 		row.Values[i] = v
 	}
+	if r := joinRejects(rejects); r != nil {
+		return Row{}, nil, r
+	}
 	if err := birthDateMatchesID(ds, row.Values); err != nil {
+		return Row{}, nil, err
+	}
+	if err := sexMatchesID(ds, row.Values); err != nil {
+		return Row{}, nil, err
+	}
+	if err := addressCodeKnown(ds, row.Values, row.Deleted); err != nil {
 		return Row{}, nil, err
 	}
 	key, keyWarning, err := CanonicalKey(env, src, ingest)

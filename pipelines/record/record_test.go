@@ -3,6 +3,7 @@ package record
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -65,7 +66,8 @@ func TestNormalizePerson(t *testing.T) {
 	f(nil, "sex", "")
 	f(nil, "birth_date", "")
 	f(map[string]string{"sex": "M"}, "sex", "1")
-	f(map[string]string{"sex": "女"}, "sex", "2")
+	f(map[string]string{"sex": "女", "id_number": validID("11010519800101002")}, "sex", "2")
+	f(map[string]string{"sex": "9"}, "sex", "9") // unspecified: no parity to check
 	f(map[string]string{"sex": "  "}, "sex", "")
 	f(map[string]string{"ethnicity": "汉族"}, "ethnicity", "01")
 	f(map[string]string{"birth_date": "1980年1月1日"}, "birth_date", "1980-01-01")
@@ -111,7 +113,14 @@ func TestNormalizeRejects(t *testing.T) {
 	f(with("hukou_division", "999999"), hukou, "hukou_division")
 	f(with("phone", "12345"), hukou, "phone")
 	f(with("nickname", "x"), hukou, "fields")
-	f(with("birth_date", "1930-05-05"), hukou, "birth_date") // the ID number encodes another date
+	f(with("birth_date", "1930-05-05"), hukou, "birth_date")               // the ID number encodes another date
+	f(with("id_number", validID("11019919800101001")), hukou, "id_number") // address code in no edition of GB/T 2260
+	f(with("sex", "F"), hukou, "sex")                                      // the ID number's 17th digit is odd: male
+	f(with("name", "张\uFFFD"), hukou, "name")                              // a lossy decoder's replacement character
+	f(with("household_id", "H\xff"), hukou, "household_id")                // invalid UTF-8
+	env0 := with("name", "张三")
+	env0.RecordKey = "k\uFFFD"
+	f(env0, hukou, "record_key")
 	f(with("name", "x"), &config.Source{Name: "other", Dataset: "person"}, "source")
 	f(with("name", "x"), &config.Source{Name: "hukou", Dataset: "residence"}, "dataset")
 	env := with("name", "x")
@@ -260,4 +269,94 @@ func TestBoolIntEnum(t *testing.T) {
 	fe("1", person, map[string]string{"1": "alive"}, "")
 	fe("active", person, nil, "")
 	fe("", person, nil, "")
+}
+
+// TestNegativeMoney: no money field of the schema may be negative, so a
+// negative income, pension, deposit or asset value is rejected naming the
+// field; a field marked MayBeNegative keeps its sign.
+func TestNegativeMoney(t *testing.T) {
+	src := func(ds string) *config.Source { return &config.Source{Name: "s", Dataset: ds} }
+	f := func(ds, field string, fields map[string]string) {
+		t.Helper()
+		env := &schema.Envelope{Source: "s", Dataset: ds, RecordKey: "k", Op: schema.OpUpsert,
+			SourceTime: time.Date(2026, 11, 1, 2, 0, 0, 0, time.UTC), Fields: fields}
+		_, _, err := Normalize(env, src(ds), ingest)
+		var r *Reject
+		if !errors.As(err, &r) || r.Field != field || r.Reason != "is negative; "+field+" cannot be negative" {
+			t.Fatalf("%s.%s: %v", ds, field, err)
+		}
+	}
+	f("employment", "gross_income_fen", map[string]string{"id_number": id1, "period": "2026-10", "gross_income_fen": "-200"})
+	f("asset", "value_fen", map[string]string{"id_number": id1, "asset_kind": "deposit", "value_fen": "−1.2万"})
+	f("social_insurance", "monthly_pension_fen", map[string]string{"id_number": id1, "insurance_type": "pension", "monthly_pension_fen": "-3,200.50"})
+	f("social_insurance", "contribution_base_fen", map[string]string{"id_number": id1, "insurance_type": "pension", "contribution_base_fen": "-1"})
+	for _, ds := range schema.Datasets {
+		for _, fl := range ds.Fields {
+			if fl.Kind == schema.KindFen && fl.MayBeNegative {
+				t.Fatalf("%s.%s may be negative: add it to this test", ds.Name, fl.Name)
+			}
+		}
+	}
+	v, _, err := fen(schema.Field{Name: "balance_fen", Kind: schema.KindFen, MayBeNegative: true}, "-200")
+	if err != nil || v != int64(-20000) {
+		t.Fatalf("MayBeNegative: %v %v", v, err)
+	}
+	if v, _, err := fen(schema.Field{Name: "value_fen", Kind: schema.KindFen}, "0"); err != nil || v != int64(0) {
+		t.Fatalf("zero: %v %v", v, err)
+	}
+}
+
+// TestSourceTimeLayouts: a hotline feed with US-style times in New York is
+// read with the source's layouts only; without them every record would be
+// rejected, and a day-first value is never guessed.
+func TestSourceTimeLayouts(t *testing.T) {
+	cfg, err := config.Parse([]byte(`
+clickhouse: {pseudonym_salt: record-test-salt-01}
+sources:
+  - name: hotline
+    kind: push
+    dataset: hotline_ticket
+    key: [id]
+    fields: {ticket_id: id, time: t}
+    times: {zone: America/New_York, layouts: ["01/02/2006 03:04:05 PM"]}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := &cfg.Sources[0]
+	env := func(v string) *schema.Envelope {
+		return &schema.Envelope{Source: "hotline", Dataset: "hotline_ticket", RecordKey: "T1", Op: schema.OpUpsert,
+			SourceTime: time.Date(2026, 11, 1, 2, 0, 0, 0, time.UTC), Fields: map[string]string{"ticket_id": "T1", "time": v}}
+	}
+	row, _, err := Normalize(env("06/26/2018 10:58:54 AM"), src, ingest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds := schema.Datasets["hotline_ticket"]
+	for i, f := range ds.Fields {
+		if f.Name == "time" && row.Values[i] != time.Date(2018, 6, 26, 14, 58, 54, 0, time.UTC) {
+			t.Fatalf("time = %v", row.Values[i])
+		}
+	}
+	for _, v := range []string{"26/06/2018 10:58:54", "2018-06-26 10:58:54"} {
+		var r *Reject
+		if _, _, err := Normalize(env(v), src, ingest); !errors.As(err, &r) || r.Field != "time" {
+			t.Fatalf("%q: %v, want a time rejection", v, err)
+		}
+	}
+}
+
+// TestAllFieldErrorsReported: a record with several bad fields is rejected
+// once, naming every one of them with its reason.
+func TestAllFieldErrorsReported(t *testing.T) {
+	fields := basePerson()
+	delete(fields, "household_id")
+	fields["birth_date"] = "1980-02-30"
+	fields["phone"] = "12345"
+	_, _, err := Normalize(personEnv(fields), hukou, ingest)
+	var r *Reject
+	if !errors.As(err, &r) || r.Field != "birth_date,household_id,phone" ||
+		!strings.Contains(r.Reason, "birth_date: ") || !strings.Contains(r.Reason, "; household_id: is required; phone: ") {
+		t.Fatalf("%+v", err)
+	}
 }

@@ -277,11 +277,15 @@
       return;
     }
     ctx = { labels: p.labels || {}, units: {}, places: {} };
+    const overdue = {};
+    (p.overdue_parameters || []).forEach((o) => { overdue[o.name] = o; });
     const rows = Object.keys(p.parameters || {}).sort().map((name) => {
       const f = p.parameters[name].in_force;
-      return el('tr', null, el('th', null, label(name)),
+      const o = overdue[name];
+      return el('tr', o ? { class: 'overdue', 'data-overdue': name } : null, el('th', null, label(name)),
         el('td', null, f ? scalar(name, f.value) : '—（未生效）'),
-        el('td', { class: 'muted' }, f ? '自 ' + dateOnly(f.effective_from) + ' 起' : ''));
+        el('td', { class: 'muted' }, f ? '自 ' + dateOnly(f.effective_from) + ' 起' : ''),
+        el('td', { class: 'warn' }, o ? '已过复核期（' + o.review_due + ' 起），核验结果均需人工审核' : ''));
     });
     box.replaceChildren(
       el('p', null, el('strong', null, titleZh(p.title)), ' ', en(titleEn(p.title)), ' ', dev(p.id)),

@@ -1,0 +1,160 @@
+package bench
+
+import "time"
+
+// Result is the JSON file `residenthub bench` writes (-out). Rates are per
+// second of wall time, latencies in milliseconds, sizes in bytes; every
+// figure sits beside the floor measured in the same run (the *_vs_* ratios).
+type Result struct {
+	RunID      string    `json:"run_id"` // names the run's databases (bench_<id>*) and work folder (run-<id>)
+	Date       time.Time `json:"date"`   // start of the run, UTC
+	Residents  int       `json:"residents"`
+	Households int       `json:"households"`
+	Seed       int64     `json:"seed"`
+	Parts      []string  `json:"parts"`
+	Machine    Machine   `json:"machine"`
+	District   District  `json:"district"`
+	Ingest     *Ingest   `json:"ingest,omitempty"`
+	Checks     *Checks   `json:"checks,omitempty"`
+	Freshness  *Fresh    `json:"freshness,omitempty"`
+	GoBench    []GoBench `json:"gobench,omitempty"`
+	Seconds    float64   `json:"seconds"` // the whole run
+}
+
+// Machine is where the run happened. The load averages say how busy the
+// (possibly shared) machine was; the ratios to same-run floors are what to
+// compare between runs.
+type Machine struct {
+	Cores        int     `json:"cores"`
+	LoadAvgStart float64 `json:"load_avg_start"`
+	LoadAvgEnd   float64 `json:"load_avg_end"`
+	// LoadAvgSteps is the 1-minute load average at the end of each step
+	// (generate, end_to_end, pipelines_only, peer, floor_insert, checks,
+	// freshness): how busy the machine was while it was measured.
+	LoadAvgSteps      map[string]float64 `json:"load_avg_steps"`
+	MemoryBytes       int64              `json:"memory_bytes"`
+	GoVersion         string             `json:"go_version"`
+	ClickHouseVersion string             `json:"clickhouse_version"`
+}
+
+// District is the generated district.
+type District struct {
+	Files          int     `json:"files"`
+	Bytes          int64   `json:"bytes"`
+	Records        int64   `json:"records"` // data rows in the extracts, duplicates and invalid ones included
+	Invalid        int     `json:"invalid"`
+	GenerateSecond float64 `json:"generate_s"`
+}
+
+// Ingest is the ingest part: the hub end to end and pipelines alone,
+// beside ClickHouse's bulk insert of the same rows and ClickHouse's own
+// Kafka engine reading the same raw topics.
+type Ingest struct {
+	Records     int64 `json:"records"`      // data rows of the extracts
+	RawMessages int64 `json:"raw_messages"` // messages on the raw topics after loading
+	Rows        int64 `json:"rows"`         // rows in the six dataset tables after loading
+
+	EndToEndSeconds float64 `json:"end_to_end_s"`
+	EndToEndPerS    float64 `json:"end_to_end_per_s"` // records / end_to_end_s
+	PeakRSSBytes    int64   `json:"peak_rss_bytes"`   // hub process, VmHWM at the end of loading
+	CPUSeconds      float64 `json:"cpu_s"`            // hub process, user + system
+	CPUSPerMillion  float64 `json:"cpu_s_per_million"`
+
+	PipelinesOnlySeconds        float64 `json:"pipelines_only_s"`
+	PipelinesOnlyPerS           float64 `json:"pipelines_only_per_s"` // raw_messages / pipelines_only_s
+	PipelinesOnlyPeakRSSBytes   int64   `json:"pipelines_only_peak_rss_bytes"`
+	PipelinesOnlyCPUSPerMillion float64 `json:"pipelines_only_cpu_s_per_million"`
+
+	FloorInsertRows     int64   `json:"floor_insert_rows"`
+	FloorInsertSeconds  float64 `json:"floor_insert_s"`
+	FloorInsertRowsPerS float64 `json:"floor_insert_rows_per_s"`
+	FloorBatchRows      int     `json:"floor_batch_rows"`
+
+	PeerMessages        int64   `json:"peer_messages"`
+	PeerSeconds         float64 `json:"peer_s"`
+	PeerKafkaEnginePerS float64 `json:"peer_kafka_engine_per_s"`
+
+	EndToEndVsFloor      float64 `json:"end_to_end_vs_floor"`     // end_to_end_per_s / floor_insert_rows_per_s
+	PipelinesOnlyVsFloor float64 `json:"pipelines_only_vs_floor"` // pipelines_only_per_s / floor_insert_rows_per_s
+	PipelinesOnlyVsPeer  float64 `json:"pipelines_only_vs_peer"`  // pipelines_only_per_s / peer_kafka_engine_per_s
+	EndToEndVsPeer       float64 `json:"end_to_end_vs_peer"`      // end_to_end_per_s / peer_kafka_engine_per_s
+}
+
+// Checks is the checks part: closed-loop HTTP clients against the loaded
+// district, beside one ClickHouse primary-key lookup.
+type Checks struct {
+	Residents    int     `json:"residents"` // distinct residents the clients rotate over
+	FloorLookups int     `json:"floor_pk_lookups"`
+	FloorPKP50Ms float64 `json:"floor_pk_p50_ms"`
+	FloorPKP99Ms float64 `json:"floor_pk_p99_ms"`
+
+	Dibao                Load  `json:"dibao"`
+	Dibao1Client         Load  `json:"dibao_1_client"`
+	ResidenceCertificate Load  `json:"residence_certificate"`
+	Profile              Load  `json:"profile"`
+	Burst                Burst `json:"burst"`
+}
+
+// Load is one closed-loop run: Clients each send the next request as soon
+// as the previous one is answered, for Seconds.
+type Load struct {
+	Request  string         `json:"request"`
+	Clients  int            `json:"clients"`
+	Seconds  float64        `json:"seconds"`
+	Requests int            `json:"requests"`
+	PerS     float64        `json:"per_s"` // answered 200 per second
+	P50Ms    float64        `json:"p50_ms"`
+	P95Ms    float64        `json:"p95_ms"`
+	P99Ms    float64        `json:"p99_ms"`
+	MaxMs    float64        `json:"max_ms"`
+	Errors   int            `json:"errors"`   // anything but 200
+	Statuses map[string]int `json:"statuses"` // "200", "503", ..., "error" (no HTTP answer)
+	// Ratios to the primary-key lookup of the same run.
+	P50VsFloor float64 `json:"p50_vs_floor"`
+	P99VsFloor float64 `json:"p99_vs_floor"`
+}
+
+// Burst is many requests sent at the same instant.
+type Burst struct {
+	Request  string         `json:"request"`
+	Requests int            `json:"requests"`
+	Answered int            `json:"answered"` // 200
+	Refused  int            `json:"refused"`  // any other HTTP status, or no answer
+	Statuses map[string]int `json:"statuses"`
+	Seconds  float64        `json:"seconds"` // until the last answer
+	P50Ms    float64        `json:"p50_ms"`
+	P99Ms    float64        `json:"p99_ms"`
+}
+
+// Fresh is the freshness part: how long a department's change takes to
+// show in a profile, pushed or pulled.
+type Fresh struct {
+	Pushes       int     `json:"pushes"`
+	PushP50Ms    float64 `json:"push_p50_ms"`
+	PushP99Ms    float64 `json:"push_p99_ms"`
+	PushMaxMs    float64 `json:"push_max_ms"`
+	PushTimeouts int     `json:"push_timeouts"`
+	SQLChanges   int     `json:"sql_changes"`
+	SQLP50Ms     float64 `json:"sql_p50_ms"`
+	SQLP99Ms     float64 `json:"sql_p99_ms"`
+	SQLMaxMs     float64 `json:"sql_max_ms"`
+	SQLTimeouts  int     `json:"sql_timeouts"`
+	// The floors a change must wait for by configuration: a push waits for
+	// the pipelines' linger (a partial batch is inserted after it), a pulled
+	// row also for the next run of the sql source (half its interval on
+	// average).
+	LingerMs       float64 `json:"pipelines_linger_ms"`
+	SQLScheduleMs  float64 `json:"sql_schedule_ms"`
+	PushP50VsFloor float64 `json:"push_p50_vs_floor"` // push_p50_ms / pipelines_linger_ms
+	SQLFloorMs     float64 `json:"sql_floor_ms"`      // pipelines_linger_ms + sql_schedule_ms / 2
+	SQLP50VsFloor  float64 `json:"sql_p50_vs_floor"`
+}
+
+// GoBench is one Go benchmark (go test -bench -benchmem).
+type GoBench struct {
+	Package     string  `json:"package"`
+	Name        string  `json:"name"`
+	NsPerOp     float64 `json:"ns_per_op"`
+	BytesPerOp  float64 `json:"bytes_per_op"`
+	AllocsPerOp float64 `json:"allocs_per_op"`
+}
