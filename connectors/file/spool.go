@@ -20,7 +20,9 @@ import (
 // Format: per record, uvarint-length-prefixed origin, uvarint cell count,
 // then each cell uvarint-length-prefixed; cells are in header order.
 
-func spoolPath(dir, name string) string { return dir + string(os.PathSeparator) + "." + name + ".spool" }
+func spoolPath(dir, name string) string {
+	return dir + string(os.PathSeparator) + "." + name + ".spool"
+}
 
 type spoolWriter struct {
 	f   *os.File
