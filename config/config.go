@@ -128,6 +128,10 @@ type Pipelines struct {
 	BatchRows  int           `yaml:"batch_rows"`  // rows per ClickHouse insert (10k–100k)
 	Linger     time.Duration `yaml:"linger"`      // longest wait before a partial batch is inserted
 	MaxBackoff time.Duration `yaml:"max_backoff"` // longest pause between retries while ClickHouse is down
+	// MaxInFlight bounds the messages fetched from Kafka and not yet
+	// committed, over all sources (0 = 3 × batch_rows); it bounds the
+	// pipelines' memory (about 2 KiB per message).
+	MaxInFlight int `yaml:"max_in_flight"`
 }
 
 // ProgramsDir optionally overrides the eligibility programs embedded in the
@@ -314,8 +318,8 @@ func (c *Config) Validate() error {
 	if m := c.HTTP.NameMismatches; m.PerKey < 1 || m.PerPerson < 1 || m.Window <= 0 {
 		return fmt.Errorf("http.name_mismatches.per_key and per_person must be at least 1 and its window positive")
 	}
-	if c.Pipelines.BatchRows < 1 || c.Pipelines.Linger <= 0 {
-		return fmt.Errorf("pipelines.batch_rows and pipelines.linger must be positive")
+	if c.Pipelines.BatchRows < 1 || c.Pipelines.Linger <= 0 || c.Pipelines.MaxInFlight < 0 {
+		return fmt.Errorf("pipelines.batch_rows and pipelines.linger must be positive, max_in_flight not negative")
 	}
 	if err := c.Certificate.validate(); err != nil {
 		return err

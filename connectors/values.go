@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"math/big"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -105,8 +104,6 @@ func plainNumber(s string) string {
 	return f.Text('f', -1)
 }
 
-var digitRe = regexp.MustCompile(`^\d+$`)
-
 // sourceTimeLayouts are tried in order; zone-less layouts are read in
 // Shanghai time.
 var sourceTimeLayouts = []struct {
@@ -137,10 +134,53 @@ var sourceTimeLayouts = []struct {
 // time (UTC+8); Unix seconds (10 digits) or milliseconds (13 digits).
 func ParseSourceTime(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
+	if t, ok := parseCommonTime(s); ok {
+		return t, nil
+	}
+	return parseSourceTime(s)
+}
+
+// parseCommonTime reads the forms departments write most, "2006-01-02
+// 15:04:05" and "2006-01-02" (Shanghai time), straight with the first layout
+// of sourceTimeLayouts that accepts them; false for anything else.
+func parseCommonTime(s string) (time.Time, bool) {
+	layout := ""
+	switch {
+	case len(s) == 19 && s[10] == ' ' && s[13] == ':' && s[16] == ':' && isoDateAt(s) && digits(s[11:13]) && digits(s[14:16]) && digits(s[17:19]):
+		layout = "2006-01-02 15:04:05"
+	case len(s) == 10 && isoDateAt(s):
+		layout = "2006-01-02"
+	default:
+		return time.Time{}, false
+	}
+	t, err := time.ParseInLocation(layout, s, Shanghai)
+	if err != nil {
+		return time.Time{}, false
+	}
+	return t.UTC(), true
+}
+
+// isoDateAt reports "dddd-dd-dd" at the start of s.
+func isoDateAt(s string) bool {
+	return len(s) >= 10 && s[4] == '-' && s[7] == '-' && digits(s[:4]) && digits(s[5:7]) && digits(s[8:10])
+}
+
+func digits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// parseSourceTime is ParseSourceTime for every form: Unix seconds or
+// milliseconds, then sourceTimeLayouts in order.
+func parseSourceTime(s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, fmt.Errorf("empty time")
 	}
-	if digitRe.MatchString(s) && (len(s) == 10 || len(s) == 13) {
+	if digits(s) && (len(s) == 10 || len(s) == 13) {
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err == nil {
 			if len(s) == 13 {

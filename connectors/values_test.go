@@ -3,6 +3,7 @@ package connectors
 import (
 	"encoding/json"
 	"math"
+	"strings"
 	"testing"
 	"time"
 )
@@ -68,4 +69,23 @@ func TestParseSourceTime(t *testing.T) {
 			t.Fatalf("ParseSourceTime(%q): no error", bad)
 		}
 	}
+}
+
+// FuzzParseSourceTimeFastPath: the common forms read straight give what
+// trying every layout in order gives.
+func FuzzParseSourceTimeFastPath(f *testing.F) {
+	for _, s := range []string{"2026-11-01 08:00:00", "2026-11-01", "2026-13-01 08:00:00", "2026-02-30", "2026-11-01 24:00:00", "1700000000", "2026-11-01T08:00:00Z"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		s = strings.TrimSpace(s)
+		fast, ok := parseCommonTime(s)
+		if !ok {
+			return
+		}
+		slow, err := parseSourceTime(s)
+		if err != nil || !fast.Equal(slow) || fast.Location() != slow.Location() {
+			t.Fatalf("%q: fast path %v, layouts %v (%v)", s, fast, slow, err)
+		}
+	})
 }

@@ -118,7 +118,9 @@ func parseStamp(v string) (stamp, string) {
 		return parseExcelSerial(v)
 	}
 	var y, m, d, rest string
-	if g := reDateSep.FindStringSubmatch(v); g != nil {
+	if ymd, tail, ok := isoDate(v); ok {
+		y, m, d, rest = ymd[:4], ymd[5:7], ymd[8:10], tail // what reDateSep gives, without the regexp
+	} else if g := reDateSep.FindStringSubmatch(v); g != nil {
 		if g[2] != g[4] {
 			return stamp{}, "mixes date separators"
 		}
@@ -152,8 +154,47 @@ func checkYear(st stamp) (stamp, string) {
 	return st, ""
 }
 
+// isoDate splits "2006-01-02…" (one of the separators - / . used twice,
+// two-digit month and day) into the date and what follows it, when what
+// follows is empty or starts with something other than a digit (so the
+// regular expression would split it the same way).
+func isoDate(v string) (ymd, rest string, ok bool) {
+	if len(v) < 10 || !isDigits(v[:4]) || !isDigits(v[5:7]) || !isDigits(v[8:10]) || v[4] != v[7] {
+		return "", "", false
+	}
+	if sep := v[4]; sep != '-' && sep != '/' && sep != '.' {
+		return "", "", false
+	}
+	if len(v) > 10 && v[10] >= '0' && v[10] <= '9' {
+		return "", "", false
+	}
+	return v[:10], v[10:], true
+}
+
+// clockHMS reads " 15:04:05" (or "T15:04:05") without the regexp.
+func clockHMS(rest string) (h, m, s int, ok bool) {
+	if len(rest) != 9 || rest[0] != ' ' && rest[0] != 'T' || rest[3] != ':' || rest[6] != ':' ||
+		!isDigits(rest[1:3]) || !isDigits(rest[4:6]) || !isDigits(rest[7:9]) {
+		return 0, 0, 0, false
+	}
+	return atoi(rest[1:3]), atoi(rest[4:6]), atoi(rest[7:9]), true
+}
+
 // parseClock reads " 15:04[:05[.999999999]][ ][Z|+08:00|+0800]" (or with "T").
 func (st *stamp) parseClock(rest string) string {
+	if h, mi, se, ok := clockHMS(rest); ok {
+		if h > 23 || mi > 59 || se > 59 {
+			return "time of day is out of range"
+		}
+		st.hasTime = true
+		st.clock = time.Duration(h)*time.Hour + time.Duration(mi)*time.Minute + time.Duration(se)*time.Second
+		return ""
+	}
+	return st.parseClockRegexp(rest)
+}
+
+// parseClockRegexp is parseClock for every form (reTimeOfDay).
+func (st *stamp) parseClockRegexp(rest string) string {
 	g := reTimeOfDay.FindStringSubmatch(rest)
 	if g == nil {
 		return "has text after the date that is not a time of day"

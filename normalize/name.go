@@ -39,6 +39,14 @@ func isDotVariant(r rune) bool {
 // as are long transliterated minority names up to 64 characters.
 // The error masks the name (MaskName).
 func Name(s string) (string, error) {
+	if isCleanText(s) && strings.IndexFunc(s, func(r rune) bool { return r == '.' || isDotVariant(r) }) < 0 {
+		return checkName(s) // nothing to fold, trim or join: the common case
+	}
+	return foldName(s)
+}
+
+// foldName is Name for a value that needs cleaning.
+func foldName(s string) (string, error) {
 	// U+FF0E must be caught before width folding turns it into ".".
 	s = strings.Map(func(r rune) rune {
 		if isDotVariant(r) {
@@ -63,7 +71,12 @@ func Name(s string) (string, error) {
 		}
 		out = append(out, r)
 	}
-	v := string(out)
+	return checkName(string(out))
+}
+
+// checkName rejects a normalized name that is empty, too long, only digits
+// or without letters.
+func checkName(v string) (string, error) {
 	fail := func(reason string) (string, error) { return "", newError(FieldName, v, reason) }
 	switch {
 	case v == "":

@@ -115,3 +115,17 @@ func FuzzName(f *testing.F) {
 		}
 	})
 }
+
+// FuzzNameFastPath: the common-case path gives what the full clean-up gives.
+func FuzzNameFastPath(f *testing.F) {
+	for _, s := range []string{"张三", "阿卜杜·热合曼", "阿卜杜.热合曼", "Li Lei", "Li  Lei", "１２３", "ａｂ", " 张三"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		got, gerr := Name(in)
+		want, werr := foldName(in)
+		if got != want || (gerr == nil) != (werr == nil) || gerr != nil && gerr.Error() != werr.Error() {
+			t.Fatalf("Name(%q) = %q, %v; the full clean-up gives %q, %v", in, got, gerr, want, werr)
+		}
+	})
+}

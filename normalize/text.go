@@ -15,7 +15,16 @@ import (
 // are dropped, runs of whitespace (including the ideographic space U+3000,
 // tabs and newlines) become one ASCII space, and the result is trimmed.
 // Text is idempotent and never fails; an all-blank input gives "".
+// A value that is already clean is returned as it is, without allocating.
 func Text(s string) string {
+	if isCleanText(s) {
+		return s
+	}
+	return cleanText(s)
+}
+
+// cleanText is Text for a value that needs cleaning.
+func cleanText(s string) string {
 	s = fold(s)
 	var b strings.Builder
 	b.Grow(len(s))
@@ -35,6 +44,44 @@ func Text(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// isCleanText reports whether Text would return s unchanged: valid UTF-8,
+// no white space but single ASCII spaces between other characters, and no
+// invisible character or character that width folding changes. Plain ASCII
+// and CJK text are recognised without table look-ups.
+func isCleanText(s string) bool {
+	space := true // at the start, a space would be leading
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == ' ':
+				if space {
+					return false
+				}
+				space = true
+			case c < 0x20 || c == 0x7f:
+				return false
+			default:
+				space = false
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		space = false
+		switch {
+		case r >= 0x4E00 && r <= 0x9FFF, r >= 0x3400 && r <= 0x4DBF:
+			// CJK unified ideographs: never space, invisible or folded.
+		case r == utf8.RuneError && size == 1:
+			return false
+		case unicode.IsSpace(r) || isInvisible(r) || width.LookupRune(r).Folded() != 0:
+			return false
+		}
+	}
+	return !space || s == ""
 }
 
 // fold makes s valid UTF-8 and applies Unicode width folding.

@@ -43,3 +43,33 @@ func FuzzText(f *testing.F) {
 		}
 	})
 }
+
+// TestCleanTextEveryRune: for every code point, alone and between letters,
+// the clean-text check agrees with the full clean-up.
+func TestCleanTextEveryRune(t *testing.T) {
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		if r >= 0xD800 && r <= 0xDFFF {
+			continue
+		}
+		for _, s := range []string{string(r), "a" + string(r) + "b", "a " + string(r)} {
+			if isCleanText(s) && cleanText(s) != s {
+				t.Fatalf("%U: %q is taken as clean, but Text makes it %q", r, s, cleanText(s))
+			}
+			if !isCleanText(s) && cleanText(s) == s && s != "" {
+				t.Fatalf("%U: %q is clean but not recognised as such", r, s)
+			}
+		}
+	}
+}
+
+// FuzzTextFastPath: a value taken as clean is what the full clean-up gives.
+func FuzzTextFastPath(f *testing.F) {
+	for _, s := range []string{"北京市 东城区", "a  b", " a", "a ", "\xff", "ｶﾞ", "Ａ", "a\u200bb", "a\u3000b", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		if got, want := Text(in), cleanText(in); got != want {
+			t.Fatalf("Text(%q) = %q, the full clean-up gives %q", in, got, want)
+		}
+	})
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/apache/arrow/go/v17/arrow/memory"
@@ -13,82 +14,66 @@ import (
 	"github.com/segmentio/kafka-go"
 )
 
-// errCrash wraps the error of the beforeCommit test hook.
-var errCrash = errors.New("pipelines: stopped before commit")
-
-// flush stores a batch (retrying with backoff until ctx ends), then commits
-// its offsets and resets it.
-func (l *loop) flush(ctx context.Context, b *batch) error {
-	r := l.r
-	bo := r.newBackoff()
-	for {
-		err := l.store(ctx, b)
-		if err == nil {
-			break
-		}
-		r.m.retries.WithLabelValues(b.dataset.Name).Inc()
-		r.log.Warn("cannot store batch, retrying", "dataset", b.dataset.Name, "messages", b.n, "err", err)
-		if !bo.wait(ctx) {
-			return fmt.Errorf("cannot store %s batch: %w", b.dataset.Name, err)
-		}
-	}
-	if r.hooks.beforeCommit != nil {
-		if err := r.hooks.beforeCommit(); err != nil {
-			return fmt.Errorf("%w: %w", errCrash, err)
-		}
-	}
-	last := make([]kafka.Message, 0, len(b.last))
-	for _, m := range b.last {
-		last = append(last, m)
-	}
-	// A failed commit loses nothing: the messages are consumed again and
-	// their rows collapse with the stored ones.
-	bo = r.newBackoff()
-	for attempt := 1; ; attempt++ {
-		err := l.reader.CommitMessages(ctx, last...)
-		if err == nil {
-			break
-		}
-		r.log.Warn("cannot commit offsets", "dataset", b.dataset.Name, "attempt", attempt, "err", err)
-		if attempt == 5 || !bo.wait(ctx) {
-			break
-		}
-	}
-	now := time.Now()
+// committed updates the counters once a batch's offsets are committed.
+func (r *Runner) committed(b *batch, _ int) {
+	now := time.Now().UnixNano()
+	loaded := map[*sourceStats]int{}
 	for _, p := range b.rows {
-		st := r.bySrc[p.row.Source]
-		st.loaded.Add(1)
-		st.lastLoaded.Store(now.UnixNano())
-		r.m.loaded.WithLabelValues(st.source, st.dataset).Inc()
+		loaded[r.bySrc[p.row.Source]]++
+	}
+	for st, n := range loaded {
+		st.loaded.Add(int64(n))
+		st.lastLoaded.Store(now)
+		st.mLoaded.Add(float64(n))
 	}
 	for _, p := range b.rejects {
 		st := r.bySrc[p.letter.Source]
 		st.rejected.Add(1)
-		r.m.rejected.WithLabelValues(st.source, st.dataset).Inc()
+		st.mRejected.Inc()
 	}
 	r.m.conflicts.Add(float64(len(b.conflicts)))
-	r.pending.Add(-int64(b.n))
 	r.log.Debug("batch loaded", "dataset", b.dataset.Name, "rows", len(b.rows), "rejected", len(b.rejects), "conflicts", len(b.conflicts))
-	*b = batch{dataset: b.dataset}
+}
+
+// store runs the idempotent steps of storing a batch that have not
+// succeeded yet: look up the owners and identities the batch touches (one
+// query each), resolve owners (tombstones for deletes and moved records) and
+// conflicts, insert the rows (as an Arrow record batch), the load and reject
+// bookkeeping and the conflicts, and write the dead letters to Kafka.
+// A failure counts as a store retry (the loader calls store again).
+func (r *Runner) store(ctx context.Context, dlq *kafka.Writer, b *batch) error {
+	err := r.storeSteps(ctx, dlq, b)
+	if err != nil {
+		r.m.retries.WithLabelValues(b.dataset.Name).Inc()
+	}
+	return err
+}
+
+// resolve looks up and resolves the batch's owners and conflicts once.
+func (r *Runner) resolve(ctx context.Context, b *batch) error {
+	if b.resolved {
+		return nil
+	}
+	release, err := r.slot(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	final, err := r.resolveOwners(ctx, b)
+	if err != nil {
+		return err
+	}
+	conflicts, err := r.findConflicts(ctx, b.dataset, final)
+	if err != nil {
+		return err
+	}
+	b.final, b.conflicts, b.resolved = final, conflicts, true
 	return nil
 }
 
-// store runs the idempotent steps of a flush that have not succeeded yet:
-// resolve owners (tombstones for deletes and moved records) and conflicts, insert the rows (as an Arrow record batch),
-// the load and reject bookkeeping and the conflicts, and write the dead
-// letters to Kafka.
-func (l *loop) store(ctx context.Context, b *batch) error {
-	r := l.r
-	if !b.resolved {
-		final, err := r.resolveOwners(ctx, b)
-		if err != nil {
-			return err
-		}
-		conflicts, err := r.findConflicts(ctx, b.dataset, final)
-		if err != nil {
-			return err
-		}
-		b.final, b.conflicts, b.resolved = final, conflicts, true
+func (r *Runner) storeSteps(ctx context.Context, dlq *kafka.Writer, b *batch) error {
+	if err := r.resolve(ctx, b); err != nil {
+		return err
 	}
 	steps := []struct {
 		name string
@@ -98,21 +83,52 @@ func (l *loop) store(ctx context.Context, b *batch) error {
 		{"loads", r.insertLoads},
 		{"rejects", r.insertRejects},
 		{"conflicts", r.insertConflicts},
-		{"dlq", l.writeDeadLetters},
+		{"dlq", func(ctx context.Context, b *batch) error { return writeDeadLetters(ctx, dlq, b) }},
 	}
-	for _, s := range steps {
+	// The steps are independent: run them at once, keep what succeeded.
+	var wg sync.WaitGroup
+	errs := make([]error, len(steps))
+	for i, s := range steps {
 		if b.done[s.name] {
 			continue
 		}
-		if err := s.run(ctx, b); err != nil {
-			return err
-		}
-		b.done[s.name] = true
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			release, err := r.slot(ctx)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			defer release()
+			errs[i] = s.run(ctx, b)
+		}()
 	}
-	return nil
+	wg.Wait()
+	for i, s := range steps {
+		if errs[i] == nil {
+			b.done[s.name] = true
+		}
+	}
+	return errors.Join(errs...)
 }
 
 func (r *Runner) table(name string) string { return r.db + "." + name }
+
+// chSlots bounds the ClickHouse calls the pipelines make at once (over all
+// datasets), leaving connections of the pool (store.Connect: 16) to the API.
+const chSlots = 8
+
+// slot waits for one of the chSlots ClickHouse slots; call release when the
+// call is done.
+func (r *Runner) slot(ctx context.Context) (release func(), err error) {
+	select {
+	case r.chSlots <- struct{}{}:
+		return func() { <-r.chSlots }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
 
 func (r *Runner) hookInsert(table string) error {
 	if r.hooks.beforeInsert != nil {
@@ -131,6 +147,7 @@ func (r *Runner) insertRows(ctx context.Context, b *batch) error {
 	}
 	builder := arrowbatch.NewBuilder(memory.DefaultAllocator, b.dataset, PipelineVersion)
 	defer builder.Release()
+	builder.Reserve(len(b.final))
 	for _, row := range b.final {
 		if err := builder.Append(row); err != nil {
 			return err
@@ -151,11 +168,38 @@ func (r *Runner) insertLoads(ctx context.Context, b *batch) error {
 	if err := r.hookInsert("loads"); err != nil {
 		return err
 	}
-	return r.insert(ctx, "loads", "source, dataset, record_key, topic, kafka_partition, kafka_offset, pipeline_version, message_time", len(b.rows),
-		func(i int) []any {
-			p := b.rows[i]
-			return []any{p.row.Source, b.dataset.Name, p.row.RawKey, p.ref.topic, int32(p.ref.partition), p.ref.offset, PipelineVersion, p.ref.time}
-		})
+	n := len(b.rows)
+	sources, datasets, keys, topics, versions := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	partitions, offsets, times := make([]int32, n), make([]int64, n), make([]int64, n)
+	for i, p := range b.rows {
+		sources[i], datasets[i], keys[i], topics[i], versions[i] = p.row.Source, b.dataset.Name, p.row.RawKey, p.ref.topic, PipelineVersion
+		partitions[i], offsets[i], times[i] = int32(p.ref.partition), p.ref.offset, p.ref.time.Unix()
+	}
+	return r.insertColumns(ctx, "loads", "source, dataset, record_key, topic, kafka_partition, kafka_offset, pipeline_version, message_time",
+		sources, datasets, keys, topics, partitions, offsets, versions, times)
+}
+
+// insertColumns inserts whole columns (slices of one length, in the order
+// of columns) into a bookkeeping table in one INSERT.
+func (r *Runner) insertColumns(ctx context.Context, table, columns string, cols ...any) error {
+	batch, err := r.conn.PrepareBatch(ctx, "INSERT INTO "+r.table(table)+" ("+columns+")")
+	if err != nil {
+		return fmt.Errorf("cannot prepare insert into %s: %w", table, err)
+	}
+	defer func() {
+		if !batch.IsSent() {
+			_ = batch.Abort()
+		}
+	}()
+	for i, c := range cols {
+		if err := batch.Column(i).Append(c); err != nil {
+			return fmt.Errorf("cannot insert into %s: %w", table, err)
+		}
+	}
+	if err := batch.Send(); err != nil {
+		return fmt.Errorf("cannot insert into %s: %w", table, err)
+	}
+	return nil
 }
 
 func (r *Runner) insertRejects(ctx context.Context, b *batch) error {
@@ -211,7 +255,7 @@ func (r *Runner) insert(ctx context.Context, table, columns string, n int, row f
 
 // writeDeadLetters produces the batch's rejects to dlq.<source>, returning
 // after Kafka acknowledged them (acks=all).
-func (l *loop) writeDeadLetters(ctx context.Context, b *batch) error {
+func writeDeadLetters(ctx context.Context, dlq *kafka.Writer, b *batch) error {
 	if len(b.rejects) == 0 {
 		return nil
 	}
@@ -223,7 +267,7 @@ func (l *loop) writeDeadLetters(ctx context.Context, b *batch) error {
 		}
 		msgs = append(msgs, kafka.Message{Topic: schema.DLQTopic(p.letter.Source), Key: p.key, Value: v})
 	}
-	if err := l.dlq.WriteMessages(ctx, msgs...); err != nil {
+	if err := dlq.WriteMessages(ctx, msgs...); err != nil {
 		return fmt.Errorf("cannot write dead letters: %w", err)
 	}
 	return nil

@@ -42,6 +42,7 @@ func newHarness(t *testing.T) *harness {
 	cfg.Kafka.Partitions = 2
 	cfg.Pipelines.GroupID = "g-" + randomID()
 	cfg.Pipelines.BatchRows = 50
+	cfg.Pipelines.MaxInFlight = 50 // one batch: what TestClickHouseDownRetriesAndBoundsMemory bounds
 	cfg.Pipelines.Linger = 100 * time.Millisecond
 	cfg.Pipelines.MaxBackoff = 400 * time.Millisecond
 	cfg.Sources = []config.Source{

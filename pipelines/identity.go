@@ -6,9 +6,9 @@ import (
 	"sort"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/residenthub/residenthub/pipelines/record"
 	"github.com/residenthub/residenthub/schema"
-	"github.com/residenthub/residenthub/store"
 )
 
 // conflictFields are the person fields whose disagreement between two
@@ -38,20 +38,12 @@ type personVersion struct {
 // with the current records of the same id_number from other sources (in
 // ClickHouse and in the batch) and returns the disagreements on name and
 // birth_date. Unknown values (empty name or birth date) do not conflict.
-// Datasets without those fields give none.
+// Datasets without those fields give none. The stored records come from one
+// query per batch, the id_numbers passed as an external table.
 func (r *Runner) findConflicts(ctx context.Context, ds schema.Dataset, rows []record.Row) ([]conflict, error) {
-	idx := map[string]int{}
-	for _, name := range append([]string{ds.SubjectField}, conflictFields...) {
-		i := -1
-		for j, f := range ds.Fields {
-			if f.Name == name {
-				i = j
-			}
-		}
-		if i < 0 {
-			return nil, nil
-		}
-		idx[name] = i
+	idx := conflictIndex(ds)
+	if idx == nil {
+		return nil, nil
 	}
 	subj := idx[ds.SubjectField]
 	var ids []string
@@ -66,6 +58,85 @@ func (r *Runner) findConflicts(ctx context.Context, ds schema.Dataset, rows []re
 	if len(ids) == 0 {
 		return nil, nil
 	}
+	stored, err := r.lookupPersons(ctx, ds, ids)
+	if err != nil {
+		return nil, err
+	}
+	return conflicts(ds, rows, stored), nil
+}
+
+// storedVersion is the current version of one stored (id_number, source,
+// record_key).
+type storedVersion struct {
+	id string
+	personVersion
+}
+
+// lookupPersons reads the current version of every stored record of the
+// id_numbers ids (name, birth date, deleted, source time).
+func (r *Runner) lookupPersons(ctx context.Context, ds schema.Dataset, ids []string) ([]storedVersion, error) {
+	fail := func(err error) error { return fmt.Errorf("cannot look up persons for identity conflicts: %w", err) }
+	t, err := extTable("ids", []string{"id_number"}, ids)
+	if err != nil {
+		return nil, fail(err)
+	}
+	// The latest version of every record: the greatest (source_time,
+	// ingest_time), which is the row FINAL would keep of the latest
+	// source_time (ReplacingMergeTree(ingest_time)), without FINAL's merge.
+	q := fmt.Sprintf("SELECT id_number, source, record_key, argMax(name, (source_time, ingest_time)), toString(argMax(birth_date, (source_time, ingest_time))), "+
+		"argMax(deleted, (source_time, ingest_time)), max(source_time) FROM %s WHERE id_number IN (SELECT id_number FROM ids) GROUP BY id_number, source, record_key",
+		r.table(ds.Name))
+	res, err := r.conn.Query(clickhouse.Context(ctx, clickhouse.WithExternalTable(t)), q)
+	if err != nil {
+		return nil, fail(err)
+	}
+	defer res.Close()
+	var out []storedVersion
+	for res.Next() {
+		var v storedVersion
+		var name, birth string
+		var deleted uint8
+		if err := res.Scan(&v.id, &v.source, &v.recordKey, &name, &birth, &deleted, &v.sourceTime); err != nil {
+			return nil, fail(err)
+		}
+		v.deleted = deleted == 1
+		v.values = map[string]string{"name": name, "birth_date": birth}
+		out = append(out, v)
+	}
+	if err := res.Err(); err != nil {
+		return nil, fail(err)
+	}
+	return out, nil
+}
+
+// conflictIndex returns the positions of the subject and conflict fields in
+// ds, or nil when ds lacks one of them.
+func conflictIndex(ds schema.Dataset) map[string]int {
+	idx := map[string]int{}
+	for _, name := range append([]string{ds.SubjectField}, conflictFields...) {
+		i := -1
+		for j, f := range ds.Fields {
+			if f.Name == name {
+				i = j
+			}
+		}
+		if i < 0 {
+			return nil
+		}
+		idx[name] = i
+	}
+	return idx
+}
+
+// conflicts is the identity rule of findConflicts as a pure function: the
+// conflicts of the batch's rows given the stored current versions of their
+// id_numbers.
+func conflicts(ds schema.Dataset, rows []record.Row, stored []storedVersion) []conflict {
+	idx := conflictIndex(ds)
+	if idx == nil {
+		return nil
+	}
+	subj := idx[ds.SubjectField]
 	current := map[string]map[sourceKey]personVersion{}
 	put := func(id string, v personVersion) {
 		if current[id] == nil {
@@ -76,30 +147,8 @@ func (r *Runner) findConflicts(ctx context.Context, ds schema.Dataset, rows []re
 			current[id][k] = v
 		}
 	}
-	err := chunks(ids, func(ids []string) error {
-		q := fmt.Sprintf("SELECT id_number, source, record_key, argMax(name, source_time), toString(argMax(birth_date, source_time)), "+
-			"argMax(deleted, source_time), max(source_time) FROM %s FINAL WHERE id_number IN (%s) GROUP BY id_number, source, record_key",
-			r.table(ds.Name), store.InList(ids))
-		res, err := r.conn.Query(ctx, q)
-		if err != nil {
-			return fmt.Errorf("cannot look up persons for identity conflicts: %w", err)
-		}
-		defer res.Close()
-		for res.Next() {
-			var id, name, birth string
-			var v personVersion
-			var deleted uint8
-			if err := res.Scan(&id, &v.source, &v.recordKey, &name, &birth, &deleted, &v.sourceTime); err != nil {
-				return fmt.Errorf("cannot look up persons for identity conflicts: %w", err)
-			}
-			v.deleted = deleted == 1
-			v.values = map[string]string{"name": name, "birth_date": birth}
-			put(id, v)
-		}
-		return res.Err()
-	})
-	if err != nil {
-		return nil, err
+	for _, v := range stored {
+		put(v.id, v.personVersion)
 	}
 	for _, row := range rows {
 		put(row.Values[subj].(string), versionOf(row, idx))
@@ -145,7 +194,7 @@ func (r *Runner) findConflicts(ctx context.Context, ds schema.Dataset, rows []re
 		}
 		return out[i].field < out[j].field
 	})
-	return out, nil
+	return out
 }
 
 func versionOf(row record.Row, idx map[string]int) personVersion {

@@ -4,31 +4,35 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"strings"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/ext"
 	"github.com/residenthub/residenthub/pipelines/record"
 	"github.com/residenthub/residenthub/schema"
 	"github.com/residenthub/residenthub/store"
 )
 
-// inChunk bounds the values of one IN (...) list, and inBytes its length,
-// keeping queries well under ClickHouse's max_query_size (256 KiB by default).
-const (
-	inChunk = 2000
-	inBytes = 128 << 10
-)
-
-// chunks calls f with consecutive slices of at most inChunk values.
-func chunks(values []string, f func([]string) error) error {
-	for len(values) > 0 {
-		n := min(len(values), inChunk)
-		if err := f(values[:n]); err != nil {
-			return err
-		}
-		values = values[n:]
+// extTable returns a ClickHouse external table of String columns (names)
+// filled with values (one slice per column, all of one length): how the
+// look-ups pass ID numbers and record keys to ClickHouse as data, never in
+// the query text (which ClickHouse shows to every user in system.processes
+// and the query log).
+func extTable(name string, names []string, values ...[]string) (*ext.Table, error) {
+	cols := make([]func(*ext.Table) error, len(names))
+	for i, n := range names {
+		cols[i] = ext.Column(n, "String")
 	}
-	return nil
+	t, err := ext.NewTable(name, cols...)
+	if err != nil {
+		return nil, err
+	}
+	for i, v := range values {
+		if _, err := t.Block().Columns[i].Append(v); err != nil {
+			return nil, err
+		}
+	}
+	return t, nil
 }
 
 type sourceKey struct{ source, recordKey string }
@@ -80,42 +84,30 @@ func (o owners) sorted() []string {
 }
 
 // lookupOwners reads from record_owner the id_numbers every (source,
-// record_key) of keys was stored under (non-deleted versions), with one
-// primary-key lookup per inChunk keys (or inBytes of SQL): WHERE dataset = ? AND (source,
-// record_key) IN ((...), ...). The values are inlined as escaped literals (the
-// driver binds a Go slice as an array, which ClickHouse 18.16 rejects in IN).
+// record_key) of keys was stored under (non-deleted versions), in one
+// primary-key lookup: WHERE dataset = ? AND (source, record_key) IN (SELECT
+// … FROM keys), the keys passed as an external table.
 func (r *Runner) lookupOwners(ctx context.Context, ds schema.Dataset, keys []sourceKey) (map[sourceKey]owners, error) {
 	out := make(map[sourceKey]owners, len(keys))
-	for _, k := range keys {
-		out[k] = owners{}
-	}
-	pairs := make([]string, len(keys))
+	sources, recordKeys := make([]string, len(keys)), make([]string, len(keys))
 	for i, k := range keys {
-		pairs[i] = "(" + store.QuoteString(k.source) + ", " + store.QuoteString(k.recordKey) + ")"
+		out[k] = owners{}
+		sources[i], recordKeys[i] = k.source, k.recordKey
 	}
-	for len(pairs) > 0 {
-		n, size := 0, 0
-		for n < len(pairs) && n < inChunk && (n == 0 || size+len(pairs[n]) <= inBytes) {
-			size += len(pairs[n]) + 2
-			n++
-		}
-		if err := r.lookupOwnersOf(ctx, ds, pairs[:n], out); err != nil {
-			return nil, err
-		}
-		pairs = pairs[n:]
+	if len(keys) == 0 {
+		return out, nil
 	}
-	return out, nil
-}
-
-// lookupOwnersOf runs one lookup for pairs, "('source', 'record_key')"
-// literals, adding the owners found to out.
-func (r *Runner) lookupOwnersOf(ctx context.Context, ds schema.Dataset, pairs []string, out map[sourceKey]owners) error {
-	q := fmt.Sprintf("SELECT source, record_key, id_number, source_time, max(ingest_time) FROM %s "+
-		"WHERE dataset = %s AND (source, record_key) IN (%s) GROUP BY source, record_key, id_number, source_time",
-		r.table("record_owner"), store.QuoteString(ds.Name), strings.Join(pairs, ", "))
-	rows, err := r.conn.Query(ctx, q)
+	fail := func(err error) error { return fmt.Errorf("cannot look up the owners of %s records: %w", ds.Name, err) }
+	t, err := extTable("keys", []string{"source", "record_key"}, sources, recordKeys)
 	if err != nil {
-		return fmt.Errorf("cannot look up the owners of %s records: %w", ds.Name, err)
+		return nil, fail(err)
+	}
+	q := fmt.Sprintf("SELECT source, record_key, id_number, source_time, max(ingest_time) FROM %s "+
+		"WHERE dataset = %s AND (source, record_key) IN (SELECT source, record_key FROM keys) GROUP BY source, record_key, id_number, source_time",
+		r.table("record_owner"), store.QuoteString(ds.Name))
+	rows, err := r.conn.Query(clickhouse.Context(ctx, clickhouse.WithExternalTable(t)), q)
+	if err != nil {
+		return nil, fail(err)
 	}
 	defer rows.Close()
 	for rows.Next() {
@@ -123,16 +115,16 @@ func (r *Runner) lookupOwnersOf(ctx context.Context, ds schema.Dataset, pairs []
 		var id string
 		var sourceTime, ingest time.Time
 		if err := rows.Scan(&k.source, &k.recordKey, &id, &sourceTime, &ingest); err != nil {
-			return fmt.Errorf("cannot look up the owners of %s records: %w", ds.Name, err)
+			return nil, fail(err)
 		}
 		if o := out[k]; o != nil {
 			o.add(id, sourceTime.UTC(), ingest.UTC())
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("cannot look up the owners of %s records: %w", ds.Name, err)
+		return nil, fail(err)
 	}
-	return nil
+	return out, nil
 }
 
 // rowKey is a profile table's sorting key.
@@ -163,19 +155,18 @@ type rowKey struct {
 // at the same source time) is not written.
 func (r *Runner) resolveOwners(ctx context.Context, b *batch) ([]record.Row, error) {
 	ds := b.dataset
-	subj := subjectIndex(ds)
-	if subj < 0 {
-		rows := make([]record.Row, len(b.rows))
-		for i, p := range b.rows {
-			rows[i] = p.row
-		}
-		return rows, nil
+	if subjectIndex(ds) < 0 {
+		return resolveOwners(ds, b.rows, nil), nil
 	}
+	// An upsert of a source whose record key holds the subject's id_number
+	// cannot move to another owner: its stored owners can only be its own,
+	// which change nothing (see resolveOwners). Only its deletes, and the
+	// records of other sources, are looked up.
 	var keys []sourceKey
-	seen := map[sourceKey]bool{}
+	seen := make(map[sourceKey]bool, len(b.rows))
 	for _, p := range b.rows {
 		k := sourceKey{p.row.Source, p.row.RecordKey}
-		if !seen[k] {
+		if !seen[k] && (p.row.Deleted || !r.keyHoldsSubject[p.row.Source]) {
 			seen[k] = true
 			keys = append(keys, k)
 		}
@@ -184,21 +175,71 @@ func (r *Runner) resolveOwners(ctx context.Context, b *batch) ([]record.Row, err
 	if err != nil {
 		return nil, err
 	}
-	upserts := map[rowKey]bool{}
-	for _, p := range b.rows {
-		if !p.row.Deleted {
-			k := sourceKey{p.row.Source, p.row.RecordKey}
-			id := p.row.Values[subj].(string)
-			known[k].add(id, p.row.SourceTime, p.row.IngestTime)
-			upserts[rowKey{id, k.source, k.recordKey, p.row.SourceTime.Unix()}] = true
+	return resolveOwnersFixed(ds, b.rows, known, func(source string) bool { return r.keyHoldsSubject[source] }), nil
+}
+
+// resolveOwners is the rule of Runner.resolveOwners as a pure function: the
+// rows to insert for the batch's rows given known, the owners record_owner
+// holds for every record of the batch (it is extended with the batch's own
+// upserts).
+func resolveOwners(ds schema.Dataset, rows []pendingRow, known map[sourceKey]owners) []record.Row {
+	return resolveOwnersFixed(ds, rows, known, nil)
+}
+
+// resolveOwnersFixed is resolveOwners where fixed (optional) names the
+// sources whose records keep their owner (the record key holds the
+// id_number): an upsert of such a source whose record was not looked up
+// (not in known, so the batch has no delete of it) is inserted as it is.
+func resolveOwnersFixed(ds schema.Dataset, rows []pendingRow, known map[sourceKey]owners, fixed func(source string) bool) []record.Row {
+	subj := subjectIndex(ds)
+	if subj < 0 {
+		out := make([]record.Row, len(rows))
+		for i, p := range rows {
+			out[i] = p.row
+		}
+		return out
+	}
+	if known == nil {
+		known = map[sourceKey]owners{}
+	}
+	// plain: the row is inserted as it is, without owner bookkeeping.
+	plain := make([]bool, len(rows))
+	for i, p := range rows {
+		k := sourceKey{p.row.Source, p.row.RecordKey}
+		if _, ok := known[k]; !ok {
+			if fixed != nil && !p.row.Deleted && fixed(p.row.Source) {
+				plain[i] = true
+				continue
+			}
+			known[k] = owners{}
 		}
 	}
+	for i, p := range rows {
+		if !p.row.Deleted && !plain[i] {
+			k := sourceKey{p.row.Source, p.row.RecordKey}
+			known[k].add(p.row.Values[subj].(string), p.row.SourceTime, p.row.IngestTime)
+		}
+	}
+	// the batch's upserts by sorting key, built when a tombstone is first
+	// considered (most batches have none)
+	var upserts map[rowKey]bool
+	isUpsert := func(rk rowKey) bool {
+		if upserts == nil {
+			upserts = map[rowKey]bool{}
+			for _, p := range rows {
+				if !p.row.Deleted {
+					upserts[rowKey{p.row.Values[subj].(string), p.row.Source, p.row.RecordKey, p.row.SourceTime.Unix()}] = true
+				}
+			}
+		}
+		return upserts[rk]
+	}
 
-	out := make([]record.Row, 0, len(b.rows))
+	out := make([]record.Row, 0, len(rows))
 	tombs := map[rowKey]int{} // position in out
 	tomb := func(k sourceKey, id string, sourceTime, ingest time.Time) {
 		rk := rowKey{id, k.source, k.recordKey, sourceTime.Unix()}
-		if upserts[rk] {
+		if isUpsert(rk) {
 			return
 		}
 		if s := known[k][id]; s != nil && (s.first.Equal(sourceTime) || s.last.Equal(sourceTime)) {
@@ -213,8 +254,12 @@ func (r *Runner) resolveOwners(ctx context.Context, b *batch) ([]record.Row, err
 		tombs[rk] = len(out)
 		out = append(out, record.Tombstone(ds, k.source, k.recordKey, id, sourceTime, ingest))
 	}
-	for _, p := range b.rows {
+	for i, p := range rows {
 		row := p.row
+		if plain[i] {
+			out = append(out, row)
+			continue
+		}
 		k := sourceKey{row.Source, row.RecordKey}
 		own := row.Values[subj].(string)
 		if row.Deleted {
@@ -239,6 +284,9 @@ func (r *Runner) resolveOwners(ctx context.Context, b *batch) ([]record.Row, err
 			continue
 		}
 		out = append(out, row)
+		if o := known[k]; len(o) == 1 && o[own] != nil {
+			continue // the record's one owner: nothing to mark
+		}
 		var newer *ownerSpan
 		for _, id := range known[k].sorted() {
 			if id == own {
@@ -257,7 +305,7 @@ func (r *Runner) resolveOwners(ctx context.Context, b *batch) ([]record.Row, err
 			tomb(k, own, newer.last, newer.lastIngest)
 		}
 	}
-	return out, nil
+	return out
 }
 
 func later(a, b time.Time) time.Time {

@@ -156,10 +156,10 @@ func short(id string) string {
 }
 
 // TestLookupOwnersSplitsLongLists looks up more keys (and longer ones) than
-// one query may hold.
+// one query's text could hold (they travel as an external table).
 func TestLookupOwnersSplitsLongLists(t *testing.T) {
 	h := newHarness(t)
-	long := strings.Repeat("长", 300) // 900 bytes: inBytes ends a chunk long before inChunk keys
+	long := strings.Repeat("长", 300) // 900 bytes: 2,500 of them are 2.2 MB, far over max_query_size
 	h.produce(asset("V-1", idA, "vehicle", t0), asset(long+"|7", idB, "vehicle", t0))
 	h.runUntilIdle(h.cfg)
 	r, err := New(h.cfg, h.conn, h.brokers, nil, nil)

@@ -1,11 +1,17 @@
 // Package pipelines consumes the raw.<source> Kafka topics and loads the
 // resident profile into ClickHouse:
 //
-//	raw.<source> ─ decode ─ normalize (record) ─ batch per dataset ─┐
-//	                 └─ reject ─ dlq.<source> + rejects table ──────┤
-//	  owners: id_numbers each record was stored under → tombstones  │
-//	  person: compare name/birth_date with other sources → conflict │
-//	  Arrow record batch (arrowbatch) ─ ClickHouse INSERT ──────────┴─ commit offsets
+//	raw.<source> ─ batch per dataset (loader) ─ decode ─ normalize (record) ─┐
+//	                 └─ reject ─ dlq.<source> + rejects table ───────────────┤
+//	  owners: id_numbers each record was stored under → tombstones           │
+//	  person: compare name/birth_date with other sources → conflict          │
+//	  Arrow record batch (arrowbatch) ─ ClickHouse INSERT ───────────────────┴─ commit offsets
+//
+// The loop is pipelines/loader's: one lane per dataset, and in each lane
+// batch N is stored while batch N+1 is decoded (on every core) and N+2
+// fetched; the datasets' lanes run beside each other. A dataset's batches
+// are stored one after the other, so the owners and identities a batch looks
+// up include those of every earlier batch of the dataset.
 //
 // Delivery is at-least-once and loading is idempotent: a row's ClickHouse
 // sorting key (id_number, source, record_key, source_time) and version
@@ -31,7 +37,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -39,6 +45,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/residenthub/residenthub/bus"
 	"github.com/residenthub/residenthub/config"
+	"github.com/residenthub/residenthub/pipelines/loader"
+	"github.com/residenthub/residenthub/retry"
 	"github.com/residenthub/residenthub/schema"
 	"github.com/residenthub/residenthub/store"
 	"github.com/segmentio/kafka-go"
@@ -49,26 +57,33 @@ import (
 // (pipelines/2: canonical record keys, record.CanonicalKey).
 const PipelineVersion = "pipelines/2"
 
-// shutdownTimeout bounds the final flush when Run's context is cancelled.
-const shutdownTimeout = 10 * time.Second
+// shutdownTimeout bounds the final store and commit when Run's context is
+// cancelled.
+const shutdownTimeout = 8 * time.Second
 
 // Runner consumes the raw topics of the configured sources with one Kafka
 // consumer group and loads them into ClickHouse. Create it with New, start
 // it with Run; Status and WaitIdle may be called from other goroutines.
 type Runner struct {
-	cfg     *config.Config
-	conn    driver.Conn
-	brokers []string
-	log     *slog.Logger
-	db      string                    // quoted profile database
-	byTopic map[string]*config.Source // raw topic → source
-	topics  []string                  // raw topics in config order
-	stats   []*sourceStats            // in config order
-	bySrc   map[string]*sourceStats
-	m       *metrics
-	hooks   hooks
-	running atomic.Bool
-	pending atomic.Int64 // messages fetched and not yet committed
+	cfg      *config.Config
+	conn     driver.Conn
+	brokers  []string
+	log      *slog.Logger
+	db       string                    // quoted profile database
+	byTopic  map[string]*config.Source // raw topic → source
+	topics   []string                  // raw topics in config order
+	datasets []schema.Dataset          // one loader lane each, in order of first use
+	laneOf   map[string]int            // raw topic → lane
+	stats    []*sourceStats            // in config order
+	bySrc    map[string]*sourceStats
+	m        *metrics
+	hooks    hooks
+	running  atomic.Bool
+	pending  atomic.Int64 // messages fetched and not yet committed
+	chSlots  chan struct{}
+	// keyHoldsSubject: the source's record key has a column mapped to the
+	// dataset's subject field (id_number), so a record keeps its owner.
+	keyHoldsSubject map[string]bool
 }
 
 // hooks let tests simulate failures; nil hooks do nothing.
@@ -80,6 +95,9 @@ type hooks struct {
 	// committed; an error makes Run return it at once (a crash).
 	beforeCommit func() error
 }
+
+// errCrash wraps the error of the beforeCommit test hook.
+var errCrash = loader.ErrCrashed
 
 // New prepares a runner for every source of cfg.Sources, loading through
 // conn into cfg.ClickHouse.Database, with Kafka at brokers. reg (optional)
@@ -100,33 +118,43 @@ func New(cfg *config.Config, conn driver.Conn, brokers []string, reg prometheus.
 	r := &Runner{
 		cfg: cfg, conn: conn, brokers: brokers, log: log.With("component", "pipelines"),
 		db:      store.QuoteIdent(cfg.ClickHouse.Database),
-		byTopic: map[string]*config.Source{}, bySrc: map[string]*sourceStats{},
-	}
-	for i := range cfg.Sources {
-		src := &cfg.Sources[i]
-		if _, ok := schema.Datasets[src.Dataset]; !ok {
-			return nil, fmt.Errorf("cannot create pipelines: source %s: unknown dataset %q", src.Name, src.Dataset)
-		}
-		topic := schema.RawTopic(src.Name)
-		r.byTopic[topic] = src
-		r.topics = append(r.topics, topic)
-		st := &sourceStats{source: src.Name, dataset: src.Dataset, topic: topic}
-		r.stats = append(r.stats, st)
-		r.bySrc[src.Name] = st
+		byTopic: map[string]*config.Source{}, bySrc: map[string]*sourceStats{}, laneOf: map[string]int{},
+		chSlots: make(chan struct{}, chSlots), keyHoldsSubject: map[string]bool{},
 	}
 	m, err := newMetrics(reg)
 	if err != nil {
 		return nil, fmt.Errorf("cannot create pipelines: %w", err)
 	}
 	r.m = m
+	lanes := map[string]int{}
+	for i := range cfg.Sources {
+		src := &cfg.Sources[i]
+		ds, ok := schema.Datasets[src.Dataset]
+		if !ok {
+			return nil, fmt.Errorf("cannot create pipelines: source %s: unknown dataset %q", src.Name, src.Dataset)
+		}
+		if _, ok := lanes[ds.Name]; !ok {
+			lanes[ds.Name] = len(r.datasets)
+			r.datasets = append(r.datasets, ds)
+		}
+		col, mapped := src.Fields[ds.SubjectField]
+		r.keyHoldsSubject[src.Name] = mapped && slices.Contains(src.Key, col)
+		topic := schema.RawTopic(src.Name)
+		r.byTopic[topic] = src
+		r.laneOf[topic] = lanes[ds.Name]
+		r.topics = append(r.topics, topic)
+		st := newSourceStats(src, topic, m)
+		r.stats = append(r.stats, st)
+		r.bySrc[src.Name] = st
+	}
 	return r, nil
 }
 
-// Run consumes until ctx is cancelled, then flushes and commits what it
-// holds (for at most 10 s) and returns nil. While ClickHouse or Kafka fail it
-// pauses fetching and retries with exponential backoff up to
-// pipelines.max_backoff; it holds at most one batch per dataset. Run returns
-// an error only when it cannot start or cannot finish its final flush (the
+// Run consumes until ctx is cancelled, then stores and commits what it
+// holds (for at most 8 s) and returns nil. While ClickHouse or Kafka fail it
+// retries with exponential backoff up to pipelines.max_backoff and stops
+// fetching once pipelines.max_in_flight messages wait. Run returns an error
+// only when it cannot start or cannot finish its final store (the
 // uncommitted messages are then consumed again on the next start).
 func (r *Runner) Run(ctx context.Context) error {
 	if !r.running.CompareAndSwap(false, true) {
@@ -144,28 +172,35 @@ func (r *Runner) Run(ctx context.Context) error {
 		}
 		return err
 	}
-	reader := kafka.NewReader(r.readerConfig())
 	dlq := bus.NewWriter(r.brokers)
 	defer dlq.Close()
-
-	fetchCtx, stopFetch := context.WithCancel(ctx)
-	msgs := make(chan kafka.Message)
-	fetchDone := make(chan error, 1)
-	go func() { fetchDone <- r.fetch(fetchCtx, reader, msgs) }()
+	p := r.cfg.Pipelines
+	inFlight := p.MaxInFlight
+	if inFlight == 0 {
+		inFlight = 3 * p.BatchRows
+	}
+	l, err := loader.New(loader.Config[*batch]{
+		Brokers: r.brokers, GroupID: p.GroupID, Topics: r.topics,
+		Lanes: len(r.datasets), LaneOf: func(topic string) int { return r.laneOf[topic] },
+		BatchRows: p.BatchRows, Linger: p.Linger, MaxInFlight: inFlight,
+		MaxBackoff: p.MaxBackoff, ShutdownTimeout: shutdownTimeout,
+		Prepare:      r.prepare,
+		Store:        func(ctx context.Context, b *batch) error { return r.store(ctx, dlq, b) },
+		Committed:    r.committed,
+		BeforeCommit: r.hooks.beforeCommit,
+		Log:          r.log,
+		Fetched:      func(*kafka.Message) { r.pending.Add(1) },
+		Released:     func(n int) { r.pending.Add(-int64(n)) },
+	})
+	if err != nil {
+		return fmt.Errorf("cannot start pipelines: %w", err)
+	}
+	lagCtx, stopLag := context.WithCancel(ctx)
 	lagDone := make(chan struct{})
-	go func() { defer close(lagDone); r.pollLag(fetchCtx) }()
-
-	l := &loop{r: r, reader: reader, dlq: dlq, batches: map[string]*batch{}}
-	err := l.run(ctx, msgs, fetchDone)
-	stopFetch()
+	go func() { defer close(lagDone); r.pollLag(lagCtx) }()
+	err = l.Run(ctx)
+	stopLag()
 	<-lagDone
-	select {
-	case <-fetchDone:
-	case <-time.After(5 * time.Second):
-	}
-	if cerr := reader.Close(); cerr != nil {
-		r.log.Warn("cannot close Kafka reader", "err", cerr)
-	}
 	return err
 }
 
@@ -182,81 +217,13 @@ func (r *Runner) ensureTopics(ctx context.Context) error {
 			return nil
 		}
 		r.log.Warn("cannot create topics, retrying", "err", err)
-		if !bo.wait(ctx) {
+		if !bo.Wait(ctx) {
 			return fmt.Errorf("cannot start pipelines: %w", err)
 		}
 	}
 }
 
-func (r *Runner) readerConfig() kafka.ReaderConfig {
-	return kafka.ReaderConfig{
-		Brokers:           r.brokers,
-		GroupID:           r.cfg.Pipelines.GroupID,
-		GroupTopics:       r.topics,
-		MinBytes:          1,
-		MaxBytes:          16 << 20,
-		MaxWait:           250 * time.Millisecond,
-		QueueCapacity:     1000,
-		CommitInterval:    0, // synchronous commits: CommitMessages returns after the broker stored them
-		StartOffset:       kafka.FirstOffset,
-		HeartbeatInterval: time.Second,
-		SessionTimeout:    10 * time.Second,
-		RebalanceTimeout:  10 * time.Second,
-		JoinGroupBackoff:  time.Second,
-		ReadBackoffMin:    100 * time.Millisecond,
-		ReadBackoffMax:    time.Second,
-		ErrorLogger: kafka.LoggerFunc(func(msg string, args ...any) {
-			text := fmt.Sprintf(msg, args...)
-			if strings.Contains(text, "i/o timeout") {
-				// A fetch that outlived its deadline while the broker was busy;
-				// the reader retries it. Not worth an operator's attention.
-				r.log.Debug("kafka: " + text)
-				return
-			}
-			r.log.Warn("kafka: " + text)
-		}),
-	}
-}
-
-// fetch hands messages to the loop one at a time; it blocks while the loop
-// flushes, which stops fetching (the reader's own queue is bounded).
-func (r *Runner) fetch(ctx context.Context, reader *kafka.Reader, out chan<- kafka.Message) error {
-	for {
-		m, err := reader.FetchMessage(ctx)
-		if err != nil {
-			return err
-		}
-		select {
-		case out <- m:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-}
-
-// backoff doubles a wait from 100 ms up to pipelines.max_backoff.
-type backoff struct {
-	next, max time.Duration
-}
-
-func (r *Runner) newBackoff() *backoff {
-	max := r.cfg.Pipelines.MaxBackoff
-	if max <= 0 {
-		max = 30 * time.Second
-	}
-	return &backoff{next: 100 * time.Millisecond, max: max}
-}
-
-// wait sleeps for the next interval; false when ctx ended first.
-func (b *backoff) wait(ctx context.Context) bool {
-	d := min(b.next, b.max)
-	b.next = min(b.next*2, b.max)
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
+// newBackoff pauses from 100 ms up to pipelines.max_backoff.
+func (r *Runner) newBackoff() *retry.Backoff {
+	return retry.New(100*time.Millisecond, r.cfg.Pipelines.MaxBackoff)
 }

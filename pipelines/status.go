@@ -8,6 +8,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/residenthub/residenthub/bus"
+	"github.com/residenthub/residenthub/config"
 )
 
 // lagInterval is how often Run refreshes the lag of every source.
@@ -37,6 +38,17 @@ type sourceStats struct {
 	lag                        atomic.Int64
 	lagKnown                   atomic.Bool
 	lastLoaded                 atomic.Int64 // Unix nanoseconds, 0 = never
+
+	// the source's series of the metrics, looked up once
+	mConsumed, mLoaded, mRejected prometheus.Counter
+	mIDWarnings, mKeyWarnings     prometheus.Counter
+}
+
+func newSourceStats(src *config.Source, topic string, m *metrics) *sourceStats {
+	return &sourceStats{source: src.Name, dataset: src.Dataset, topic: topic,
+		mConsumed: m.consumed.WithLabelValues(src.Name, src.Dataset), mLoaded: m.loaded.WithLabelValues(src.Name, src.Dataset),
+		mRejected: m.rejected.WithLabelValues(src.Name, src.Dataset), mIDWarnings: m.idWarnings.WithLabelValues(src.Name),
+		mKeyWarnings: m.keyWarnings.WithLabelValues(src.Name)}
 }
 
 // Status returns the counters of every configured source, in config order.

@@ -63,14 +63,20 @@ func (e *Envelope) Validate() error {
 	return nil
 }
 
-// Marshal encodes the envelope as JSON.
-func (e *Envelope) Marshal() ([]byte, error) { return json.Marshal(e) }
+// Marshal encodes the envelope as JSON: the bytes json.Marshal gives,
+// written without reflection (AppendJSON).
+func (e *Envelope) Marshal() ([]byte, error) { return e.AppendJSON(make([]byte, 0, 512)) }
 
-// UnmarshalEnvelope decodes and validates a Kafka message value.
+// UnmarshalEnvelope decodes and validates a Kafka message value, exactly as
+// json.Unmarshal into an Envelope would decode it; the shape the hub writes
+// is read without reflection, with every string sharing one copy of b.
 func UnmarshalEnvelope(b []byte) (*Envelope, error) {
 	var e Envelope
-	if err := json.Unmarshal(b, &e); err != nil {
-		return nil, fmt.Errorf("cannot decode envelope: %w", err)
+	if err := decodeEnvelope(b, &e); err != nil {
+		e = Envelope{}
+		if err := json.Unmarshal(b, &e); err != nil {
+			return nil, fmt.Errorf("cannot decode envelope: %w", err)
+		}
 	}
 	if err := e.Validate(); err != nil {
 		return nil, err

@@ -11,6 +11,7 @@ import (
 	"github.com/residenthub/residenthub/bus"
 	"github.com/residenthub/residenthub/config"
 	"github.com/residenthub/residenthub/normalize"
+	"github.com/residenthub/residenthub/pipelines/loader"
 	"github.com/residenthub/residenthub/schema"
 	"github.com/residenthub/residenthub/store"
 	"github.com/segmentio/kafka-go"
@@ -18,8 +19,9 @@ import (
 
 // Sink consumes the audit topic (one consumer group; run one Sink per API
 // process, they share the partitions) and inserts the events into
-// <db>.audit_log in batches. Offsets are committed only after the insert, so
-// a crash replays events, and the replayed rows collapse by event_id.
+// <db>.audit_log in batches, with the pipelines' loop (pipelines/loader):
+// the same batching, backoff and commit-after-insert. A crash replays
+// events, and the replayed rows collapse by event_id.
 type Sink struct {
 	// GroupID is the Kafka consumer group (default "residenthub-audit").
 	GroupID string
@@ -64,97 +66,46 @@ func NewSink(conn driver.Conn, ch config.ClickHouse, brokers []string, log *slog
 const insertColumns = "event_id, time, caller, role, purpose, subject_id_number, household_members, endpoint, program, decision, status"
 
 // Run consumes until ctx ends; it returns nil then, or an error when the
-// consumer cannot be set up. ClickHouse failures are retried with backoff
-// (without committing), never skipped.
+// consumer cannot be set up or the events in hand could not be stored
+// before the shutdown deadline (they are consumed again on the next start).
+// ClickHouse failures are retried with backoff (without committing), never
+// skipped.
 func (s *Sink) Run(ctx context.Context) error {
 	if len(s.brokers) == 0 {
-		return errors.New("audit sink: no kafka brokers")
+		return errors.New("cannot start the audit sink: no Kafka brokers")
 	}
 	if err := bus.EnsureTopics(ctx, s.brokers, max(s.Partitions, 1), schema.AuditTopic); err != nil {
 		// Not fatal: the reader retries until the topic exists.
 		s.log.Warn("cannot create the audit topic", "err", err)
 	}
-	r := kafka.NewReader(kafka.ReaderConfig{
-		Brokers:     s.brokers,
-		GroupID:     s.GroupID,
-		Topic:       schema.AuditTopic,
-		StartOffset: kafka.FirstOffset,
-		MinBytes:    1,
-		MaxBytes:    10 << 20,
-		MaxWait:     250 * time.Millisecond,
+	l, err := loader.New(loader.Config[[]*Event]{
+		Brokers: s.brokers, GroupID: s.GroupID, Topics: []string{schema.AuditTopic},
+		BatchRows: s.BatchRows, Linger: s.Linger, MaxBackoff: s.MaxBackoff,
+		Prepare: s.decode,
+		Store:   s.Insert,
+		Log:     s.log,
 	})
-	defer r.Close()
+	if err != nil {
+		return fmt.Errorf("cannot start the audit sink: %w", err)
+	}
 	s.log.Info("audit sink started", "topic", schema.AuditTopic, "group", s.GroupID)
-	for {
-		msgs, err := s.fetch(ctx, r)
-		if ctx.Err() != nil {
-			return nil
-		}
+	return l.Run(ctx)
+}
+
+// decode turns a batch of audit messages into events. A message that is not
+// an event cannot become a row: it is logged (where it is, not its content)
+// and skipped.
+func (s *Sink) decode(_ int, msgs []kafka.Message) []*Event {
+	events := make([]*Event, 0, len(msgs))
+	for _, m := range msgs {
+		e, err := Unmarshal(m.Value, m.Topic, m.Partition, m.Offset)
 		if err != nil {
-			s.log.Warn("cannot fetch audit events", "err", err)
-			if !sleep(ctx, time.Second) {
-				return nil
-			}
+			s.log.Error("skipping undecodable audit message", "topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "err", err)
 			continue
 		}
-		events := make([]*Event, 0, len(msgs))
-		for _, m := range msgs {
-			e, err := Unmarshal(m.Value, m.Topic, m.Partition, m.Offset)
-			if err != nil {
-				// Not an event; it cannot become a row. Keep the log quiet
-				// about content: only where it is.
-				s.log.Error("skipping undecodable audit message", "topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "err", err)
-				continue
-			}
-			events = append(events, e)
-		}
-		if !s.insertWithRetry(ctx, events) {
-			return nil
-		}
-		if err := r.CommitMessages(ctx, msgs...); err != nil && ctx.Err() == nil {
-			// The events are stored; a redelivery collapses by event_id.
-			s.log.Warn("cannot commit audit offsets", "err", err)
-		}
+		events = append(events, e)
 	}
-}
-
-// fetch blocks for the first message, then gathers more for up to Linger or
-// BatchRows messages.
-func (s *Sink) fetch(ctx context.Context, r *kafka.Reader) ([]kafka.Message, error) {
-	first, err := r.FetchMessage(ctx)
-	if err != nil {
-		return nil, err
-	}
-	msgs := []kafka.Message{first}
-	lctx, cancel := context.WithTimeout(ctx, s.Linger)
-	defer cancel()
-	for len(msgs) < s.BatchRows {
-		m, err := r.FetchMessage(lctx)
-		if err != nil {
-			break
-		}
-		msgs = append(msgs, m)
-	}
-	return msgs, nil
-}
-
-// insertWithRetry inserts until it succeeds (true) or ctx ends (false).
-func (s *Sink) insertWithRetry(ctx context.Context, events []*Event) bool {
-	backoff := 200 * time.Millisecond
-	for {
-		err := s.Insert(ctx, events)
-		if err == nil {
-			return true
-		}
-		if ctx.Err() != nil {
-			return false
-		}
-		s.log.Warn("cannot insert audit events, retrying", "events", len(events), "retry_in", backoff, "err", err)
-		if !sleep(ctx, backoff) {
-			return false
-		}
-		backoff = min(backoff*2, s.MaxBackoff)
-	}
+	return events
 }
 
 // Insert writes events to audit_log in one batch insert.
@@ -181,16 +132,4 @@ func (s *Sink) Insert(ctx context.Context, events []*Event) error {
 		return fmt.Errorf("cannot insert %d audit events into %s: %w", len(events), s.table, err)
 	}
 	return nil
-}
-
-// sleep waits d or until ctx ends; it reports whether ctx is still alive.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }

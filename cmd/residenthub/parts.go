@@ -23,6 +23,7 @@ import (
 	"github.com/residenthub/residenthub/pipelines"
 	"github.com/residenthub/residenthub/places"
 	"github.com/residenthub/residenthub/profile"
+	"github.com/residenthub/residenthub/retry"
 	"github.com/residenthub/residenthub/schema"
 	"github.com/residenthub/residenthub/store"
 )
@@ -85,7 +86,7 @@ func (h *Hub) stopClickHouse(ctx context.Context) error {
 // then closes the migrated channel. It returns nil when ctx ends first.
 func (h *Hub) migrateUntilApplied(ctx context.Context) error {
 	cfg := h.cfg.ClickHouse
-	wait := time.Second
+	bo := retry.New(time.Second, max(h.cfg.Pipelines.MaxBackoff, time.Second))
 	for {
 		attemptCtx, cancel := context.WithTimeout(ctx, time.Minute)
 		applied, err := store.Migrate(attemptCtx, h.clickhouse.conn, cfg)
@@ -98,13 +99,11 @@ func (h *Hub) migrateUntilApplied(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
+		wait := bo.Next()
 		h.log.Warn("clickhouse not ready; retrying", "addr", cfg.Addr, "err", err, "retry_in", wait)
-		select {
-		case <-ctx.Done():
+		if !retry.Sleep(ctx, wait) {
 			return nil
-		case <-time.After(wait):
 		}
-		wait = min(2*wait, max(h.cfg.Pipelines.MaxBackoff, time.Second))
 	}
 }
 

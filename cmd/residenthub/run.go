@@ -77,6 +77,7 @@ func cmdRun(args []string) error {
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	_ = fs.Parse(args)
 
+	tuneMemory()
 	log := newLogger(*logFormat)
 	slog.SetDefault(log)
 	cfg, err := config.Load(*cfgPath)

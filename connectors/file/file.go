@@ -128,8 +128,12 @@ func (c *Conn) Pull(ctx context.Context, run *connectors.Run) error {
 	for _, name := range c.skipped() {
 		run.Logger.Warn("drop folder entry matches the pattern but is not a regular file (a folder or symbolic link); not read", "entry", name)
 	}
+	// While a file is published, the first pass of the next settled file
+	// runs beside it (it publishes nothing).
+	var ahead *prefetch
+	defer func() { ahead.discard() }()
 	var failed []error
-	for _, name := range names {
+	for i, name := range names {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -145,7 +149,21 @@ func (c *Conn) Pull(ctx context.Context, run *connectors.Run) error {
 			run.Logger.Debug("file not settled yet; waiting", "file", name)
 			break
 		}
-		err = c.process(ctx, run, name, info, pos)
+		ck := ahead.take(name, info)
+		ahead = nil
+		if ck == nil {
+			ck = c.check(run, name, info)
+		}
+		if i+1 < len(names) {
+			ahead = c.prefetch(run, names[i+1])
+		}
+		err = ck.err
+		if err == nil {
+			err = c.publish(ctx, run, ck, pos)
+		}
+		if ck.spool != "" {
+			os.Remove(ck.spool)
+		}
 		var ue *unreadableError
 		switch {
 		case err == nil:
@@ -229,83 +247,236 @@ func partial(name string) bool {
 	return false
 }
 
-// process publishes one file page by page, resuming after the records the
-// cursor says were published if it names this very file (same size and
-// modification time). A first pass reads the whole file, so a file that is
-// broken anywhere publishes nothing and moves to failed/.
-func (c *Conn) process(ctx context.Context, run *connectors.Run, name string, info os.FileInfo, pos position) error {
+// checked is a file after its first pass: the whole file read once (so a
+// file that is broken anywhere publishes nothing and moves to failed/), its
+// records counted, and a workbook's records spooled (spool.go) so that its
+// XML is parsed once.
+type checked struct {
+	name        string
+	info        os.FileInfo
+	cur         position
+	format, enc string
+	spool       string // "" unless xlsx
+	total       int64
+	header      []string
+	err         error // the file cannot be read (or is still being written)
+}
+
+// check runs the first pass of a file.
+func (c *Conn) check(run *connectors.Run, name string, info os.FileInfo) *checked {
 	path := filepath.Join(c.s.Dir, name)
-	cur := position{File: name, Size: info.Size(), MTime: info.ModTime().UnixNano()}
-	format, err := formatOf(c.s.Format, name)
-	if err != nil {
-		return &unreadableError{err}
+	ck := &checked{name: name, info: info, cur: position{File: name, Size: info.Size(), MTime: info.ModTime().UnixNano()}}
+	var err error
+	if ck.format, err = formatOf(c.s.Format, name); err != nil {
+		ck.err = &unreadableError{err}
+		return ck
 	}
-	enc, err := encodingOf(c.s.Encoding, path)
-	if err != nil {
-		return c.unreadable(path, cur, err)
+	if ck.enc, err = encodingOf(c.s.Encoding, path); err != nil {
+		ck.err = c.unreadable(path, ck.cur, err)
+		return ck
 	}
-	total, err := c.count(run, path, name, format, enc)
-	if err != nil {
-		return c.unreadable(path, cur, err)
+	if ck.format == "xlsx" {
+		ck.spool = spoolPath(c.s.Dir, name)
 	}
+	if ck.total, ck.header, err = c.count(run, path, name, ck.format, ck.enc, ck.spool); err != nil {
+		ck.err = c.unreadable(path, ck.cur, err)
+	}
+	return ck
+}
+
+// prefetch is the first pass of a file running ahead.
+type prefetch struct {
+	name string
+	info os.FileInfo
+	done chan *checked
+}
+
+// prefetch starts the first pass of name if it is settled; nil otherwise.
+func (c *Conn) prefetch(run *connectors.Run, name string) *prefetch {
+	info, err := os.Stat(filepath.Join(c.s.Dir, name))
+	if err != nil || c.now().Sub(info.ModTime()) < c.s.Settle {
+		return nil
+	}
+	p := &prefetch{name: name, info: info, done: make(chan *checked, 1)}
+	go func() { p.done <- c.check(run, name, info) }()
+	return p
+}
+
+// take returns the prefetched first pass of name if it is of the file as it
+// is now (same size and modification time); nil otherwise (and the prefetch
+// is discarded).
+func (p *prefetch) take(name string, info os.FileInfo) *checked {
+	if p == nil {
+		return nil
+	}
+	ck := <-p.done
+	if p.name == name && ck.info.Size() == info.Size() && ck.info.ModTime().Equal(info.ModTime()) {
+		return ck
+	}
+	if ck.spool != "" {
+		os.Remove(ck.spool)
+	}
+	return nil
+}
+
+// discard waits for a prefetch that will not be used and removes its spool.
+func (p *prefetch) discard() {
+	if p == nil {
+		return
+	}
+	if ck := <-p.done; ck.spool != "" {
+		os.Remove(ck.spool)
+	}
+}
+
+// publish publishes a checked file page by page, resuming after the records
+// the cursor says were published if it names this very file (same size and
+// modification time). The next page is read while the previous one is being
+// published.
+func (c *Conn) publish(ctx context.Context, run *connectors.Run, ck *checked, pos position) error {
+	path := filepath.Join(c.s.Dir, ck.name)
+	cur, total := ck.cur, ck.total
 	skip := int64(0)
 	if pos.File == cur.File && pos.Size == cur.Size && pos.MTime == cur.MTime {
 		skip = min(pos.Rows, total)
 	}
-	rr, err := openRecords(path, name, format, enc, c.s.Sheet, c.delim)
+	var rr recordReader
+	var err error
+	if ck.spool != "" {
+		rr, err = openSpool(ck.spool, ck.header)
+	} else {
+		rr, err = openRecords(path, ck.name, ck.format, ck.enc, c.s.Sheet, c.delim)
+	}
 	if err != nil {
 		return c.unreadable(path, cur, err)
 	}
-	defer rr.Close()
-	page := make([]connectors.Row, 0, c.s.PageSize)
-	for n := int64(0); ; n++ {
-		row, err := rr.Next()
-		if err == io.EOF {
-			break
+	pages, stop := readPages(ctx, rr, skip, c.s.PageSize)
+	defer stop()
+	for p := range pages {
+		if p.err != nil {
+			return c.unreadable(path, cur, p.err)
 		}
-		if err != nil {
-			return c.unreadable(path, cur, err)
-		}
-		if n < skip {
-			continue
-		}
-		page = append(page, row)
-		if len(page) == c.s.PageSize {
-			cur.Rows = n + 1
-			if err := run.Emit(ctx, page, cur.String()); err != nil {
-				return err
+		if p.last {
+			cur.Rows = total
+			if len(p.rows) == 0 && skip > 0 {
+				break
 			}
-			page = page[:0]
+		} else {
+			cur.Rows = p.end
 		}
-	}
-	cur.Rows = total
-	if len(page) > 0 || skip == 0 {
-		if err := run.Emit(ctx, page, cur.String()); err != nil {
+		if err := run.Emit(ctx, p.rows, cur.String()); err != nil {
 			return err
 		}
 	}
-	if changed(path, info) {
+	if changed(path, ck.info) {
 		return errNotReady
 	}
 	return nil
 }
 
+// page is a page of records read ahead: rows, and the number of records of
+// the file up to its end; last marks the final (possibly empty) page.
+type page struct {
+	rows []connectors.Row
+	end  int64
+	last bool
+	err  error
+}
+
+// readPages reads rr in a goroutine, skipping its first skip records, and
+// hands out pages of size records (one page ahead of the reader). stop ends
+// the reading and closes rr; call it before returning.
+func readPages(ctx context.Context, rr recordReader, skip int64, size int) (<-chan page, func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	out := make(chan page, 1)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer close(out)
+		defer rr.Close()
+		send := func(p page) bool {
+			select {
+			case out <- p:
+				return true
+			case <-ctx.Done():
+				return false
+			}
+		}
+		rows := make([]connectors.Row, 0, size)
+		for n := int64(0); ; n++ {
+			row, err := rr.Next()
+			if err == io.EOF {
+				send(page{rows: rows, end: n, last: true})
+				return
+			}
+			if err != nil {
+				send(page{err: err})
+				return
+			}
+			if n < skip {
+				continue
+			}
+			rows = append(rows, row)
+			if len(rows) == size {
+				if !send(page{rows: rows, end: n + 1}) {
+					return
+				}
+				rows = make([]connectors.Row, 0, size)
+			}
+		}
+	}()
+	return out, func() {
+		cancel()
+		for range out {
+		}
+		<-done
+	}
+}
+
 // count checks the file's header against the source (checkHeader) and then
-// reads the whole file once and returns its number of records.
-func (c *Conn) count(run *connectors.Run, path, name, format, enc string) (int64, error) {
+// reads the whole file once and returns its number of records and its
+// header. With spool set, the records are also written there (xlsx).
+func (c *Conn) count(run *connectors.Run, path, name, format, enc, spool string) (int64, []string, error) {
 	rr, err := openRecords(path, name, format, enc, c.s.Sheet, c.delim)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	defer rr.Close()
 	if err := checkHeader(run, name, format, enc, rr.Header()); err != nil {
+		return 0, nil, err
+	}
+	if spool != "" {
+		n, err := spoolSheet(rr.(*xlsxReader), spool)
+		return n, rr.Header(), err
+	}
+	var n int64
+	for {
+		if err := rr.Skip(); err == io.EOF {
+			return n, rr.Header(), nil
+		} else if err != nil {
+			return 0, nil, err
+		}
+		n++
+	}
+}
+
+// spoolSheet reads every record of x into a spool at path and counts them.
+func spoolSheet(x *xlsxReader, path string) (int64, error) {
+	w, err := createSpool(path)
+	if err != nil {
 		return 0, err
 	}
 	var n int64
 	for {
-		if _, err := rr.Next(); err == io.EOF {
-			return n, nil
-		} else if err != nil {
+		cells, origin, err := x.nextRecord()
+		if err == io.EOF {
+			return n, w.close()
+		}
+		if err == nil {
+			err = w.add(origin, cells)
+		}
+		if err != nil {
+			_ = w.close()
 			return 0, err
 		}
 		n++

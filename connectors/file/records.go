@@ -24,10 +24,12 @@ import (
 const maxRecordBytes = 16 << 20
 
 // recordReader streams a file's records. Next returns io.EOF after the last.
-// Header returns the column names of the header row (CSV, xlsx), nil for
-// formats without a header (JSON).
+// Skip reads and checks the next record as Next does, without building its
+// row (the counting pass). Header returns the column names of the header row
+// (CSV, xlsx), nil for formats without a header (JSON).
 type recordReader interface {
 	Next() (connectors.Row, error)
+	Skip() error
 	Header() []string
 	Close() error
 }
@@ -175,19 +177,35 @@ func openCSV(path, name, enc string, delimiter rune) (*csvReader, error) {
 }
 
 func (c *csvReader) Next() (connectors.Row, error) {
-	rec, err := c.r.Read()
+	rec, line, err := c.read()
 	if err != nil {
 		return connectors.Row{}, err
 	}
-	line, _ := c.r.FieldPos(0)
 	vals := make(map[string]any, len(rec))
 	for i, v := range rec {
-		if !utf8.ValidString(v) {
-			return connectors.Row{}, fmt.Errorf("line %d: invalid UTF-8 (set encoding: gbk or auto)", line)
-		}
 		vals[c.header[i]] = v
 	}
 	return connectors.Row{Values: vals, Origin: c.name + ":" + strconv.Itoa(line)}, nil
+}
+
+func (c *csvReader) Skip() error {
+	_, _, err := c.read()
+	return err
+}
+
+// read reads the next record, checked to be valid UTF-8, and its line.
+func (c *csvReader) read() ([]string, int, error) {
+	rec, err := c.r.Read()
+	if err != nil {
+		return nil, 0, err
+	}
+	line, _ := c.r.FieldPos(0)
+	for _, v := range rec {
+		if !utf8.ValidString(v) {
+			return nil, 0, fmt.Errorf("line %d: invalid UTF-8 (set encoding: gbk or auto)", line)
+		}
+	}
+	return rec, line, nil
 }
 
 func (c *csvReader) Header() []string { return c.header }
@@ -205,14 +223,34 @@ func newJSONL(text io.Reader, c io.Closer, name string) *jsonlReader {
 	return &jsonlReader{name: name, r: bufio.NewReaderSize(text, 64<<10), c: c}
 }
 
+// Skip checks the next line as Next would, without building the object
+// when the line is a valid JSON object (json.Valid is a scan, no decoding).
+func (j *jsonlReader) Skip() error {
+	_, err := j.nextLine(true)
+	return err
+}
+
 func (j *jsonlReader) Next() (connectors.Row, error) {
+	obj, err := j.object()
+	if err != nil {
+		return connectors.Row{}, err
+	}
+	return connectors.Row{Values: connectors.Flatten(obj), Origin: j.name + ":" + strconv.Itoa(j.line)}, nil
+}
+
+// object reads the next non-blank line as a JSON object.
+func (j *jsonlReader) object() (map[string]any, error) { return j.nextLine(false) }
+
+// line_ reads the next non-blank line as a JSON object; with check it only
+// checks it (and returns nil) when it is one.
+func (j *jsonlReader) nextLine(check bool) (map[string]any, error) {
 	for {
 		b, err := j.readLine()
 		if len(b) == 0 && err != nil {
-			return connectors.Row{}, err // io.EOF at the end
+			return nil, err // io.EOF at the end
 		}
 		if err != nil && err != io.EOF {
-			return connectors.Row{}, err
+			return nil, err
 		}
 		j.line++
 		b = bytes.TrimSpace(b)
@@ -220,13 +258,16 @@ func (j *jsonlReader) Next() (connectors.Row, error) {
 			continue
 		}
 		if !utf8.Valid(b) {
-			return connectors.Row{}, fmt.Errorf("line %d: invalid UTF-8", j.line)
+			return nil, fmt.Errorf("line %d: invalid UTF-8", j.line)
+		}
+		if check && b[0] == '{' && json.Valid(b) {
+			return nil, nil // what DecodeObject accepts: one object, nothing after it
 		}
 		obj, err := connectors.DecodeObject(b)
 		if err != nil {
-			return connectors.Row{}, fmt.Errorf("line %d %w", j.line, err)
+			return nil, fmt.Errorf("line %d %w", j.line, err)
 		}
-		return connectors.Row{Values: connectors.Flatten(obj), Origin: j.name + ":" + strconv.Itoa(j.line)}, nil
+		return obj, nil
 	}
 }
 
@@ -324,6 +365,11 @@ func newJSONArray(text io.Reader, c io.Closer, name string) (*jsonArrayReader, e
 		return nil, fmt.Errorf("cannot read the JSON array: %s", connectors.JSONErrorText(err))
 	}
 	return &jsonArrayReader{name: name, lim: lim, dec: dec, c: c}, nil
+}
+
+func (j *jsonArrayReader) Skip() error {
+	_, err := j.Next()
+	return err
 }
 
 func (j *jsonArrayReader) Next() (connectors.Row, error) {
@@ -459,26 +505,41 @@ func (x *xlsxReader) nextCells() ([]string, error) {
 }
 
 func (x *xlsxReader) Next() (connectors.Row, error) {
+	cells, origin, err := x.nextRecord()
+	if err != nil {
+		return connectors.Row{}, err
+	}
+	vals := make(map[string]any, len(x.header))
+	for i, h := range x.header {
+		v := ""
+		if i < len(cells) {
+			v = cells[i]
+		}
+		vals[h] = v
+	}
+	return connectors.Row{Values: vals, Origin: origin}, nil
+}
+
+func (x *xlsxReader) Skip() error {
+	_, _, err := x.nextRecord()
+	return err
+}
+
+// nextRecord returns the next non-empty row's cells (at most one per header
+// column) and its origin.
+func (x *xlsxReader) nextRecord() ([]string, string, error) {
 	for {
 		cells, err := x.nextCells()
 		if err != nil {
-			return connectors.Row{}, err
+			return nil, "", err
 		}
 		if cells == nil {
 			continue
 		}
 		if len(cells) > len(x.header) {
-			return connectors.Row{}, fmt.Errorf("row %d has %d cells, the header %d", x.row, len(cells), len(x.header))
+			return nil, "", fmt.Errorf("row %d has %d cells, the header %d", x.row, len(cells), len(x.header))
 		}
-		vals := make(map[string]any, len(x.header))
-		for i, h := range x.header {
-			v := ""
-			if i < len(cells) {
-				v = cells[i]
-			}
-			vals[h] = v
-		}
-		return connectors.Row{Values: vals, Origin: fmt.Sprintf("%s:%s!%d", x.name, x.sheet, x.row)}, nil
+		return cells, x.name + ":" + x.sheet + "!" + strconv.Itoa(x.row), nil
 	}
 }
 

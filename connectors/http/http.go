@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -23,6 +22,7 @@ import (
 
 	"github.com/residenthub/residenthub/config"
 	"github.com/residenthub/residenthub/connectors"
+	"github.com/residenthub/residenthub/retry"
 )
 
 // maxBodyBytes bounds one response body; a larger page fails the run (lower
@@ -368,6 +368,8 @@ func (c *Conn) get(ctx context.Context, run *connectors.Run, q url.Values) ([]by
 		}
 	}
 	var lastErr error
+	bo := retry.New(c.s.Backoff, c.s.MaxBackoff)
+	bo.Jitter = true
 	for attempt := 0; ; attempt++ {
 		body, wait, err := c.once(ctx, reqURL, secret)
 		if err == nil {
@@ -387,7 +389,7 @@ func (c *Conn) get(ctx context.Context, run *connectors.Run, q url.Values) ([]by
 			return nil, reqURL, err
 		}
 		if wait == 0 {
-			wait = c.backoff(attempt)
+			wait = bo.Next()
 		}
 		if wait > c.s.MaxBackoff {
 			return nil, reqURL, connectors.BackOff(fmt.Errorf("cannot GET %s: %w", redact(reqURL), err), wait)
@@ -462,16 +464,6 @@ func retryAfter(h string, now time.Time) time.Duration {
 		}
 	}
 	return 0
-}
-
-// backoff is the wait before retry attempt+1: Backoff·2^attempt capped at
-// MaxBackoff, with jitter in [d/2, d).
-func (c *Conn) backoff(attempt int) time.Duration {
-	d := c.s.Backoff << min(attempt, 20)
-	if d > c.s.MaxBackoff || d <= 0 {
-		d = c.s.MaxBackoff
-	}
-	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {

@@ -62,19 +62,65 @@ func Schema(ds schema.Dataset) *arrow.Schema {
 	return arrow.NewSchema(fields, nil)
 }
 
-// Builder accumulates rows of one dataset into an Arrow record batch.
+// Builder accumulates rows of one dataset into an Arrow record batch, each
+// value appended to its typed column builder (no reflection).
 // Not safe for concurrent use.
 type Builder struct {
 	ds      schema.Dataset
 	version string
 	b       *array.RecordBuilder
+	cols    []column // the dataset's fields
+	// the bookkeeping columns
+	source, recordKey, versionCol *array.StringBuilder
+	deleted                       *array.Uint8Builder
+	sourceTime, ingestTime        *array.TimestampBuilder
+}
+
+// column is one field's typed builder (the one matching its kind is set).
+type column struct {
+	str   *array.StringBuilder
+	date  *array.Date32Builder
+	ts    *array.TimestampBuilder
+	i64   *array.Int64Builder
+	i32   *array.Int32Builder
+	u8    *array.Uint8Builder
+	field string
 }
 
 // NewBuilder returns a builder for dataset ds whose rows carry the given
 // pipeline version. Release it when done.
 func NewBuilder(mem memory.Allocator, ds schema.Dataset, pipelineVersion string) *Builder {
-	return &Builder{ds: ds, version: pipelineVersion, b: array.NewRecordBuilder(mem, Schema(ds))}
+	b := &Builder{ds: ds, version: pipelineVersion, b: array.NewRecordBuilder(mem, Schema(ds))}
+	for i, f := range ds.Fields {
+		c := column{field: f.Name}
+		switch fb := b.b.Field(i).(type) {
+		case *array.StringBuilder:
+			c.str = fb
+		case *array.Date32Builder:
+			c.date = fb
+		case *array.TimestampBuilder:
+			c.ts = fb
+		case *array.Int64Builder:
+			c.i64 = fb
+		case *array.Int32Builder:
+			c.i32 = fb
+		case *array.Uint8Builder:
+			c.u8 = fb
+		}
+		b.cols = append(b.cols, c)
+	}
+	n := len(ds.Fields)
+	b.source = b.b.Field(n).(*array.StringBuilder)
+	b.recordKey = b.b.Field(n + 1).(*array.StringBuilder)
+	b.deleted = b.b.Field(n + 2).(*array.Uint8Builder)
+	b.sourceTime = b.b.Field(n + 3).(*array.TimestampBuilder)
+	b.ingestTime = b.b.Field(n + 4).(*array.TimestampBuilder)
+	b.versionCol = b.b.Field(n + 5).(*array.StringBuilder)
+	return b
 }
+
+// Reserve makes room for n more rows in every column.
+func (b *Builder) Reserve(n int) { b.b.Reserve(n) }
 
 // Append adds one row. The row must belong to the builder's dataset and hold
 // values of the Go types record.GoType gives; otherwise nothing is appended
@@ -83,43 +129,60 @@ func (b *Builder) Append(r record.Row) error {
 	if r.Dataset != b.ds.Name || len(r.Values) != len(b.ds.Fields) {
 		return fmt.Errorf("cannot append row of %s (%d values) to a %s batch", r.Dataset, len(r.Values), b.ds.Name)
 	}
-	for i, f := range b.ds.Fields {
-		if got, want := fmt.Sprintf("%T", r.Values[i]), record.GoType(f.Kind).String(); got != want {
-			return fmt.Errorf("cannot append %s: value of type %s, want %s", f.Name, got, want)
+	for i, v := range r.Values {
+		if !b.cols[i].accepts(v) {
+			return fmt.Errorf("cannot append %s: value of type %T, want %s", b.cols[i].field, v, record.GoType(b.ds.Fields[i].Kind))
 		}
 	}
 	for i, v := range r.Values {
-		appendValue(b.b.Field(i), v)
+		b.cols[i].append(v)
 	}
-	n := len(r.Values)
 	deleted := uint8(0)
 	if r.Deleted {
 		deleted = 1
 	}
-	appendValue(b.b.Field(n), r.Source)
-	appendValue(b.b.Field(n+1), r.RecordKey)
-	appendValue(b.b.Field(n+2), deleted)
-	appendValue(b.b.Field(n+3), r.SourceTime)
-	appendValue(b.b.Field(n+4), r.IngestTime)
-	appendValue(b.b.Field(n+5), b.version)
+	b.source.Append(r.Source)
+	b.recordKey.Append(r.RecordKey)
+	b.deleted.Append(deleted)
+	b.sourceTime.Append(arrow.Timestamp(r.SourceTime.Unix()))
+	b.ingestTime.Append(arrow.Timestamp(r.IngestTime.Unix()))
+	b.versionCol.Append(b.version)
 	return nil
 }
 
-// appendValue appends v, whose type was checked, to the column builder.
-func appendValue(col array.Builder, v any) {
-	switch c := col.(type) {
-	case *array.StringBuilder:
-		c.Append(v.(string))
-	case *array.Date32Builder:
-		c.Append(arrow.Date32FromTime(v.(time.Time)))
-	case *array.TimestampBuilder:
-		c.Append(arrow.Timestamp(v.(time.Time).Unix()))
-	case *array.Int64Builder:
-		c.Append(v.(int64))
-	case *array.Int32Builder:
-		c.Append(v.(int32))
-	case *array.Uint8Builder:
-		c.Append(v.(uint8))
+// accepts reports whether v has the Go type of the column's kind.
+func (c *column) accepts(v any) bool {
+	var ok bool
+	switch {
+	case c.str != nil:
+		_, ok = v.(string)
+	case c.date != nil, c.ts != nil:
+		_, ok = v.(time.Time)
+	case c.i64 != nil:
+		_, ok = v.(int64)
+	case c.i32 != nil:
+		_, ok = v.(int32)
+	case c.u8 != nil:
+		_, ok = v.(uint8)
+	}
+	return ok
+}
+
+// append appends v, whose type was checked.
+func (c *column) append(v any) {
+	switch {
+	case c.str != nil:
+		c.str.Append(v.(string))
+	case c.date != nil:
+		c.date.Append(arrow.Date32FromTime(v.(time.Time)))
+	case c.ts != nil:
+		c.ts.Append(arrow.Timestamp(v.(time.Time).Unix()))
+	case c.i64 != nil:
+		c.i64.Append(v.(int64))
+	case c.i32 != nil:
+		c.i32.Append(v.(int32))
+	case c.u8 != nil:
+		c.u8.Append(v.(uint8))
 	}
 }
 

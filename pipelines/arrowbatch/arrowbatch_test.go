@@ -2,6 +2,7 @@ package arrowbatch
 
 import (
 	"context"
+	"strconv"
 	"testing"
 	"time"
 
@@ -100,5 +101,40 @@ func TestInsertRoundTrip(t *testing.T) {
 	if id != "11010519491231002X" || colour != "green" || !codeTime.Equal(time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)) ||
 		grade != 2 || ill != 1 || deleted != 0 || !sourceTime.Equal(env.SourceTime) || version != "test/1" {
 		t.Fatalf("got %s %s %v %d %d %d %v %s", id, colour, codeTime, grade, ill, deleted, sourceTime, version)
+	}
+}
+
+// TestInsertInBlocksMakesOnePart: a record batch of several insert blocks is
+// one INSERT, and the server writes it as one part.
+func TestInsertInBlocksMakesOnePart(t *testing.T) {
+	conn, cfg := storetest.New(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	ds := schema.Datasets["asset"]
+	b := NewBuilder(memory.DefaultAllocator, ds, "test/1")
+	defer b.Release()
+	n := 3*insertBlockRows + 7
+	for i := range n {
+		row := record.Tombstone(ds, "s", "k"+strconv.Itoa(i), "11010519491231002X", time.Unix(int64(i), 0), time.Unix(0, 0))
+		if err := b.Append(row); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rec := b.NewRecord()
+	defer rec.Release()
+	table := store.QuoteIdent(cfg.Database) + ".asset"
+	if err := Insert(ctx, conn, table, rec); err != nil {
+		t.Fatal(err)
+	}
+	var rows, parts uint64
+	if err := conn.QueryRow(ctx, "SELECT count() FROM "+table).Scan(&rows); err != nil {
+		t.Fatal(err)
+	}
+	// Parts written by inserts have level 0 (merged ones stay listed, inactive, for minutes).
+	if err := conn.QueryRow(ctx, "SELECT count() FROM system.parts WHERE database = ? AND table = 'asset' AND level = 0", cfg.Database).Scan(&parts); err != nil {
+		t.Fatal(err)
+	}
+	if rows != uint64(n) || parts != 1 {
+		t.Fatalf("%d rows in %d parts, want %d rows in 1 part", rows, parts, n)
 	}
 }

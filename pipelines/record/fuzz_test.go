@@ -83,6 +83,7 @@ func FuzzEnvelope(f *testing.F) {
 	f.Add([]byte(`{"source":"s","dataset":"person","record_key":"k","op":"delete","fields":{}}`))
 	f.Add([]byte(`not json`))
 	f.Add([]byte(`{"source":"s","dataset":"person","record_key":"110105450303102|Ｈ1","op":"delete","fields":{}}`))
+	f.Add([]byte(`{"source":"s","dataset":"person","record_key":"` + id1 + `|H1","op":"upsert","fields":{"id_number":"` + id1 + `","name":"张三","household_id":"H1"}}`))
 	// Keyed by ID number and household, both mapped: the canonical key is fuzzed too.
 	src := &config.Source{Name: "s", Dataset: "person", Key: []string{"证件", "户号"}, Fields: map[string]string{"id_number": "证件", "household_id": "户号"}}
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -96,6 +97,13 @@ func FuzzEnvelope(f *testing.F) {
 		}
 		if err != nil && err.Error() == "" {
 			t.Fatal("empty error")
+		}
+		// Normalize reuses the fields' values for the key parts: the key
+		// must be CanonicalKey's.
+		if err == nil {
+			if key, _, kerr := CanonicalKey(env, src, ingest); kerr != nil || key != row.RecordKey {
+				t.Fatalf("Normalize key %q, CanonicalKey %q (%v)", row.RecordKey, key, kerr)
+			}
 		}
 	})
 }

@@ -40,6 +40,12 @@ const KeySeparator = "|"
 // field (its reason starts "record key part N: "); the record is rejected.
 // Pure; never panics.
 func CanonicalKey(env *schema.Envelope, src *config.Source, now time.Time) (key, warning string, err error) {
+	return canonicalKey(env, src, now, nil)
+}
+
+// canonicalKey is CanonicalKey; known (optional) gives the normalized value
+// of dataset field i for the raw value part, when the caller has it.
+func canonicalKey(env *schema.Envelope, src *config.Source, now time.Time, known func(i int, part string) (any, bool)) (key, warning string, err error) {
 	if env == nil || src == nil {
 		return "", "", &Reject{Field: "envelope", Reason: "is missing"}
 	}
@@ -49,11 +55,12 @@ func CanonicalKey(env *schema.Envelope, src *config.Source, now time.Time) (key,
 		return raw, "", nil
 	}
 	fields := make([]*schema.Field, len(src.Key))
+	fieldPos := make([]int, len(src.Key))
 	mapped := false
 	for i, col := range src.Key {
 		for j := range ds.Fields {
 			if c, ok := src.Fields[ds.Fields[j].Name]; ok && c == col {
-				fields[i] = &ds.Fields[j]
+				fields[i], fieldPos[i] = &ds.Fields[j], j
 				mapped = true
 				break
 			}
@@ -70,7 +77,13 @@ func CanonicalKey(env *schema.Envelope, src *config.Source, now time.Time) (key,
 		if f == nil || normalize.Text(parts[i]) == "" {
 			continue
 		}
-		v, _, err := value(*f, parts[i], src.CodeMappings[f.Name], now)
+		v, ok := any(nil), false
+		if known != nil {
+			v, ok = known(fieldPos[i], parts[i])
+		}
+		if !ok {
+			v, _, err = value(*f, parts[i], src.CodeMappings[f.Name], now)
+		}
 		if err != nil {
 			r := reject(f.Name, err)
 			r.Reason = "record key part " + strconv.Itoa(i+1) + ": " + r.Reason

@@ -68,6 +68,9 @@ func value(f schema.Field, raw string, mapping map[string]string, now time.Time)
 		if err != nil {
 			return nil, nil, err
 		}
+		if v := normalize.Text(raw); isISODate(v) {
+			return v, nil, nil // already "2006-01-02": what Format would write
+		}
 		return t.Format(time.DateOnly), nil, nil
 	case schema.KindDateTime:
 		t, err := normalize.DateTime(raw)
@@ -145,7 +148,10 @@ func Month(s string) (time.Time, error) {
 	if v == "" {
 		return time.Time{}, &Reject{Reason: "is empty"}
 	}
-	m := reMonthSep.FindStringSubmatch(v)
+	m := monthParts(v)
+	if m == nil {
+		m = reMonthSep.FindStringSubmatch(v)
+	}
 	if m == nil {
 		m = reMonth6.FindStringSubmatch(v)
 	}
@@ -166,6 +172,23 @@ func Month(s string) (time.Time, error) {
 		return time.Time{}, &Reject{Reason: "is not a month (want 2006-01, 200601, 2006年01月 or a date)"}
 	}
 	return time.Date(d.Year(), d.Month(), 1, 0, 0, 0, 0, time.UTC), nil
+}
+
+// monthParts reads "2026-10", "2026/10", "2026.10" and "202610" without the
+// regular expressions, in their submatch shape; nil for anything else.
+func monthParts(v string) []string {
+	switch {
+	case len(v) == 7 && allDigits(v[:4]) && (v[4] == '-' || v[4] == '/' || v[4] == '.') && allDigits(v[5:]):
+		return []string{v, v[:4], v[5:]}
+	case len(v) == 6 && allDigits(v):
+		return []string{v, v[:4], v[4:]}
+	}
+	return nil
+}
+
+// isISODate reports "dddd-dd-dd".
+func isISODate(v string) bool {
+	return len(v) == 10 && v[4] == '-' && v[7] == '-' && allDigits(v[:4]) && allDigits(v[5:7]) && allDigits(v[8:])
 }
 
 func allDigits(s string) bool {

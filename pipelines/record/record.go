@@ -140,8 +140,9 @@ func Normalize(env *schema.Envelope, src *config.Source, ingest time.Time) (Row,
 	}
 	row.SourceTime = st
 
+	index := fieldIndex[ds.Name]
 	for name := range env.Fields {
-		if _, ok := ds.Field(name); !ok {
+		if _, ok := index[name]; !ok {
 			return Row{}, nil, &Reject{Field: "fields", Reason: fmt.Sprintf("%q is not a field of dataset %s", truncate(name, 64), ds.Name)}
 		}
 	}
@@ -149,6 +150,7 @@ func Normalize(env *schema.Envelope, src *config.Source, ingest time.Time) (Row,
 	var warnings []string
 	var rejects []*Reject // every field's, so a department fixes a record in one go
 	row.Values = make([]any, len(ds.Fields))
+	var normalized [32]bool // row.Values[i] came from value(f, env.Fields[f.Name])
 	for i, f := range ds.Fields {
 		raw, present := env.Fields[f.Name]
 		if present && normalize.Text(raw) == "" {
@@ -172,6 +174,9 @@ func Normalize(env *schema.Envelope, src *config.Source, ingest time.Time) (Row,
 		}
 		warnings = append(warnings, warns...)
 		row.Values[i] = v
+		if i < len(normalized) {
+			normalized[i] = true
+		}
 	}
 	if r := joinRejects(rejects); r != nil {
 		return Row{}, nil, r
@@ -185,7 +190,15 @@ func Normalize(env *schema.Envelope, src *config.Source, ingest time.Time) (Row,
 	if err := addressCodeKnown(ds, row.Values, row.Deleted); err != nil {
 		return Row{}, nil, err
 	}
-	key, keyWarning, err := CanonicalKey(env, src, ingest)
+	// A key part equal to a field's raw value normalizes to that field's
+	// value (value is pure): reuse it.
+	known := func(i int, part string) (any, bool) {
+		if i < len(normalized) && normalized[i] && env.Fields[ds.Fields[i].Name] == part {
+			return row.Values[i], true
+		}
+		return nil, false
+	}
+	key, keyWarning, err := canonicalKey(env, src, ingest, known)
 	if err != nil {
 		return Row{}, nil, err
 	}
@@ -211,11 +224,24 @@ func birthDateMatchesID(ds schema.Dataset, values []any) error {
 		return nil
 	}
 	encoded, ok := normalize.BirthDateFromID(id)
-	if !ok || encoded.Format(time.DateOnly) == birth {
+	var buf [16]byte
+	if !ok || string(encoded.AppendFormat(buf[:0], time.DateOnly)) == birth {
 		return nil
 	}
 	return &Reject{Field: "birth_date", Reason: "does not match the birth date in the ID number"}
 }
+
+// fieldIndex is every dataset's field positions by name.
+var fieldIndex = func() map[string]map[string]int {
+	out := map[string]map[string]int{}
+	for name, ds := range schema.Datasets {
+		out[name] = map[string]int{}
+		for i, f := range ds.Fields {
+			out[name][f.Name] = i
+		}
+	}
+	return out
+}()
 
 // reject turns a normalizer error into a Reject for field, keeping only the
 // reason (values stay out of rejection records).
