@@ -241,7 +241,7 @@ func Default() Config {
 		ClickHouse: ClickHouse{Addr: "127.0.0.1:19000", Database: "residenthub", AnalyticsDatabase: "analytics", User: "default", ReadQueries: 2},
 		HTTP: HTTP{Listen: "127.0.0.1:8080", MaxInFlight: 64, Queue: 1024, QueueWait: 30 * time.Second,
 			ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
-			WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute, MaxUnauthenticatedConns: 256, MaxPushBytesInFlight: 64 << 20,
+			WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute, MaxUnauthenticatedConns: 4096, MaxPushBytesInFlight: 64 << 20,
 			NameMismatches: NameMismatches{PerKey: 20, PerPerson: 5, Window: 15 * time.Minute}},
 		Pipelines: Pipelines{GroupID: "residenthub-pipelines", BatchRows: 20000, Linger: 200 * time.Millisecond, MaxBackoff: 30 * time.Second},
 
