@@ -30,15 +30,13 @@ func MapRow(src *config.Source, row connectors.Row, pulledAt time.Time) (schema.
 		return schema.Envelope{}, reason
 	}
 	var problems []string // all of them, so the department fixes a record in one go
-	value := func(col string) (string, bool) { v, ok := vals[col]; return v, ok }
 	keyParts := make([]string, len(src.Key))
 	for i, col := range src.Key {
 		if kind := nestedKind(row.Values, col); kind != "" {
 			problems = append(problems, fmt.Sprintf("key column %q is %s; it must be a string or a number", col, kind))
 			continue
 		}
-		raw, _ := value(col)
-		v := strings.TrimSpace(raw)
+		v := strings.TrimSpace(vals[col])
 		if v == "" {
 			problems = append(problems, fmt.Sprintf("key column %q is empty", col))
 			continue
@@ -56,13 +54,12 @@ func MapRow(src *config.Source, row connectors.Row, pulledAt time.Time) (schema.
 		Origin:     row.Origin,
 	}
 	for canonical, col := range src.Fields {
-		if v, ok := value(col); ok {
+		if v, ok := vals[col]; ok {
 			env.Fields[canonical] = v
 		}
 	}
 	if src.Op.Column != "" {
-		raw, _ := value(src.Op.Column)
-		v := strings.TrimSpace(raw)
+		v := strings.TrimSpace(vals[src.Op.Column])
 		for _, d := range src.Op.DeleteValues {
 			if v != "" && strings.EqualFold(v, strings.TrimSpace(d)) {
 				env.Op = schema.OpDelete
@@ -71,8 +68,7 @@ func MapRow(src *config.Source, row connectors.Row, pulledAt time.Time) (schema.
 		}
 	}
 	if src.SourceTime != "" {
-		raw, _ := value(src.SourceTime)
-		if v := strings.TrimSpace(raw); v != "" {
+		if v := strings.TrimSpace(vals[src.SourceTime]); v != "" {
 			t, err := sourceTime(src, v)
 			if err != nil {
 				problems = append(problems, fmt.Sprintf("source_time column %q: %v", src.SourceTime, err))

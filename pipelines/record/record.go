@@ -174,8 +174,8 @@ func Normalize(env *schema.Envelope, src *config.Source, ingest time.Time) (Row,
 		}
 		warnings = append(warnings, warns...)
 		row.Values[i] = v
-		if i < len(normalized) {
-			normalized[i] = true
+		if i < len(normalized) && !hasTimeLayouts(src, f) {
+			normalized[i] = true // CanonicalKey reads key parts with value, without layouts
 		}
 	}
 	if r := joinRejects(rejects); r != nil {
@@ -204,6 +204,16 @@ func Normalize(env *schema.Envelope, src *config.Source, ingest time.Time) (Row,
 	}
 	row.RecordKey, row.KeyWarning = key, keyWarning
 	return row, warnings, nil
+}
+
+// hasTimeLayouts reports a date or datetime field the source reads with its
+// own layouts (valueFor then differs from value).
+func hasTimeLayouts(src *config.Source, f schema.Field) bool {
+	if f.Kind != schema.KindDate && f.Kind != schema.KindDateTime {
+		return false
+	}
+	layouts, _ := src.TimeLayouts(f.Name)
+	return len(layouts) > 0
 }
 
 // birthDateMatchesID rejects a record whose birth_date differs from the one
