@@ -66,6 +66,9 @@ type Deps struct {
 	// AuditTimeout bounds the wait for an audit acknowledgement (default 5 s);
 	// past it the read fails with 503.
 	AuditTimeout time.Duration
+	// Admission bounds the person reads served at once and queued; the
+	// zero value is DefaultAdmission.
+	Admission Admission
 	// NameMismatches throttles name guessing (nameThrottle): after PerKey
 	// wrong names by one key or PerPerson for one ID number within Window,
 	// name-checked reads answer 429. Zero values: 20, 5 and 15 min.
@@ -90,6 +93,7 @@ type Server struct {
 	log     *slog.Logger
 	now     func() time.Time
 	metrics *metrics
+	admit   *admission
 	names   *nameThrottle
 	handler http.Handler
 }
@@ -124,6 +128,7 @@ func New(deps Deps) (*Server, error) {
 		s.deps.Certificate.Issuer = config.DefaultIssuer
 	}
 	s.metrics = newMetrics(deps.Registerer)
+	s.admit = newAdmission(deps.Admission, s.metrics)
 	s.names = newNameThrottle(deps.NameMismatches, s.now)
 	s.handler = s.router()
 	return s, nil

@@ -78,6 +78,7 @@ type testEnv struct {
 	ch     config.ClickHouse
 	broker *bus.Embedded
 	writer *audit.Writer
+	srv    *Server
 	sink   bool   // audit sink started
 	lang   string // Accept-Language of the requests; "" sends none (Chinese details)
 }
@@ -139,7 +140,7 @@ func newTestEnv(t *testing.T, opts ...func(*Deps)) *testEnv {
 	}
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
-	return &testEnv{t: t, url: hs.URL, conn: conn, ch: ch, broker: broker, writer: w}
+	return &testEnv{t: t, url: hs.URL, conn: conn, ch: ch, broker: broker, writer: w, srv: srv}
 }
 
 // answer is a response: status, content type, body and the body as JSON.
@@ -148,6 +149,7 @@ type answer struct {
 	ctype  string
 	body   string
 	json   map[string]any
+	header http.Header
 }
 
 // req sends a request with an optional key, purpose, JSON body and Accept.
@@ -189,7 +191,7 @@ func (e *testEnv) req(method, path, key, purpose string, body any, accept string
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	a := answer{status: resp.StatusCode, ctype: resp.Header.Get("Content-Type"), body: string(b)}
+	a := answer{status: resp.StatusCode, ctype: resp.Header.Get("Content-Type"), body: string(b), header: resp.Header}
 	if strings.HasPrefix(a.ctype, "application/json") {
 		if err := json.Unmarshal(b, &a.json); err != nil {
 			e.t.Fatalf("%s %s: invalid JSON %q: %v", method, path, b, err)

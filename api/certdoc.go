@@ -58,7 +58,7 @@ func (s *Server) document(c *certificate, applicant *profile.Resident, m masker)
 	for i := range c.Evidence {
 		e := &c.Evidence[i]
 		if e.Dataset == "" {
-			e.Dataset = profile.DatasetResidence
+			e.Dataset = "residence"
 		}
 		e.SourceName = s.departmentName(e.Source, e.Dataset)
 		if !slices.Contains(c.Departments, e.SourceName) {

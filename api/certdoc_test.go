@@ -7,6 +7,7 @@ import (
 
 	"github.com/residenthub/residenthub/config"
 	"github.com/residenthub/residenthub/eligibility"
+	"github.com/residenthub/residenthub/facts"
 	"github.com/residenthub/residenthub/places"
 	"github.com/residenthub/residenthub/profile"
 )
@@ -24,17 +25,25 @@ func TestCertificateDocument(t *testing.T) {
 	prog, _ := programs.Program(ResidenceCertificateProgram)
 	now := time.Date(2026, 11, 29, 3, 0, 0, 0, time.UTC)
 	src := now.AddDate(0, 0, -3)
-	res := &profile.Resident{IDNumber: idZhang, AsOf: now,
-		Person: &profile.Person{IDNumber: idZhang, Name: "张三", Status: "normal", HukouDivision: "110105",
-			Evidence: profile.Evidence{Dataset: "person", Source: "hukou", RecordKey: idZhang, SourceTime: src, IngestTime: src}},
-		Residences: []profile.Residence{{IDNumber: idZhang, Address: "北京市朝阳区建外街道某小区1号", CommunityCode: "110105001007",
-			EvidenceKind: "rental_registration", Evidence: profile.Evidence{Dataset: "residence", Source: "rental", RecordKey: "r1", SourceTime: src, IngestTime: src}}},
+	person, err := facts.Make("person", map[string]any{"id_number": idZhang, "name": "张三", "status": "normal", "hukou_division": "110105"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	person.Evidence = facts.Evidence{Dataset: "person", Source: "hukou", RecordKey: idZhang, SourceTime: src, IngestTime: src}
+	residence, err := facts.Make("residence", map[string]any{"id_number": idZhang, "address": "北京市朝阳区建外街道某小区1号",
+		"community_code": "110105001007", "evidence_kind": "rental_registration"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	residence.Evidence = facts.Evidence{Dataset: "residence", Source: "rental", RecordKey: "r1", SourceTime: src, IngestTime: src}
+	res := &profile.Resident{Member: facts.Member{IDNumber: idZhang, Person: &person, Records: map[string][]facts.Record{"residence": {residence}}},
+		AsOf: now,
 		Freshness: map[string]profile.Freshness{
 			"person":    {DatasetRows: 1, DatasetSourceTime: src, DatasetIngestTime: src},
 			"residence": {DatasetRows: 1, DatasetSourceTime: src, DatasetIngestTime: src},
 		},
 	}
-	d := eligibility.Evaluate(prog, res.Input(), now)
+	d := eligibility.Evaluate(prog, eligibility.NewInput(res.Facts()), now)
 	if d.Decision != eligibility.Eligible {
 		t.Fatalf("decision %s: %v", d.Decision, d.Missing)
 	}

@@ -148,16 +148,16 @@ func certificateOf(d eligibility.Decision, applicant *profile.Resident, issued t
 	if since := str("since"); len(since) >= 10 {
 		c.Since = since[:10]
 	}
-	for _, res := range applicant.Residences {
-		if res.Address == c.Address && res.CommunityCode == c.CommunityCode {
+	for _, res := range applicant.Of("residence") {
+		if res.Str("address") == c.Address && res.Str("community_code") == c.CommunityCode {
 			e := res.Evidence
 			c.Evidence = append(c.Evidence, certEvidenceView{Dataset: e.Dataset, Source: e.Source, SourceTime: e.SourceTime,
-				Date: e.SourceTime.In(cst).Format(time.DateOnly), KindZh: kindZh(res.EvidenceKind)})
+				Date: e.SourceTime.In(cst).Format(time.DateOnly), KindZh: kindZh(res.Str("evidence_kind"))})
 		}
 	}
 	if len(c.Evidence) == 0 { // fall back to every residence record behind the decision
 		for _, e := range d.Evidence {
-			if e.Dataset == profile.DatasetResidence {
+			if e.Dataset == "residence" {
 				c.Evidence = append(c.Evidence, certEvidenceView{Dataset: e.Dataset, Source: e.Source, SourceTime: e.SourceTime,
 					Date: e.SourceTime.In(cst).Format(time.DateOnly), KindZh: kindZh(c.EvidenceKind)})
 			}

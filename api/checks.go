@@ -83,13 +83,13 @@ func (s *Server) readInput(r *http.Request, id string, p *eligibility.Program, a
 		if aerr != nil {
 			return nil, eligibility.Input{}, aerr
 		}
-		return h.Applicant, h.Input(), nil
+		return h.Applicant, eligibility.NewInput(h.Facts()), nil
 	}
 	res, aerr := s.readResident(r, id, p.ID, asOf)
 	if aerr != nil {
 		return nil, eligibility.Input{}, aerr
 	}
-	return res, res.Input(), nil
+	return res, eligibility.NewInput(res.Facts()), nil
 }
 
 // otherMembers returns the ID numbers of the input's members other than the

@@ -88,6 +88,12 @@ func (s *Server) wrap(rt route) http.Handler {
 				s.fail(rec, r, aerr)
 				return
 			}
+			release, aerr := s.admit.enter(r.Context())
+			if aerr != nil {
+				s.fail(rec, r, aerr)
+				return
+			}
+			defer release()
 		}
 		if rt.Raw != nil {
 			rt.Raw.ServeHTTP(rec, r)

@@ -5,8 +5,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/residenthub/residenthub/access"
+	"github.com/residenthub/residenthub/facts"
 	"github.com/residenthub/residenthub/normalize"
-	"github.com/residenthub/residenthub/profile"
 	"github.com/residenthub/residenthub/schema"
 )
 
@@ -37,19 +37,39 @@ func (m masker) field(dataset, field, value string) string {
 		return value
 	}
 	f, ok := ds.Field(field)
-	if !ok || !f.Sensitive {
+	if !ok {
+		return value
+	}
+	return m.fieldValue(f, value)
+}
+
+// fieldValue masks value when field f is sensitive and masking is on.
+func (m masker) fieldValue(f schema.Field, value string) string {
+	if !m.on || value == "" || !f.Sensitive {
 		return value
 	}
 	return maskKind(f.Kind, value)
 }
 
-// date hides a birth date from the counter role: it is the part of the ID
-// number the mask hides (the decision already carries the ages it used).
-func (m masker) date(d profile.Date) profile.Date {
-	if m.on {
-		return profile.Date{}
+// record masks a record for the counter role: sensitive fields by their
+// kind, fields hidden from the counter (birth_date: the part of the ID
+// number the mask hides; decisions carry the ages they used) set to
+// unknown, and ID numbers inside the evidence's record key. Other roles get
+// the record as it is.
+func (m masker) record(r facts.Record) facts.Record {
+	if !m.on {
+		return r
 	}
-	return d
+	c := r.Clone()
+	for i, f := range c.Def.Fields {
+		if hiddenFromCounter[f.Name] {
+			c.Values[i] = facts.Zero(f.Kind)
+		} else if s, isText := c.Values[i].(string); isText {
+			c.Values[i] = m.fieldValue(f, s)
+		}
+	}
+	c.Evidence.RecordKey = m.text(c.Evidence.RecordKey)
+	return c
 }
 
 // id masks an ID number.

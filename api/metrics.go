@@ -11,6 +11,8 @@ type metrics struct {
 	requests      *prometheus.CounterVec   // by route, method, status code
 	duration      *prometheus.HistogramVec // by route, method; seconds
 	auditFailures prometheus.Counter
+	readsInFlight prometheus.Gauge // person reads being answered
+	readsQueued   prometheus.Gauge // person reads waiting for a turn (Admission)
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -28,11 +30,21 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "residenthub_api_audit_failures_total",
 			Help: "Reads of a person's data refused (503) because the audit event could not be written.",
 		}),
+		readsInFlight: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "residenthub_api_reads_in_flight",
+			Help: "Reads of a person's data being answered (at most http.max_in_flight).",
+		}),
+		readsQueued: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "residenthub_api_reads_queued",
+			Help: "Reads of a person's data waiting for a turn (at most http.queue; past it, 429).",
+		}),
 	}
 	if reg != nil {
 		m.requests = register(reg, m.requests)
 		m.duration = register(reg, m.duration)
 		m.auditFailures = register(reg, m.auditFailures)
+		m.readsInFlight = register(reg, m.readsInFlight)
+		m.readsQueued = register(reg, m.readsQueued)
 	}
 	return m
 }

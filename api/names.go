@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/residenthub/residenthub/access"
+	"github.com/residenthub/residenthub/facts"
 	"github.com/residenthub/residenthub/httperr"
 	"github.com/residenthub/residenthub/normalize"
 	"github.com/residenthub/residenthub/profile"
@@ -67,12 +68,12 @@ func (s *Server) verifyName(r *http.Request, id, program, name string, res *prof
 		}
 		return httperr.TooMany(wait, "name_attempts_exceeded", int((wait+time.Minute-1)/time.Minute))
 	}
-	if res != nil && res.Person != nil && sameName(res.Person.Name, name) {
+	if res != nil && res.Person != nil && sameName(res.Person.Str("name"), name) {
 		return nil
 	}
 	if res != nil {
 		for _, c := range res.IdentityConflicts {
-			if c.Field != profile.ConflictName {
+			if c.Field != facts.ConflictName {
 				continue
 			}
 			for _, v := range c.Values {

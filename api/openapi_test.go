@@ -98,6 +98,9 @@ func TestOpenAPICoversRoutes(t *testing.T) {
 			if !found {
 				t.Errorf("%s reads a person's data but does not document X-Purpose", key)
 			}
+			if op.Responses["429"] == nil {
+				t.Errorf("%s reads a person's data (admission: 429 past the queue) but does not document 429", key)
+			}
 		}
 		if rt.Roles != nil {
 			for _, code := range []string{"401", "403"} {

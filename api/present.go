@@ -4,8 +4,9 @@ import (
 	"strings"
 
 	"github.com/residenthub/residenthub/eligibility"
+	"github.com/residenthub/residenthub/facts"
 	"github.com/residenthub/residenthub/messages"
-	"github.com/residenthub/residenthub/profile"
+	"github.com/residenthub/residenthub/schema"
 )
 
 // How answers name things for people. The JSON keeps the stable codes
@@ -103,38 +104,26 @@ func (s *Server) collectPlaces(names map[string]string, values map[string]any) {
 // relationName is the name of a relation-to-head code (配偶), or "".
 func relationName(code string) string { return eligibility.RelationName(code) }
 
-// presentResident names the sources of a profile's evidence.
+// presentResident names the sources of a profile's evidence and the
+// places of its records' division fields (schema.KindDivision:
+// hukou_division, community_code).
 func (s *Server) presentResident(v *residentView) *residentView {
-	name := func(e *profile.Evidence) { e.SourceName = s.deps.SourceNames[e.Source] }
-	if v.Person != nil {
-		name(&v.Person.Evidence)
-	}
-	for i := range v.Residences {
-		name(&v.Residences[i].Evidence)
-	}
-	for i := range v.SocialInsurance {
-		name(&v.SocialInsurance[i].Evidence)
-	}
-	for i := range v.Employment {
-		name(&v.Employment[i].Evidence)
-	}
-	for i := range v.Health {
-		name(&v.Health[i].Evidence)
-	}
-	for i := range v.Assets {
-		name(&v.Assets[i].Evidence)
-	}
 	v.PlaceNames = map[string]string{}
-	add := func(code string) {
-		if isDivisionCode(code) {
-			v.PlaceNames[code] = s.deps.Places.Place(code).Name()
+	present := func(r *facts.Record) {
+		r.Evidence.SourceName = s.deps.SourceNames[r.Evidence.Source]
+		for i, f := range r.Def.Fields {
+			if code, ok := r.Values[i].(string); ok && f.Kind == schema.KindDivision && isDivisionCode(code) {
+				v.PlaceNames[code] = s.deps.Places.Place(code).Name()
+			}
 		}
 	}
 	if v.Person != nil {
-		add(v.Person.HukouDivision)
+		present(v.Person)
 	}
-	for _, r := range v.Residences {
-		add(r.CommunityCode)
+	for _, recs := range v.Records {
+		for i := range recs {
+			present(&recs[i])
+		}
 	}
 	return v
 }

@@ -1,35 +1,90 @@
 package api
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
-	"sort"
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/residenthub/residenthub/facts"
 	"github.com/residenthub/residenthub/profile"
 )
 
 // residentView is the JSON answer of GET /v1/residents/{id_number}: the
-// person's current facts, a summary of the household members and how current
-// each dataset is. Sensitive fields are masked for role counter (Masked).
+// person's current records, a summary of the household members and how
+// current each dataset is. Sensitive fields are masked for role counter
+// (Masked). The records' fields come from schema (facts.Record), so the
+// shape is, in this order: id_number, as_of, masked, person, household, one
+// list per other profile dataset under its key (residences,
+// social_insurance, employment, health, assets), freshness, place_names,
+// identity_conflicts.
 type residentView struct {
-	IDNumber        string                       `json:"id_number"`
-	AsOf            time.Time                    `json:"as_of"`
-	Masked          bool                         `json:"masked"`
-	Person          *profile.Person              `json:"person"`
-	Household       householdView                `json:"household"`
-	Residences      []profile.Residence          `json:"residences"`
-	SocialInsurance []profile.SocialInsurance    `json:"social_insurance"`
-	Employment      []profile.Employment         `json:"employment"`
-	Health          []profile.Health             `json:"health"`
-	Assets          []profile.Asset              `json:"assets"`
-	Freshness       map[string]profile.Freshness `json:"freshness"`
-	PlaceNames      map[string]string            `json:"place_names"` // division code → name (hukou_division, community_code)
+	IDNumber  string
+	AsOf      time.Time
+	Masked    bool
+	Person    *facts.Record
+	Household householdView
+	// Records by profile dataset name (all but person), never nil.
+	Records   map[string][]facts.Record
+	Freshness map[string]profile.Freshness
+	// PlaceNames: division code → name, for the division fields of the
+	// records shown (hukou_division, community_code).
+	PlaceNames map[string]string
 	// IdentityConflicts: departments disagree on the person's name or birth
 	// date (decisions are needs_review until resolved). Values by source are
 	// shown to caseworkers only.
-	IdentityConflicts []identityConflictView `json:"identity_conflicts"`
+	IdentityConflicts []identityConflictView
+}
+
+// MarshalJSON writes the view in its documented order.
+func (v *residentView) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	put := func(key string, val any) error {
+		b, err := json.Marshal(val)
+		if err != nil {
+			return fmt.Errorf("cannot encode %s: %w", key, err)
+		}
+		if buf.Len() == 0 {
+			buf.WriteByte('{')
+		} else {
+			buf.WriteByte(',')
+		}
+		buf.WriteString(`"` + key + `":`)
+		buf.Write(b)
+		return nil
+	}
+	head := []struct {
+		key string
+		val any
+	}{{"id_number", v.IDNumber}, {"as_of", v.AsOf}, {"masked", v.Masked}, {"person", v.Person}, {"household", v.Household}}
+	for _, kv := range head {
+		if err := put(kv.key, kv.val); err != nil {
+			return nil, err
+		}
+	}
+	for _, def := range facts.Defs()[1:] {
+		recs := v.Records[def.Name]
+		if recs == nil {
+			recs = []facts.Record{}
+		}
+		if err := put(def.Key, recs); err != nil {
+			return nil, err
+		}
+	}
+	if err := put("freshness", v.Freshness); err != nil {
+		return nil, err
+	}
+	if err := put("place_names", v.PlaceNames); err != nil {
+		return nil, err
+	}
+	if err := put("identity_conflicts", v.IdentityConflicts); err != nil {
+		return nil, err
+	}
+	buf.WriteByte('}')
+	return buf.Bytes(), nil
 }
 
 type identityConflictView struct {
@@ -46,14 +101,14 @@ type householdView struct {
 // memberView is what the profile shows of another household member: who
 // they are to the household, not their own facts (read their profile for those).
 type memberView struct {
-	IDNumber       string       `json:"id_number"`
-	Name           string       `json:"name"`
-	Sex            string       `json:"sex"`
-	BirthDate      profile.Date `json:"birth_date"` // null for the counter role
-	RelationToHead string       `json:"relation_to_head"`
-	Relation       string       `json:"relation"` // GB/T 4761 name of relation_to_head: 配偶
-	Status         string       `json:"status"`
-	IsSubject      bool         `json:"is_subject"`
+	IDNumber       string     `json:"id_number"`
+	Name           string     `json:"name"`
+	Sex            string     `json:"sex"`
+	BirthDate      facts.Date `json:"birth_date"` // null for the counter role
+	RelationToHead string     `json:"relation_to_head"`
+	Relation       string     `json:"relation"` // GB/T 4761 name of relation_to_head: 配偶
+	Status         string     `json:"status"`
+	IsSubject      bool       `json:"is_subject"`
 }
 
 // readHousehold reads the subject's household as of asOf, auditing a miss.
@@ -130,8 +185,8 @@ func (s *Server) getResident(r *http.Request) (any, *apiError) {
 func shownMembers(h *profile.Household) []string {
 	var out []string
 	for _, mem := range h.Members {
-		if mem != nil && mem.Person != nil && mem.Person.IDNumber != h.Applicant.IDNumber {
-			out = append(out, mem.Person.IDNumber)
+		if mem != nil && mem.Person != nil && mem.IDNumber != h.Applicant.IDNumber {
+			out = append(out, mem.IDNumber)
 		}
 	}
 	return out
@@ -141,76 +196,43 @@ func shownMembers(h *profile.Household) []string {
 func residentViewOf(h *profile.Household, m masker) *residentView {
 	a := h.Applicant
 	v := &residentView{
-		IDNumber:        m.id(a.IDNumber),
-		AsOf:            a.AsOf,
-		Masked:          m.on,
-		Household:       householdView{HouseholdID: h.HouseholdID, Members: []memberView{}},
-		Residences:      make([]profile.Residence, 0, len(a.Residences)),
-		SocialInsurance: make([]profile.SocialInsurance, 0, len(a.SocialInsurance)),
-		Employment:      make([]profile.Employment, 0, len(a.Employment)),
-		Health:          make([]profile.Health, 0, len(a.Health)),
-		Assets:          make([]profile.Asset, 0, len(a.Assets)),
-		Freshness:       a.Freshness,
+		IDNumber:  m.id(a.IDNumber),
+		AsOf:      a.AsOf,
+		Masked:    m.on,
+		Household: householdView{HouseholdID: h.HouseholdID, Members: []memberView{}},
+		Records:   map[string][]facts.Record{},
+		Freshness: a.Freshness,
 	}
 	if a.Person != nil {
-		p := *a.Person
-		p.IDNumber = m.field("person", "id_number", p.IDNumber)
-		p.Name = m.field("person", "name", p.Name)
-		p.HukouAddress = m.field("person", "hukou_address", p.HukouAddress)
-		p.Phone = m.field("person", "phone", p.Phone)
-		p.BirthDate = m.date(p.BirthDate)
-		p.Evidence = m.evidence(p.Evidence)
+		p := m.record(*a.Person)
 		v.Person = &p
 	}
 	for _, mem := range h.Members {
 		if mem == nil || mem.Person == nil {
 			continue
 		}
-		p := mem.Person
+		p := m.record(*mem.Person)
 		v.Household.Members = append(v.Household.Members, memberView{
-			IDNumber:       m.field("person", "id_number", p.IDNumber),
-			Name:           m.field("person", "name", p.Name),
-			Sex:            p.Sex,
-			BirthDate:      m.date(p.BirthDate),
-			RelationToHead: p.RelationToHead,
-			Relation:       relationName(p.RelationToHead),
-			Status:         p.Status,
-			IsSubject:      p.IDNumber == a.IDNumber,
+			IDNumber:       p.Str("id_number"),
+			Name:           p.Str("name"),
+			Sex:            p.Str("sex"),
+			BirthDate:      p.Date("birth_date"),
+			RelationToHead: p.Str("relation_to_head"),
+			Relation:       relationName(p.Str("relation_to_head")),
+			Status:         p.Str("status"),
+			IsSubject:      mem.IDNumber == a.IDNumber,
 		})
 	}
-	for _, x := range a.Residences {
-		x.IDNumber = m.field("residence", "id_number", x.IDNumber)
-		x.Address = m.field("residence", "address", x.Address)
-		x.Evidence = m.evidence(x.Evidence)
-		v.Residences = append(v.Residences, x)
-	}
-	for _, x := range a.SocialInsurance {
-		x.IDNumber = m.field("social_insurance", "id_number", x.IDNumber)
-		x.Evidence = m.evidence(x.Evidence)
-		v.SocialInsurance = append(v.SocialInsurance, x)
-	}
-	for _, x := range a.Employment {
-		x.IDNumber = m.field("employment", "id_number", x.IDNumber)
-		x.Evidence = m.evidence(x.Evidence)
-		v.Employment = append(v.Employment, x)
-	}
-	for _, x := range a.Health {
-		x.IDNumber = m.field("health", "id_number", x.IDNumber)
-		x.Evidence = m.evidence(x.Evidence)
-		v.Health = append(v.Health, x)
-	}
-	for _, x := range a.Assets {
-		x.IDNumber = m.field("asset", "id_number", x.IDNumber)
-		x.Evidence = m.evidence(x.Evidence)
-		v.Assets = append(v.Assets, x)
+	for _, def := range facts.Defs()[1:] {
+		recs := make([]facts.Record, 0, len(a.Of(def.Name)))
+		for _, x := range a.Of(def.Name) {
+			recs = append(recs, m.record(x))
+		}
+		v.Records[def.Name] = recs
 	}
 	v.IdentityConflicts = []identityConflictView{}
 	for _, c := range a.IdentityConflicts {
-		cv := identityConflictView{Field: c.Field}
-		for src := range c.Values {
-			cv.Sources = append(cv.Sources, src)
-		}
-		sort.Strings(cv.Sources)
+		cv := identityConflictView{Field: c.Field, Sources: c.Sources}
 		if !m.on {
 			cv.Values = c.Values
 		}
@@ -220,10 +242,4 @@ func residentViewOf(h *profile.Household, m masker) *residentView {
 		v.Freshness = map[string]profile.Freshness{}
 	}
 	return v
-}
-
-// evidence masks ID numbers inside a record key.
-func (m masker) evidence(e profile.Evidence) profile.Evidence {
-	e.RecordKey = m.text(e.RecordKey)
-	return e
 }

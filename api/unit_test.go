@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/residenthub/residenthub/access"
+	"github.com/residenthub/residenthub/facts"
+	"github.com/residenthub/residenthub/schema"
 )
 
 func TestMaskers(t *testing.T) {
@@ -228,4 +230,34 @@ func TestPurpose(t *testing.T) {
 	f("", "", "missing_purpose")
 	f("   ", "", "missing_purpose")
 	f(strings.Repeat("a", 201), "", "invalid_purpose")
+}
+
+// TestRecordMaskingFollowsSchema: the counter's masks come from the fields'
+// Sensitive flags, also for a field a later schema line adds.
+func TestRecordMaskingFollowsSchema(t *testing.T) {
+	ds := schema.Datasets["residence"]
+	ds.Fields = append(append([]schema.Field(nil), ds.Fields...), schema.Field{Name: "landlord_phone", Kind: schema.KindPhone, Sensitive: true})
+	r := facts.NewRecord(facts.NewDef(ds, "residences"))
+	for name, v := range map[string]string{"id_number": "110105198001010016", "address": "北京市朝阳区建国路88号", "community_code": "110105001001", "landlord_phone": "13812345678"} {
+		if err := r.Set(name, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.Evidence.RecordKey = "110105198001010016|gate"
+	c := maskerFor(&access.Caller{Role: access.RoleCounter}).record(r)
+	if c.Str("id_number") != "110105********0016" || c.Str("address") != "北京市朝阳区****" || c.Str("landlord_phone") != "138****5678" ||
+		c.Str("community_code") != "110105001001" || c.Evidence.RecordKey != "110105********0016|gate" {
+		t.Fatalf("counter record %v %+v", c.Values, c.Evidence)
+	}
+	if r.Str("landlord_phone") != "13812345678" {
+		t.Fatal("masking changed the original record")
+	}
+	full := maskerFor(&access.Caller{Role: access.RoleCaseworker}).record(r)
+	if full.Str("landlord_phone") != "13812345678" || full.Str("address") != "北京市朝阳区建国路88号" {
+		t.Fatalf("caseworker record %v", full.Values)
+	}
+	p, _ := facts.Make("person", map[string]any{"birth_date": time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC), "name": "张三"})
+	if m := maskerFor(nil).record(p); !m.Date("birth_date").IsZero() || m.Str("name") != "张*" {
+		t.Fatalf("counter person %v", m.Values)
+	}
 }

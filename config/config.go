@@ -71,12 +71,23 @@ type ClickHouse struct {
 	// known salt the small space of ID numbers can be hashed exhaustively, so
 	// changing it later changes every person_key.
 	PseudonymSalt string `yaml:"pseudonym_salt"`
+	// ReadQueries is how many point-read queries (checks, profiles,
+	// certificates) one API process runs at once; reads arriving while all
+	// are busy are answered together by the next one (package profile). The
+	// API reads over its own pool of ReadQueries + 2 connections.
+	ReadQueries int `yaml:"read_queries"`
 }
 
-// HTTP is the API listener and the limits that keep slow or idle clients
-// from holding it.
+// HTTP is the API listener, the limits that keep slow or idle clients from
+// holding it, and its admission of person reads (checks, profiles,
+// certificates): MaxInFlight are served at once, up to Queue more wait at
+// most QueueWait for a turn, and a read past the queue (or the wait) is
+// answered 429 too_many_requests with Retry-After, never a 5xx.
 type HTTP struct {
-	Listen string `yaml:"listen"`
+	Listen      string        `yaml:"listen"`
+	MaxInFlight int           `yaml:"max_in_flight"`
+	Queue       int           `yaml:"queue"`
+	QueueWait   time.Duration `yaml:"queue_wait"`
 	// ReadHeaderTimeout bounds reading a request's headers; ReadTimeout the
 	// whole request, body included (a push of 100k records must arrive
 	// within it); WriteTimeout the time from the end of the headers to the
@@ -227,11 +238,12 @@ func Default() Config {
 	return Config{
 		DataDir:    "var",
 		Kafka:      Kafka{EmbeddedListen: "127.0.0.1:19092", Partitions: 4, ReplicationFactor: 3},
-		ClickHouse: ClickHouse{Addr: "127.0.0.1:19000", Database: "residenthub", AnalyticsDatabase: "analytics", User: "default"},
-		HTTP: HTTP{Listen: "127.0.0.1:8080", ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
-			WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute, MaxUnauthenticatedConns: 256, MaxPushBytesInFlight: 64 << 20,
+		ClickHouse: ClickHouse{Addr: "127.0.0.1:19000", Database: "residenthub", AnalyticsDatabase: "analytics", User: "default", ReadQueries: 2},
+		HTTP: HTTP{Listen: "127.0.0.1:8080", MaxInFlight: 64, Queue: 1024, QueueWait: 30 * time.Second,
+			ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
+			WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute, MaxUnauthenticatedConns: 4096, MaxPushBytesInFlight: 64 << 20,
 			NameMismatches: NameMismatches{PerKey: 20, PerPerson: 5, Window: 15 * time.Minute}},
-		Pipelines: Pipelines{GroupID: "residenthub-pipelines", BatchRows: 20000, Linger: time.Second, MaxBackoff: 30 * time.Second},
+		Pipelines: Pipelines{GroupID: "residenthub-pipelines", BatchRows: 20000, Linger: 200 * time.Millisecond, MaxBackoff: 30 * time.Second},
 
 		Certificate: Certificate{Issuer: DefaultIssuer, IDNumber: IDNumberFull},
 	}
@@ -287,6 +299,12 @@ func (c *Config) Validate() error {
 	}
 	if c.Kafka.Partitions < 1 || c.Kafka.ReplicationFactor < 1 {
 		return fmt.Errorf("kafka.partitions and kafka.replication_factor must be at least 1")
+	}
+	if c.ClickHouse.ReadQueries < 1 {
+		return fmt.Errorf("clickhouse.read_queries must be at least 1")
+	}
+	if c.HTTP.MaxInFlight < 1 || c.HTTP.Queue < 0 || c.HTTP.QueueWait <= 0 {
+		return fmt.Errorf("http.max_in_flight must be at least 1, http.queue at least 0 and http.queue_wait positive")
 	}
 	if h := c.HTTP; h.ReadHeaderTimeout <= 0 || h.ReadTimeout <= 0 || h.WriteTimeout <= 0 || h.IdleTimeout <= 0 {
 		return fmt.Errorf("http.read_header_timeout, read_timeout, write_timeout and idle_timeout must be positive")

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"testing/fstest"
 	"time"
+
+	"github.com/residenthub/residenthub/facts"
 )
 
 const miniProgram = `
@@ -58,7 +60,16 @@ func loadMini(t *testing.T, src string) *Program {
 
 func person(birth string) Input {
 	b, _ := time.Parse(time.DateOnly, birth)
-	return Input{Applicant: "A", Members: []Member{{IDNumber: "A", Person: &Person{Status: "normal", BirthDate: b}}}}
+	return Input{Applicant: "A", Members: []facts.Member{member("A", map[string]any{"status": "normal", "birth_date": b})}}
+}
+
+// member is a household member with a person record of the given fields.
+func member(id string, fields map[string]any) facts.Member {
+	p, err := facts.Make("person", fields)
+	if err != nil {
+		panic(err)
+	}
+	return facts.Member{IDNumber: id, Person: &p}
 }
 
 func fresh(in Input, at time.Time) Input {
@@ -129,16 +140,20 @@ func TestUnknownValuesAndCostLimit(t *testing.T) {
 	p := loadMini(t, miniProgram)
 	at := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	// No birth date and an ID without one: age unknown → rule unknown → needs_review.
-	in := fresh(Input{Applicant: "A", Members: []Member{{IDNumber: "A", Person: &Person{Status: "normal"}}}}, at)
+	in := fresh(Input{Applicant: "A", Members: []facts.Member{member("A", map[string]any{"status": "normal"})}}, at)
 	d := Evaluate(p, in, at)
 	if d.Decision != NeedsReview || d.Rules[0].Outcome != Unknown {
 		t.Errorf("unknown age: %s %+v", d.Decision, d.Rules[0])
 	}
 	// A huge input exceeds the cost limit: unknown, never a panic or eligible.
 	big := person("2000-01-01")
-	emp := make([]Employment, 2000)
+	empDef, _ := facts.DefOf("employment")
+	emp := make([]facts.Record, 2000)
+	for i := range emp {
+		emp[i] = facts.NewRecord(empDef)
+	}
 	for i := 0; i < 250; i++ {
-		big.Members = append(big.Members, Member{IDNumber: "M", Employment: emp})
+		big.Members = append(big.Members, facts.Member{IDNumber: "M", Records: map[string][]facts.Record{"employment": emp}})
 	}
 	d = Evaluate(p, fresh(big, at), at)
 	if d.Decision != NeedsReview || d.Rules[1].Outcome != Unknown || !strings.Contains(d.Rules[1].Error, "cost") {
@@ -224,10 +239,14 @@ func TestMembersNamedByRelation(t *testing.T) {
 		t.Fatal(err)
 	}
 	p, _ := reg.Program("dibao")
-	in := Input{Applicant: "110105198001010016", Members: []Member{
-		{IDNumber: "110105198001010016", Person: &Person{Name: "张三", Status: "normal", RelationToHead: "02", HukouDivision: "110105"},
-			SocialInsurance: []SocialInsurance{{InsuranceType: "pension", Status: "receiving", MonthlyPensionFen: 100000}}},
-		{IDNumber: "110105198202020026", Person: &Person{Name: "李四", Status: "normal", RelationToHead: "10", HukouDivision: "110105"}},
+	head := member("110105198001010016", map[string]any{"name": "张三", "status": "normal", "relation_to_head": "02", "hukou_division": "110105"})
+	pension, err := facts.Make("social_insurance", map[string]any{"insurance_type": "pension", "status": "receiving", "monthly_pension_fen": 100000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	head.Add(pension)
+	in := Input{Applicant: "110105198001010016", Members: []facts.Member{head,
+		member("110105198202020026", map[string]any{"name": "李四", "status": "normal", "relation_to_head": "10", "hukou_division": "110105"}),
 	}}
 	d := Evaluate(p, in, time.Date(2024, 3, 15, 0, 0, 0, 0, time.UTC))
 	var income, flag map[string]any
@@ -258,7 +277,11 @@ func TestMembersNamedByRelation(t *testing.T) {
 	}
 	// A residence without a since date: "" on the certificate, never year 1.
 	rc, _ := reg.Program("residence_certificate")
-	in.Members[0].Residences = []Residence{{Address: "x", CommunityCode: "110105001001", EvidenceKind: "other"}}
+	residence, err := facts.Make("residence", map[string]any{"address": "x", "community_code": "110105001001", "evidence_kind": "other"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.Members[0].Add(residence)
 	if d := Evaluate(rc, in, time.Date(2024, 3, 15, 0, 0, 0, 0, time.UTC)); d.Amounts["since"] != "" {
 		t.Errorf("since %v (%s, missing %v)", d.Amounts["since"], d.Decision, d.Missing)
 	}

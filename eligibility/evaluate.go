@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/google/cel-go/common/types"
+	"github.com/residenthub/residenthub/facts"
 	"github.com/residenthub/residenthub/normalize"
 )
 
@@ -57,7 +58,7 @@ func Evaluate(p *Program, in Input, asOf time.Time) Decision {
 
 	household := make([]any, 0, len(in.Members))
 	var applicant map[string]any
-	var scope []*Member
+	var scope []*facts.Member
 	for i := range in.Members {
 		m := &in.Members[i]
 		mv := memberValue(m, day)

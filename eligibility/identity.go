@@ -5,13 +5,14 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/residenthub/residenthub/facts"
 	"github.com/residenthub/residenthub/normalize"
 )
 
 // identityProblems returns one Missing entry per identity conflict of the
 // members, "identity conflict: <field> differs between sources a and b for
 // member <masked ID number>", in member and conflict order.
-func identityProblems(members []*Member) []string {
+func identityProblems(members []*facts.Member) []string {
 	var out []string
 	for _, m := range members {
 		for _, c := range m.IdentityConflicts {

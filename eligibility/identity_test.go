@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/residenthub/residenthub/facts"
 )
 
 // TestIdentityConflict: a conflicted identity in the program's scope makes
@@ -18,14 +20,15 @@ func TestIdentityConflict(t *testing.T) {
 		idApplicant = "110105200001011234"
 		idSpouse    = "110105200101015678"
 	)
-	in := func(birth string, applicantConflicts, spouseConflicts []IdentityConflict) Input {
+	in := func(birth string, applicantConflicts, spouseConflicts []facts.IdentityConflict) Input {
 		b, _ := time.Parse(time.DateOnly, birth)
-		return fresh(Input{Applicant: idApplicant, Members: []Member{
-			{IDNumber: idApplicant, Person: &Person{Status: "normal", BirthDate: b}, IdentityConflicts: applicantConflicts},
-			{IDNumber: idSpouse, Person: &Person{Status: "normal", BirthDate: b}, IdentityConflicts: spouseConflicts},
-		}}, at)
+		applicant := member(idApplicant, map[string]any{"status": "normal", "birth_date": b})
+		applicant.IdentityConflicts = applicantConflicts
+		spouse := member(idSpouse, map[string]any{"status": "normal", "birth_date": b})
+		spouse.IdentityConflicts = spouseConflicts
+		return fresh(Input{Applicant: idApplicant, Members: []facts.Member{applicant, spouse}}, at)
 	}
-	name := []IdentityConflict{{Field: "name", Sources: []string{"hukou_push", "hukou"}}}
+	name := []facts.IdentityConflict{{Field: "name", Sources: []string{"hukou_push", "hukou"}}}
 	f := func(p *Program, in Input, decision string, missing ...string) {
 		t.Helper()
 		d := Evaluate(p, in, at)
@@ -50,6 +53,6 @@ func TestIdentityConflict(t *testing.T) {
 	// Another member's conflict matters only to household programs.
 	f(applicantScope, in("2000-01-01", nil, name), Eligible)
 	f(householdScope, in("2000-01-01", nil, name), NeedsReview, spouseMsg)
-	f(householdScope, in("2000-01-01", name, []IdentityConflict{{Field: "birth_date", Sources: []string{"c", "a", "b"}}}), NeedsReview,
+	f(householdScope, in("2000-01-01", name, []facts.IdentityConflict{{Field: "birth_date", Sources: []string{"c", "a", "b"}}}), NeedsReview,
 		applicantMsg, "identity conflict: birth_date differs between sources a, b and c for member 110105********5678")
 }

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/residenthub/residenthub/facts"
 	"github.com/residenthub/residenthub/normalize"
 	"github.com/residenthub/residenthub/schema"
 )
@@ -21,40 +22,49 @@ func CheckDate(asOf time.Time) time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
-// memberValue is the CEL map of one member on check date day:
+// memberValue is the CEL map of one member on check date day. Every field
+// of every profile dataset is in it (derived from schema, so a new field
+// reaches the rules without code here), plus values computed for the rules:
 //
-//	id_number, id_masked, found (has a person record), name, sex, status,
-//	hukou_division, hukou_address, household_id, relation_to_head  strings/bool
+//	id_number, id_masked, found (has a person record)
 //	name_masked (normalize.MaskName: 李*), relation (RelationName of
 //	  relation_to_head: 户主, 配偶, 母亲; "" when unknown) — how a decision
 //	  names a member to the clerk: "配偶 李*"
-//	birth_date (timestamp), age (int, completed years on the check date;
-//	  absent when the birth date is unknown, so rules on it evaluate to unknown)
-//	residences: list of {address, community_code, since, evidence_kind}, newest since first
-//	social_insurance: list of {insurance_type, status, monthly_pension_fen}
-//	employment: list of {period, months_ago, gross_income_fen, income_kind};
-//	  months_ago = calendar months from period to the check date's month (1 = last month)
-//	assets: list of {asset_kind, value_fen}
+//	every person field but id_number, at the top level (name, sex, status,
+//	  hukou_division, household_id, ...; the kind's zero value without a
+//	  person record), except birth_date: a timestamp, taken from the ID
+//	  number when the record has none, absent when neither knows it
+//	age (int, completed years on the check date; absent when the birth date
+//	  is unknown, so rules on it evaluate to unknown)
+//	one list per other profile dataset under its profile key (residences,
+//	  social_insurance, employment, health, assets): a map per record of
+//	  every field but id_number; text as strings, fen and int as ints, bool
+//	  as bools, dates, months and instants as timestamps (unknown: the zero
+//	  timestamp, 0001-01-01)
+//	residences newest since first; employment rows also carry months_ago =
+//	  calendar months from period to the check date's month (1 = last month)
 //	disability_grade (int, most severe = lowest non-zero grade; 0 none),
-//	disability_category (string), major_illness (bool)
+//	disability_category (string), major_illness (bool), over health records
 //	pension_fen: sum of monthly_pension_fen of social_insurance rows with
 //	  insurance_type "pension" and status "receiving"
 //	deposit_fen: sum of value_fen of assets of kind "deposit"
 //	real_estate_count, vehicle_count: number of assets of those kinds
-func memberValue(m *Member, day time.Time) map[string]any {
-	v := map[string]any{
-		"id_number": m.IDNumber, "id_masked": normalize.MaskID(m.IDNumber), "found": m.Person != nil,
-		"name": "", "sex": "", "status": "", "hukou_division": "", "hukou_address": "",
-		"household_id": "", "relation_to_head": "", "name_masked": "", "relation": "",
+func memberValue(m *facts.Member, day time.Time) map[string]any {
+	v := map[string]any{"id_number": m.IDNumber, "id_masked": normalize.MaskID(m.IDNumber), "found": m.Person != nil}
+	person := facts.NewRecord(facts.Person())
+	if m.Person != nil {
+		person = *m.Person
 	}
-	birth := time.Time{}
-	if p := m.Person; p != nil {
-		v["name"], v["sex"], v["status"] = p.Name, p.Sex, p.Status
-		v["hukou_division"], v["hukou_address"] = p.HukouDivision, p.HukouAddress
-		v["household_id"], v["relation_to_head"] = p.HouseholdID, p.RelationToHead
-		v["name_masked"], v["relation"] = normalize.MaskName(p.Name), RelationName(p.RelationToHead)
-		birth = p.BirthDate
+	for i, f := range person.Def.Fields {
+		if f.Name != "id_number" && f.Name != "birth_date" {
+			v[f.Name] = celValue(person.Values[i])
+		}
 	}
+	v["name_masked"], v["relation"] = "", ""
+	if m.Person != nil {
+		v["name_masked"], v["relation"] = normalize.MaskName(person.Str("name")), RelationName(person.Str("relation_to_head"))
+	}
+	birth := person.Date("birth_date").Time
 	if birth.IsZero() {
 		birth, _ = normalize.BirthDateFromID(m.IDNumber)
 	}
@@ -64,62 +74,73 @@ func memberValue(m *Member, day time.Time) map[string]any {
 			v["age"] = age
 		}
 	}
-
-	res := append([]Residence(nil), m.Residences...)
-	sort.SliceStable(res, func(i, j int) bool { return res[i].Since.After(res[j].Since) })
-	residences := make([]any, 0, len(res))
-	for _, r := range res {
-		residences = append(residences, map[string]any{
-			"address": r.Address, "community_code": r.CommunityCode, "since": r.Since, "evidence_kind": r.EvidenceKind,
-		})
+	for _, def := range facts.Defs()[1:] {
+		recs := m.Of(def.Name)
+		if def.Name == "residence" {
+			recs = append([]facts.Record(nil), recs...)
+			sort.SliceStable(recs, func(i, j int) bool { return recs[i].Date("since").After(recs[j].Date("since").Time) })
+		}
+		list := make([]any, 0, len(recs))
+		for _, r := range recs {
+			rv := recordValue(r)
+			if def.Name == "employment" {
+				rv["months_ago"] = monthsBetween(r.Date("period").Time, day)
+			}
+			list = append(list, rv)
+		}
+		v[def.Key] = list
 	}
-	v["residences"] = residences
 
 	var pension int64
-	insurance := make([]any, 0, len(m.SocialInsurance))
-	for _, s := range m.SocialInsurance {
-		insurance = append(insurance, map[string]any{
-			"insurance_type": s.InsuranceType, "status": s.Status, "monthly_pension_fen": s.MonthlyPensionFen,
-		})
-		if s.InsuranceType == "pension" && s.Status == "receiving" {
-			pension = addSat(pension, s.MonthlyPensionFen)
+	for _, s := range m.Of("social_insurance") {
+		if s.Str("insurance_type") == "pension" && s.Str("status") == "receiving" {
+			pension = addSat(pension, s.Int("monthly_pension_fen"))
 		}
 	}
-	v["social_insurance"], v["pension_fen"] = insurance, pension
-
-	employment := make([]any, 0, len(m.Employment))
-	for _, e := range m.Employment {
-		employment = append(employment, map[string]any{
-			"period": e.Period, "months_ago": monthsBetween(e.Period, day),
-			"gross_income_fen": e.GrossIncomeFen, "income_kind": e.IncomeKind,
-		})
-	}
-	v["employment"] = employment
+	v["pension_fen"] = pension
 
 	var deposit, realEstate, vehicles int64
-	assets := make([]any, 0, len(m.Assets))
-	for _, a := range m.Assets {
-		assets = append(assets, map[string]any{"asset_kind": a.AssetKind, "value_fen": a.ValueFen})
-		switch a.AssetKind {
+	for _, a := range m.Of("asset") {
+		switch a.Str("asset_kind") {
 		case "deposit":
-			deposit = addSat(deposit, a.ValueFen)
+			deposit = addSat(deposit, a.Int("value_fen"))
 		case "real_estate":
 			realEstate++
 		case "vehicle":
 			vehicles++
 		}
 	}
-	v["assets"], v["deposit_fen"], v["real_estate_count"], v["vehicle_count"] = assets, deposit, realEstate, vehicles
+	v["deposit_fen"], v["real_estate_count"], v["vehicle_count"] = deposit, realEstate, vehicles
 
 	var grade int64
 	category, illness := "", false
-	for _, h := range m.Health {
-		if h.DisabilityGrade > 0 && (grade == 0 || h.DisabilityGrade < grade) {
-			grade, category = h.DisabilityGrade, h.DisabilityCategory
+	for _, h := range m.Of("health") {
+		if g := h.Int("disability_grade"); g > 0 && (grade == 0 || g < grade) {
+			grade, category = g, h.Str("disability_category")
 		}
-		illness = illness || h.MajorIllness
+		illness = illness || h.Bool("major_illness")
 	}
 	v["disability_grade"], v["disability_category"], v["major_illness"] = grade, category, illness
+	return v
+}
+
+// recordValue is the CEL map of one record: every field but id_number.
+func recordValue(r facts.Record) map[string]any {
+	out := make(map[string]any, len(r.Values)+1)
+	for i, f := range r.Def.Fields {
+		if f.Name != "id_number" {
+			out[f.Name] = celValue(r.Values[i])
+		}
+	}
+	return out
+}
+
+// celValue converts a record value (facts.Zero's types) to what CEL takes:
+// dates become timestamps (UTC midnight; unknown: the zero time).
+func celValue(v any) any {
+	if d, ok := v.(facts.Date); ok {
+		return d.Time
+	}
 	return v
 }
 
@@ -162,35 +183,26 @@ func addSat(a, b int64) int64 {
 	return s
 }
 
-// memberEvidence lists a member's records in the given datasets (all if nil).
-func memberEvidence(m *Member, datasets map[string]bool) []Evidence {
+// memberEvidence lists a member's records in the given datasets (all if
+// nil), person first, then in profile order.
+func memberEvidence(m *facts.Member, datasets map[string]bool) []Evidence {
 	var out []Evidence
-	add := func(ds string, e Evidence) {
+	add := func(ds string, e facts.Evidence) {
 		if datasets != nil && !datasets[ds] {
 			return
 		}
 		if e.Dataset == "" {
 			e.Dataset = ds
 		}
-		out = append(out, e)
+		out = append(out, Evidence{Dataset: e.Dataset, Source: e.Source, RecordKey: e.RecordKey, SourceTime: e.SourceTime})
 	}
 	if m.Person != nil {
-		add("person", m.Person.Evidence)
+		add(facts.DatasetPerson, m.Person.Evidence)
 	}
-	for _, r := range m.Residences {
-		add("residence", r.Evidence)
-	}
-	for _, s := range m.SocialInsurance {
-		add("social_insurance", s.Evidence)
-	}
-	for _, e := range m.Employment {
-		add("employment", e.Evidence)
-	}
-	for _, h := range m.Health {
-		add("health", h.Evidence)
-	}
-	for _, a := range m.Assets {
-		add("asset", a.Evidence)
+	for _, def := range facts.Defs()[1:] {
+		for _, r := range m.Of(def.Name) {
+			add(def.Name, r.Evidence)
+		}
 	}
 	return out
 }

@@ -2,14 +2,16 @@
 // each, embedded from programs/), rules are CEL expressions
 // (github.com/google/cel-go) over the applicant, their household and the
 // parameters in force on the check date. The package is pure: no I/O besides
-// reading the program files it is given. Dependencies point one way:
-// api → profile (ClickHouse reader, and the adapter profile.(*Household).Input)
-// → eligibility; eligibility never imports profile.
+// reading the program files it is given. Dependencies point one way: api →
+// eligibility → facts → schema; eligibility never imports profile (the
+// ClickHouse reader), and profile never imports eligibility.
 package eligibility
 
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/residenthub/residenthub/facts"
 )
 
 // Decisions a check returns.
@@ -48,8 +50,10 @@ type Evidence struct {
 }
 
 // Input is what a check sees: the applicant's household and how current each
-// dataset is. Build it with profile.(*Household).Input (from ClickHouse) or
-// decode it from a program file's test case. Calendar dates are UTC midnight.
+// dataset is. The API builds it from a profile.Household (read from
+// ClickHouse); program files' test cases decode it from YAML. Members'
+// records are facts.Records (derived from schema: every field of every
+// profile dataset reaches the rules, see memberValue).
 type Input struct {
 	// Applicant is the applicant's ID number. When no member has it (or that
 	// member has no Person), the applicant counts as not found.
@@ -57,101 +61,22 @@ type Input struct {
 	// Members are everyone currently registered in the applicant's household
 	// (any status), applicant included. Single-person programs only look at
 	// the applicant. Programs decide who counts (dibao: status normal).
-	Members []Member `json:"members" yaml:"household"`
+	Members []facts.Member `json:"members" yaml:"household"`
 	// Datasets says, per dataset name, whether and when it was loaded, as of
 	// the check date. A dataset a program needs that is absent here (or has
 	// Rows 0) is missing; one older than the program's max_age is stale.
 	Datasets map[string]DatasetStatus `json:"datasets" yaml:"datasets"`
 }
 
-// DatasetStatus is how current a whole dataset is, as of the check date.
-type DatasetStatus struct {
-	// Rows of the dataset with source_time <= the check date; 0 = not loaded.
-	Rows int64 `json:"rows" yaml:"rows"`
-	// LatestSourceTime / LatestIngestTime: latest source_time and ingest_time
-	// (both <= the check date) of the dataset's rows, UTC. The dataset's age
-	// is measured from the later of the two.
-	LatestSourceTime time.Time `json:"latest_source_time" yaml:"latest_source_time"`
-	LatestIngestTime time.Time `json:"latest_ingest_time" yaml:"latest_ingest_time"`
-}
+// DatasetStatus is how current a whole dataset is, as of the check date
+// (facts.DatasetStatus).
+type DatasetStatus = facts.DatasetStatus
 
-// Member is one person's current facts. Person is nil when the person has no
-// current person record.
-type Member struct {
-	IDNumber        string            `json:"id_number" yaml:"id_number"`
-	Person          *Person           `json:"person" yaml:"person"`
-	Residences      []Residence       `json:"residences" yaml:"residences"`
-	SocialInsurance []SocialInsurance `json:"social_insurance" yaml:"social_insurance"`
-	Employment      []Employment      `json:"employment" yaml:"employment"`
-	Health          []Health          `json:"health" yaml:"health"`
-	Assets          []Asset           `json:"assets" yaml:"assets"`
-	// IdentityConflicts are the identity fields on which the member's
-	// current person records from different sources disagree (profile
-	// fills them). A conflicted member in a program's scope makes the
-	// decision needs_review, whatever the rules say.
-	IdentityConflicts []IdentityConflict `json:"identity_conflicts,omitempty" yaml:"identity_conflicts"`
-}
-
-// IdentityConflict says that the sources' current person records of one ID
-// number disagree on an identity field, so whose data the record holds is
-// in doubt. It carries no values (they are sensitive; profile.Resident has
-// them), only the field and which sources disagree.
-type IdentityConflict struct {
-	Field   string   `json:"field" yaml:"field"`     // "name" or "birth_date"
-	Sources []string `json:"sources" yaml:"sources"` // the sources holding differing values
-}
-
-// Person is the household-registration record (dataset person).
-type Person struct {
-	Name           string    `json:"name" yaml:"name"`
-	Sex            string    `json:"sex" yaml:"sex"`               // GB/T 2261.1
-	BirthDate      time.Time `json:"birth_date" yaml:"birth_date"` // zero: taken from the ID number
-	HouseholdID    string    `json:"household_id" yaml:"household_id"`
-	RelationToHead string    `json:"relation_to_head" yaml:"relation_to_head"` // GB/T 4761
-	HukouDivision  string    `json:"hukou_division" yaml:"hukou_division"`     // GB/T 2260
-	HukouAddress   string    `json:"hukou_address" yaml:"hukou_address"`
-	Status         string    `json:"status" yaml:"status"` // normal, deceased, moved_out
-	Evidence       Evidence  `json:"evidence" yaml:"evidence"`
-}
-
-// Residence is an actual-residence record (dataset residence).
-type Residence struct {
-	Address       string    `json:"address" yaml:"address"`
-	CommunityCode string    `json:"community_code" yaml:"community_code"`
-	Since         time.Time `json:"since" yaml:"since"`
-	EvidenceKind  string    `json:"evidence_kind" yaml:"evidence_kind"`
-	Evidence      Evidence  `json:"evidence" yaml:"evidence"`
-}
-
-// SocialInsurance is a social-insurance record (dataset social_insurance). Fen.
-type SocialInsurance struct {
-	InsuranceType     string   `json:"insurance_type" yaml:"insurance_type"`
-	Status            string   `json:"status" yaml:"status"`
-	MonthlyPensionFen int64    `json:"monthly_pension_fen" yaml:"monthly_pension_fen"`
-	Evidence          Evidence `json:"evidence" yaml:"evidence"`
-}
-
-// Employment is one month's payroll record (dataset employment). Fen.
-type Employment struct {
-	Period         time.Time `json:"period" yaml:"period"` // 1st of the month
-	GrossIncomeFen int64     `json:"gross_income_fen" yaml:"gross_income_fen"`
-	IncomeKind     string    `json:"income_kind" yaml:"income_kind"`
-	Evidence       Evidence  `json:"evidence" yaml:"evidence"`
-}
-
-// Health is a health-commission record (dataset health).
-type Health struct {
-	DisabilityCategory string   `json:"disability_category" yaml:"disability_category"`
-	DisabilityGrade    int64    `json:"disability_grade" yaml:"disability_grade"` // 1..4, 0 = none
-	MajorIllness       bool     `json:"major_illness" yaml:"major_illness"`
-	Evidence           Evidence `json:"evidence" yaml:"evidence"`
-}
-
-// Asset is a registered asset (dataset asset). Fen.
-type Asset struct {
-	AssetKind string   `json:"asset_kind" yaml:"asset_kind"` // real_estate, vehicle, deposit, other
-	ValueFen  int64    `json:"value_fen" yaml:"value_fen"`
-	Evidence  Evidence `json:"evidence" yaml:"evidence"`
+// NewInput returns the input of a check: the applicant's ID number, the
+// household's members and the datasets' status, as profile.(*Household).Facts
+// and profile.(*Resident).Facts return them.
+func NewInput(applicant string, members []facts.Member, datasets map[string]DatasetStatus) Input {
+	return Input{Applicant: applicant, Members: members, Datasets: datasets}
 }
 
 // Decision is the answer of one check (Evaluate), ready to be served as JSON.

@@ -71,6 +71,15 @@ var errorTexts = map[string]Text{
 	"name_mismatch": {
 		Zh: "姓名与身份证号不符：请与身份证逐字核对（如已改名，须先在户籍登记中更新）",
 		En: "the name does not match the ID number; compare it character by character with the ID card (a changed name must first be updated in the household registration)"},
+	"too_many_requests.queue": {
+		Zh: "当前查询过多，已有 %[1]d 个查询在排队；请 %[2]d 秒后重试（本次未读取任何数据）",
+		En: "the hub is answering as many reads as it can and %[1]d more are waiting; try again in %[2]d s (nothing was read)"},
+	"too_many_requests.wait": {
+		Zh: "当前查询过多，排队 %[1]d 秒仍未轮到；请 %[2]d 秒后重试（本次未读取任何数据）",
+		En: "the hub is busy: no turn came within %[1]d s; try again in %[2]d s (nothing was read)"},
+	"too_many_requests.gone": {
+		Zh: "请求在排队时已结束；请 %[1]d 秒后重试",
+		En: "the request ended while it waited for a turn; try again in %[1]d s"},
 	"push_busy": {
 		Zh: "正在处理的推送数据过多，请 %[1]d 秒后重试同一请求（本次未接收任何记录）",
 		En: "too many pushed bytes are being processed; retry the same request in %[1]d seconds (nothing of this one was accepted)"},

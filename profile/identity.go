@@ -3,6 +3,8 @@ package profile
 import (
 	"sort"
 	"time"
+
+	"github.com/residenthub/residenthub/facts"
 )
 
 // identityConflicts compares the current person records ps of one ID number
@@ -12,8 +14,8 @@ import (
 // are not compared with each other (as the pipelines' identity_conflict
 // table). Unknown values (empty name, unknown birth date) conflict with
 // nothing. Pure.
-func identityConflicts(ps []Person) []IdentityConflict {
-	latest := map[string]Person{}
+func identityConflicts(ps []facts.Record) []facts.IdentityConflict {
+	latest := map[string]facts.Record{}
 	for _, p := range ps {
 		cur, ok := latest[p.Evidence.Source]
 		if !ok || newerPerson(p, cur) {
@@ -25,17 +27,18 @@ func identityConflicts(ps []Person) []IdentityConflict {
 	}
 	fields := []struct {
 		name  string
-		value func(Person) string
+		value func(facts.Record) string
 	}{
-		{ConflictBirthDate, func(p Person) string {
-			if p.BirthDate.IsZero() {
+		{facts.ConflictBirthDate, func(p facts.Record) string {
+			d := p.Date("birth_date")
+			if d.IsZero() {
 				return ""
 			}
-			return p.BirthDate.Format(time.DateOnly)
+			return d.Format(time.DateOnly)
 		}},
-		{ConflictName, func(p Person) string { return p.Name }},
+		{facts.ConflictName, func(p facts.Record) string { return p.Str("name") }},
 	}
-	var out []IdentityConflict
+	var out []facts.IdentityConflict
 	for _, f := range fields {
 		values := map[string]string{}
 		distinct := map[string]bool{}
@@ -46,7 +49,12 @@ func identityConflicts(ps []Person) []IdentityConflict {
 			}
 		}
 		if len(distinct) > 1 {
-			out = append(out, IdentityConflict{Field: f.name, Values: values})
+			c := facts.IdentityConflict{Field: f.name, Values: values}
+			for src := range values {
+				c.Sources = append(c.Sources, src)
+			}
+			sort.Strings(c.Sources)
+			out = append(out, c)
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Field < out[j].Field })
@@ -55,7 +63,7 @@ func identityConflicts(ps []Person) []IdentityConflict {
 
 // newerPerson reports whether a is a later version than b (source_time, then
 // ingest_time, then record key), so the choice does not depend on read order.
-func newerPerson(a, b Person) bool {
+func newerPerson(a, b facts.Record) bool {
 	ea, eb := a.Evidence, b.Evidence
 	if !ea.SourceTime.Equal(eb.SourceTime) {
 		return ea.SourceTime.After(eb.SourceTime)

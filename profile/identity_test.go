@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/residenthub/residenthub/eligibility"
+	"github.com/residenthub/residenthub/facts"
 	"github.com/residenthub/residenthub/store/storetest"
 )
 
@@ -38,12 +39,12 @@ func TestIdentityConflict(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Person.Name != "李四" || res.Person.Evidence.Source != "hukou_push" {
-		t.Errorf("person shown = %s from %s, want the latest row (李四 from hukou_push)", res.Person.Name, res.Person.Evidence.Source)
+	if res.Person.Str("name") != "李四" || res.Person.Evidence.Source != "hukou_push" {
+		t.Errorf("person shown = %s from %s, want the latest row (李四 from hukou_push)", res.Person.Str("name"), res.Person.Evidence.Source)
 	}
-	want := []IdentityConflict{
-		{Field: ConflictBirthDate, Values: map[string]string{"hukou": "1945-03-03", "hukou_push": "1960-01-01"}},
-		{Field: ConflictName, Values: map[string]string{"census": "张三", "hukou": "张三", "hukou_push": "李四"}},
+	want := []facts.IdentityConflict{
+		{Field: facts.ConflictBirthDate, Sources: []string{"hukou", "hukou_push"}, Values: map[string]string{"hukou": "1945-03-03", "hukou_push": "1960-01-01"}},
+		{Field: facts.ConflictName, Sources: []string{"census", "hukou", "hukou_push"}, Values: map[string]string{"census": "张三", "hukou": "张三", "hukou_push": "李四"}},
 	}
 	if !reflect.DeepEqual(res.IdentityConflicts, want) {
 		t.Fatalf("identity conflicts = %+v, want %+v", res.IdentityConflicts, want)
@@ -58,7 +59,7 @@ func TestIdentityConflict(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := h.Input()
+	in := eligibility.NewInput(h.Facts())
 	if got := in.Members[0].IdentityConflicts; len(got) != 2 || got[1].Field != "name" || strings.Join(got[1].Sources, ",") != "census,hukou,hukou_push" {
 		t.Fatalf("input conflicts = %+v", got)
 	}
@@ -78,22 +79,26 @@ func TestIdentityConflict(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(res.IdentityConflicts) != 0 || res.Person.Name != "张三" {
-			t.Errorf("as of %s: person %s, conflicts %+v; want 张三 without conflicts", asOf, res.Person.Name, res.IdentityConflicts)
+		if len(res.IdentityConflicts) != 0 || res.Person.Str("name") != "张三" {
+			t.Errorf("as of %s: person %s, conflicts %+v; want 张三 without conflicts", asOf, res.Person.Str("name"), res.IdentityConflicts)
 		}
 	}
 }
 
 func TestIdentityConflictsPure(t *testing.T) {
-	at := func(src, key, name, birth string, st time.Time) Person {
-		p := Person{Name: name, Evidence: Evidence{Source: src, RecordKey: key, SourceTime: st}}
-		if birth != "" {
-			p.BirthDate = Date{day(birth)}
+	at := func(src, key, name, birth string, st time.Time) facts.Record {
+		p, err := facts.Make("person", map[string]any{"name": name})
+		if err != nil {
+			t.Fatal(err)
 		}
+		if birth != "" {
+			_ = p.Set("birth_date", facts.DateOf(day(birth)))
+		}
+		p.Evidence = facts.Evidence{Source: src, RecordKey: key, SourceTime: st}
 		return p
 	}
 	t0, t1 := day("2020-01-01"), day("2021-01-01")
-	f := func(ps []Person, want ...string) {
+	f := func(ps []facts.Record, want ...string) {
 		t.Helper()
 		var got []string
 		for _, c := range identityConflicts(ps) {
@@ -103,12 +108,12 @@ func TestIdentityConflictsPure(t *testing.T) {
 			t.Errorf("conflicts %v, want %v", got, want)
 		}
 	}
-	f([]Person{at("a", "1", "张三", "1945-03-03", t0)})
-	f([]Person{at("a", "1", "张三", "1945-03-03", t0), at("b", "1", "张三", "1945-03-03", t1)})
-	f([]Person{at("a", "1", "张三", "1945-03-03", t0), at("b", "1", "", "", t1)})
-	f([]Person{at("a", "1", "张三", "1945-03-03", t0), at("b", "1", "李四", "1945-03-03", t1)}, "name")
-	f([]Person{at("a", "1", "张三", "1945-03-03", t0), at("b", "1", "张三", "1945-03-04", t1)}, "birth_date")
+	f([]facts.Record{at("a", "1", "张三", "1945-03-03", t0)})
+	f([]facts.Record{at("a", "1", "张三", "1945-03-03", t0), at("b", "1", "张三", "1945-03-03", t1)})
+	f([]facts.Record{at("a", "1", "张三", "1945-03-03", t0), at("b", "1", "", "", t1)})
+	f([]facts.Record{at("a", "1", "张三", "1945-03-03", t0), at("b", "1", "李四", "1945-03-03", t1)}, "name")
+	f([]facts.Record{at("a", "1", "张三", "1945-03-03", t0), at("b", "1", "张三", "1945-03-04", t1)}, "birth_date")
 	// One source's records are not compared with each other; its latest counts.
-	f([]Person{at("a", "1", "张三", "", t0), at("a", "2", "李四", "", t1)})
-	f([]Person{at("a", "1", "李四", "", t0), at("a", "2", "张三", "", t1), at("b", "1", "张三", "", t0)})
+	f([]facts.Record{at("a", "1", "张三", "", t0), at("a", "2", "李四", "", t1)})
+	f([]facts.Record{at("a", "1", "李四", "", t0), at("a", "2", "张三", "", t1), at("b", "1", "张三", "", t0)})
 }

@@ -5,10 +5,11 @@ import (
 	"time"
 )
 
-// JSON of the profile's instants: an unknown time (no records, no health
-// code) is null, never Go's zero time "0001-01-01T00:00:00Z". Every other
-// field is written as its tag says (the types are embedded, so fields added
-// later are written too).
+// JSON of the profile's instants: an unknown time (no records) is null,
+// never Go's zero time "0001-01-01T00:00:00Z" (records write unknown
+// instants as null themselves, facts.Record). Every other field is written
+// as its tag says (the type is embedded, so fields added later are written
+// too).
 
 // MarshalJSON writes Freshness with null for the times of a dataset or a
 // person without records.
@@ -21,16 +22,6 @@ func (f Freshness) MarshalJSON() ([]byte, error) {
 		DatasetSourceTime *time.Time `json:"dataset_source_time"`
 		DatasetIngestTime *time.Time `json:"dataset_ingest_time"`
 	}{plain(f), instant(f.LatestSourceTime), instant(f.LatestIngestTime), instant(f.DatasetSourceTime), instant(f.DatasetIngestTime)})
-}
-
-// MarshalJSON writes Health with a null health_code_time when there is no
-// health code.
-func (h Health) MarshalJSON() ([]byte, error) {
-	type plain Health
-	return json.Marshal(struct {
-		plain
-		HealthCodeTime *time.Time `json:"health_code_time"`
-	}{plain(h), instant(h.HealthCodeTime)})
 }
 
 // instant is t in UTC, or nil for the zero time.

@@ -5,12 +5,18 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/residenthub/residenthub/facts"
 )
 
 func TestUnknownTimesAreNull(t *testing.T) {
+	h, err := facts.Make("health", map[string]any{"health_code_colour": "green"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Evidence = facts.Evidence{Dataset: "health", Source: "health", SourceTime: time.Unix(1e9, 0), IngestTime: time.Unix(1e9, 0)}
 	b, err := json.Marshal(map[string]any{"f": Freshness{Dataset: "health", DatasetRows: 3,
-		DatasetSourceTime: time.Date(2026, 11, 1, 0, 0, 0, 0, time.FixedZone("CST", 8*3600))}, "h": Health{HealthCodeColour: "green",
-		Evidence: Evidence{Source: "health", SourceTime: time.Unix(1e9, 0), IngestTime: time.Unix(1e9, 0)}}})
+		DatasetSourceTime: time.Date(2026, 11, 1, 0, 0, 0, 0, time.FixedZone("CST", 8*3600))}, "h": h})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,76 +1,154 @@
 // Package profile reads the resident profile from ClickHouse: every dataset's
 // current facts about a person or a household as of a date, with the evidence
 // (source, record key, source and ingest time) of each fact and how fresh
-// each dataset is. It is glue (I/O only); the rules live in eligibility, and
-// profile.(*Household).Input adapts a household to eligibility.Input, so
-// dependencies point api → profile → eligibility.
+// each dataset is. It is glue (I/O only): the records are facts.Records,
+// derived from schema; the rules live in eligibility, which never imports
+// profile (nor profile eligibility): the API adapts a household to the
+// rules' input.
 //
-// Reads are primary-key lookups only: the dataset tables are ordered by
-// (id_number, source, record_key, source_time) and person_by_household by
-// household_id. A household check is two queries (round trips): one lookup
-// on person_by_household for the members (the applicant's household_ids
-// from a key lookup on person as a subquery), then ONE UNION ALL query of one
-// lookup per dataset; plus a dataset-wide freshness query that is cached for
-// CacheTTL. A resident is one UNION ALL query.
+// Reads go to the read side (readside.go, migration 0040): a household is
+// ONE query, a primary-key read of profile_rows for the members
+// household_members lists under the applicant's household_ids (points.go),
+// with the ID numbers passed as an external table (never in the query text,
+// which ClickHouse shows to every user). Concurrent reads share queries
+// (batch.go). The read side holds every version, so "as of" reads are as
+// exact as current ones. Dataset-wide freshness is one cached query over
+// the history tables (freshness.go).
 package profile
 
 import (
 	"context"
-	"fmt"
 	"sort"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/residenthub/residenthub/config"
+	"github.com/residenthub/residenthub/facts"
 	"github.com/residenthub/residenthub/store"
 )
 
-// CacheTTL is how long dataset-wide freshness (a scan of each table) is reused.
-const CacheTTL = 30 * time.Second
-
-// maxIDs bounds one IN (...) list (a household is a handful of persons; a
-// household_id shared by very many persons is bad data, read no further).
+// maxIDs bounds the members read per household (a household is a handful
+// of persons; a household_id shared by very many persons is bad data, read
+// no further).
 const maxIDs = 1000
+
+// Defaults of ReadOptions.
+const (
+	DefaultQueries  = 2
+	DefaultMaxBatch = 64
+	DefaultTimeout  = 10 * time.Second
+)
+
+// ReadOptions tune the point reads of one Reader (one API process).
+type ReadOptions struct {
+	// Queries is how many point-read queries run at once (default
+	// DefaultQueries); the connection pool must hold that many more than
+	// its other users take.
+	Queries int
+	// MaxBatch is the most requests one query answers (default
+	// DefaultMaxBatch).
+	MaxBatch int
+	// Timeout bounds one query (default DefaultTimeout).
+	Timeout time.Duration
+}
 
 // Reader reads profiles from the database named by config.ClickHouse.Database.
 // It is safe for concurrent use.
 type Reader struct {
-	conn driver.Conn
-	db   string
-
-	mu    sync.Mutex
-	cache map[int64]wideEntry // key: as-of truncated to the minute, Unix seconds
-	now   func() time.Time
-}
-
-type wideEntry struct {
-	at     time.Time
-	status map[string]wideStatus
-}
-
-type wideStatus struct {
-	rows       int64
-	sourceTime time.Time
-	ingestTime time.Time
+	conn       driver.Conn
+	db         string
+	pointQuery pointQueries
+	batch      batcher
+	households householdMemory
+	wide       wideCache
+	now        func() time.Time
 }
 
 // NewReader returns a Reader over conn (store.Open) for the profile database
-// cfg.Database.
+// cfg.Database, with the default ReadOptions.
 func NewReader(conn driver.Conn, cfg config.ClickHouse) *Reader {
-	return &Reader{conn: conn, db: store.QuoteIdent(cfg.Database), cache: map[int64]wideEntry{}, now: time.Now}
+	return NewReaderWith(conn, cfg, ReadOptions{})
+}
+
+// NewReaderWith is NewReader with options (zero fields take the defaults).
+func NewReaderWith(conn driver.Conn, cfg config.ClickHouse, opt ReadOptions) *Reader {
+	if opt.Queries <= 0 {
+		opt.Queries = DefaultQueries
+	}
+	if opt.MaxBatch <= 0 {
+		opt.MaxBatch = DefaultMaxBatch
+	}
+	if opt.Timeout <= 0 {
+		opt.Timeout = DefaultTimeout
+	}
+	db := store.QuoteIdent(cfg.Database)
+	r := &Reader{conn: conn, db: db, now: time.Now, pointQuery: pointQuery(db), households: householdMemory{max: maxRemembered}}
+	r.batch = batcher{slots: opt.Queries, max: opt.MaxBatch, timeout: opt.Timeout, read: r.readPoints}
+	return r
+}
+
+// residents builds the Resident of each id from the rows with source_time
+// <= asOf (Person may be nil). The rows are shared by the requests of a
+// batch and are not changed.
+func (p *pointRows) residents(ids []string, asOf time.Time) (map[string]*Resident, error) {
+	out := make(map[string]*Resident, len(ids))
+	byDataset := make(map[string][]dsRow, len(facts.Defs()))
+	for _, id := range ids {
+		out[id] = &Resident{Member: facts.Member{IDNumber: id}, AsOf: asOf, Freshness: map[string]Freshness{}}
+		for _, row := range p.byID[id] {
+			if !row.bk.sourceTime.After(asOf) {
+				byDataset[row.ds] = append(byDataset[row.ds], row)
+			}
+		}
+	}
+	for _, def := range facts.Defs() {
+		fr, err := fill(def, byDataset[def.Name], out)
+		if err != nil {
+			return nil, err
+		}
+		for id, f := range fr {
+			if res := out[id]; res != nil {
+				res.Freshness[def.Name] = f
+			}
+		}
+	}
+	return out, nil
+}
+
+// candidates lists the applicant and everyone filed (in any version, at any
+// time) under one of the applicant's household_ids, sorted; who is a member
+// as of a date is decided from their person rows.
+func (p *pointRows) candidates(id string) []string {
+	seen := map[string]bool{id: true}
+	ids := []string{id}
+	for _, row := range p.byID[id] {
+		if row.ds != facts.DatasetPerson || householdField >= len(row.vals) {
+			continue
+		}
+		for _, m := range p.byHousehold[row.vals[householdField]] {
+			if !seen[m] {
+				seen[m] = true
+				ids = append(ids, m)
+			}
+		}
+	}
+	sort.Strings(ids)
+	return ids
 }
 
 // Resident returns the person's profile as of the instant asOf: the current
 // person record and all current facts of every dataset (the latest version
 // with source_time <= asOf of each source record, unless that version is a
 // delete). It returns ErrNotFound when no current person record exists.
-// Costs one query (a UNION ALL of one primary-key lookup per dataset) and
-// the cached dataset-wide freshness.
+// Costs one point query (possibly shared, see batcher) and the cached
+// dataset-wide freshness.
 func (r *Reader) Resident(ctx context.Context, idNumber string, asOf time.Time) (*Resident, error) {
 	asOf = asOf.UTC()
-	byID, err := r.readAll(ctx, []string{idNumber}, asOf)
+	pr, err := r.batch.do(ctx, idNumber, false, false)
+	if err != nil {
+		return nil, err
+	}
+	byID, err := pr.residents([]string{idNumber}, asOf)
 	if err != nil {
 		return nil, err
 	}
@@ -89,18 +167,20 @@ func (r *Reader) Resident(ctx context.Context, idNumber string, asOf time.Time) 
 // Household returns the applicant's household as of asOf: everyone whose
 // current person record carries the applicant's current household_id (any
 // status), each with all current facts. It returns ErrNotFound when the
-// applicant has no current person record. Costs two queries: one lookup on
-// person_by_household (keyed by household_id, with the applicant's
-// household_ids from a key lookup on person as a subquery), then readAll
-// (one primary-key lookup per dataset with WHERE id_number IN (...), all in
-// one UNION ALL query).
+// applicant has no current person record. Costs one point query (possibly
+// shared, see batcher) and the cached dataset-wide freshness.
 func (r *Reader) Household(ctx context.Context, idNumber string, asOf time.Time) (*Household, error) {
 	asOf = asOf.UTC()
-	ids, err := r.householdCandidates(ctx, idNumber, asOf)
+	pr, err := r.batch.do(ctx, idNumber, true, false)
+	if err == nil && !pr.complete(idNumber) {
+		// The remembered household_ids did not hold: read it the long way.
+		pr, err = r.batch.do(ctx, idNumber, true, true)
+	}
 	if err != nil {
 		return nil, err
 	}
-	byID, err := r.readAll(ctx, ids, asOf)
+	ids := pr.candidates(idNumber)
+	byID, err := pr.residents(ids, asOf)
 	if err != nil {
 		return nil, err
 	}
@@ -108,10 +188,10 @@ func (r *Reader) Household(ctx context.Context, idNumber string, asOf time.Time)
 	if app == nil || app.Person == nil {
 		return nil, ErrNotFound
 	}
-	h := &Household{HouseholdID: app.Person.HouseholdID, AsOf: asOf, Applicant: app}
+	h := &Household{HouseholdID: app.Person.Str("household_id"), AsOf: asOf, Applicant: app}
 	for _, id := range ids {
 		m := byID[id]
-		if m != nil && m.Person != nil && m.Person.HouseholdID == h.HouseholdID {
+		if m != nil && m.Person != nil && m.Person.Str("household_id") == h.HouseholdID {
 			h.Members = append(h.Members, m)
 		}
 	}
@@ -124,193 +204,4 @@ func (r *Reader) Household(ctx context.Context, idNumber string, asOf time.Time)
 	}
 	h.Freshness = freshness(h.Members, wide)
 	return h, nil
-}
-
-// householdCandidates lists the applicant and every id_number that was ever
-// (source_time <= asOf) filed under one of the applicant's household_ids,
-// sorted. Who is a member now is decided from their current person rows.
-func (r *Reader) householdCandidates(ctx context.Context, idNumber string, asOf time.Time) ([]string, error) {
-	q := fmt.Sprintf(`SELECT DISTINCT id_number FROM %s.person_by_household
-WHERE household_id IN (SELECT household_id FROM %s.person WHERE id_number = ? AND source_time <= %s)
-  AND source_time <= %s
-LIMIT %d`, r.db, r.db, sqlTime(asOf), sqlTime(asOf), maxIDs)
-	rows, err := r.conn.Query(ctx, q, idNumber)
-	if err != nil {
-		return nil, fmt.Errorf("cannot read household members: %w", err)
-	}
-	defer rows.Close()
-	seen := map[string]bool{idNumber: true}
-	ids := []string{idNumber}
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("cannot read household members: %w", err)
-		}
-		if !seen[id] {
-			seen[id] = true
-			ids = append(ids, id)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("cannot read household members: %w", err)
-	}
-	sort.Strings(ids)
-	return ids, nil
-}
-
-// fillers are the dataset readers of readAll, in the order of Datasets:
-// each turns its table's rows into the Residents' records and returns the
-// per-id freshness.
-var fillers = []func([]dsRow, map[string]*Resident) (map[string]Freshness, error){
-	fillPersons, fillResidences, fillSocialInsurance, fillEmployment, fillHealth, fillAssets,
-}
-
-// readAll reads every dataset for ids in ONE query, a UNION ALL of one
-// primary-key lookup per dataset (the field columns as strings, see column),
-// and returns a Resident per id (Person may be nil).
-//
-// One query with the members' ids inlined, rather than the household
-// subquery in every branch: ClickHouse 18.16 would run that subquery (two
-// key lookups) once per branch, which costs more than the extra round trip.
-func (r *Reader) readAll(ctx context.Context, ids []string, asOf time.Time) (map[string]*Resident, error) {
-	idCond := "id_number IN (" + store.InList(ids) + ")"
-	q := strings.Join([]string{
-		personTable.branch(r.db, idCond, asOf),
-		residenceTable.branch(r.db, idCond, asOf),
-		socialInsuranceTable.branch(r.db, idCond, asOf),
-		employmentTable.branch(r.db, idCond, asOf),
-		healthTable.branch(r.db, idCond, asOf),
-		assetTable.branch(r.db, idCond, asOf),
-	}, "\nUNION ALL\n")
-	rows, err := r.conn.Query(ctx, q)
-	if err != nil {
-		return nil, fmt.Errorf("cannot read profile datasets: %w", err)
-	}
-	defer rows.Close()
-	byDataset := make(map[string][]dsRow, len(Datasets))
-	for rows.Next() {
-		var x dsRow
-		if err := rows.Scan(&x.ds, &x.id, &x.vals, &x.bk.source, &x.bk.recordKey, &x.bk.deleted, &x.bk.sourceTime, &x.bk.ingestTime); err != nil {
-			return nil, fmt.Errorf("cannot read profile datasets: %w", err)
-		}
-		byDataset[x.ds] = append(byDataset[x.ds], x)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("cannot read profile datasets: %w", err)
-	}
-	out := make(map[string]*Resident, len(ids))
-	for _, id := range ids {
-		out[id] = &Resident{IDNumber: id, AsOf: asOf, Freshness: map[string]Freshness{}}
-	}
-	for i, ds := range Datasets {
-		fr, err := fillers[i](byDataset[ds], out)
-		if err != nil {
-			return nil, err
-		}
-		for id, f := range fr {
-			if res := out[id]; res != nil {
-				res.Freshness[ds] = f
-			}
-		}
-	}
-	return out, nil
-}
-
-// freshness combines the per-person freshness of residents with the
-// dataset-wide status.
-func freshness(rs []*Resident, wide map[string]wideStatus) map[string]Freshness {
-	out := make(map[string]Freshness, len(Datasets))
-	for _, ds := range Datasets {
-		f := Freshness{Dataset: ds}
-		for _, r := range rs {
-			p := r.Freshness[ds]
-			f.Records += p.Records
-			f.LatestSourceTime = later(f.LatestSourceTime, p.LatestSourceTime)
-			f.LatestIngestTime = later(f.LatestIngestTime, p.LatestIngestTime)
-		}
-		w := wide[ds]
-		f.DatasetRows, f.DatasetSourceTime, f.DatasetIngestTime = w.rows, w.sourceTime, w.ingestTime
-		out[ds] = f
-	}
-	return out
-}
-
-func later(a, b time.Time) time.Time {
-	if b.After(a) {
-		return b
-	}
-	return a
-}
-
-// sqlTime renders an instant as a ClickHouse DateTime literal (Unix seconds,
-// so no time-zone ambiguity; safe to inline: it is a number).
-func sqlTime(t time.Time) string {
-	sec := t.Unix()
-	if sec < 0 {
-		sec = 0
-	}
-	if sec > 4294967295 {
-		sec = 4294967295
-	}
-	return fmt.Sprintf("toDateTime(%d)", sec)
-}
-
-// datasetStatus returns, per dataset, the number of rows with source_time <=
-// asOf and the latest source_time / ingest_time <= asOf over the whole table.
-// One query (a scan of the time columns of each table), cached for CacheTTL
-// per as-of minute and taken up to the END of that minute, so a check made
-// right after a load sees it (at most CacheTTL late, never a minute late).
-func (r *Reader) datasetStatus(ctx context.Context, asOf time.Time) (map[string]wideStatus, error) {
-	key := asOf.Truncate(time.Minute).Add(time.Minute - time.Second)
-	now := r.now()
-	r.mu.Lock()
-	if e, ok := r.cache[key.Unix()]; ok && now.Sub(e.at) < CacheTTL {
-		r.mu.Unlock()
-		return e.status, nil
-	}
-	r.mu.Unlock()
-
-	t := sqlTime(key)
-	var parts []string
-	for _, ds := range Datasets {
-		parts = append(parts, fmt.Sprintf(
-			"SELECT '%s' AS dataset, countIf(source_time <= %s) AS n, maxIf(source_time, source_time <= %s) AS st, maxIf(ingest_time, ingest_time <= %s) AS it FROM %s.%s",
-			ds, t, t, t, r.db, ds))
-	}
-	rows, err := r.conn.Query(ctx, strings.Join(parts, "\nUNION ALL\n"))
-	if err != nil {
-		return nil, fmt.Errorf("cannot read dataset freshness: %w", err)
-	}
-	defer rows.Close()
-	status := map[string]wideStatus{}
-	for rows.Next() {
-		var (
-			ds     string
-			n      uint64
-			st, it time.Time
-		)
-		if err := rows.Scan(&ds, &n, &st, &it); err != nil {
-			return nil, fmt.Errorf("cannot read dataset freshness: %w", err)
-		}
-		w := wideStatus{rows: int64(n)}
-		if st.Unix() > 0 {
-			w.sourceTime = st.UTC()
-		}
-		if it.Unix() > 0 {
-			w.ingestTime = it.UTC()
-		}
-		status[ds] = w
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("cannot read dataset freshness: %w", err)
-	}
-	r.mu.Lock()
-	for k, e := range r.cache {
-		if now.Sub(e.at) >= CacheTTL {
-			delete(r.cache, k)
-		}
-	}
-	r.cache[key.Unix()] = wideEntry{at: now, status: status}
-	r.mu.Unlock()
-	return status, nil
 }

@@ -86,18 +86,18 @@ func TestResidentHistoryAndAsOf(t *testing.T) {
 		t.Fatal(err)
 	}
 	// hukou_b's row (2021) is newer than hukou's (2020): it wins.
-	if res.Person.Evidence.Source != "hukou_b" || res.Person.HukouAddress != "新地址" {
-		t.Errorf("person from %s (%q), want hukou_b", res.Person.Evidence.Source, res.Person.HukouAddress)
+	if res.Person.Evidence.Source != "hukou_b" || res.Person.Str("hukou_address") != "新地址" {
+		t.Errorf("person from %s (%q), want hukou_b", res.Person.Evidence.Source, res.Person.Str("hukou_address"))
 	}
-	if !res.Person.BirthDate.Equal(day("1975-03-12")) {
-		t.Errorf("birth date %v", res.Person.BirthDate)
+	if !res.Person.Date("birth_date").Equal(day("1975-03-12")) {
+		t.Errorf("birth date %v", res.Person.Date("birth_date"))
 	}
 	// 12 months, the replayed one once, with the replay's ingest time.
-	if len(res.Employment) != 12 {
-		t.Fatalf("employment rows %d, want 12", len(res.Employment))
+	if len(res.Of("employment")) != 12 {
+		t.Fatalf("employment rows %d, want 12", len(res.Of("employment")))
 	}
-	for _, e := range res.Employment {
-		if e.Period.Month() == time.December && !e.Evidence.IngestTime.Equal(day("2024-02-10")) {
+	for _, e := range res.Of("employment") {
+		if e.Date("period").Month() == time.December && !e.Evidence.IngestTime.Equal(day("2024-02-10")) {
 			t.Errorf("replayed row ingest %v, want the replay's", e.Evidence.IngestTime)
 		}
 		if e.Evidence.Dataset != "employment" || e.Evidence.Source != "payroll" || e.Evidence.RecordKey == "" {
@@ -108,8 +108,8 @@ func TestResidentHistoryAndAsOf(t *testing.T) {
 	if f.Records != 12 || f.DatasetRows < 12 || !f.LatestSourceTime.Equal(day("2024-01-01")) || !f.DatasetIngestTime.Equal(day("2024-02-10")) {
 		t.Errorf("freshness %+v", f)
 	}
-	if len(res.Residences) != 1 || !res.Residences[0].Since.Equal(day("2019-05-01")) {
-		t.Errorf("residences %+v", res.Residences)
+	if len(res.Of("residence")) != 1 || !res.Of("residence")[0].Date("since").Equal(day("2019-05-01")) {
+		t.Errorf("residences %+v", res.Of("residence"))
 	}
 
 	// As of 2021-01-01: only hukou's 2020 row, no payroll yet, no residence.
@@ -117,8 +117,8 @@ func TestResidentHistoryAndAsOf(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if old.Person.Evidence.Source != "hukou" || len(old.Employment) != 0 || len(old.Residences) != 0 {
-		t.Errorf("as of 2021: person %s, %d employment, %d residences", old.Person.Evidence.Source, len(old.Employment), len(old.Residences))
+	if old.Person.Evidence.Source != "hukou" || len(old.Of("employment")) != 0 || len(old.Of("residence")) != 0 {
+		t.Errorf("as of 2021: person %s, %d employment, %d residences", old.Person.Evidence.Source, len(old.Of("employment")), len(old.Of("residence")))
 	}
 	if f := old.Freshness["employment"]; f.DatasetRows != 0 {
 		t.Errorf("as of 2021 employment dataset rows %d, want 0", f.DatasetRows)
@@ -128,8 +128,8 @@ func TestResidentHistoryAndAsOf(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(mid.Employment) != 5 {
-		t.Errorf("as of 2023-06-15: %d employment rows, want 5", len(mid.Employment))
+	if len(mid.Of("employment")) != 5 {
+		t.Errorf("as of 2023-06-15: %d employment rows, want 5", len(mid.Of("employment")))
 	}
 
 	// Deleted asset: present in 2022, gone in 2024.
@@ -141,11 +141,11 @@ func TestResidentHistoryAndAsOf(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(b22.Assets) != 1 || len(b24.Assets) != 0 {
-		t.Errorf("assets 2022: %d (want 1), 2024: %d (want 0)", len(b22.Assets), len(b24.Assets))
+	if len(b22.Of("asset")) != 1 || len(b24.Of("asset")) != 0 {
+		t.Errorf("assets 2022: %d (want 1), 2024: %d (want 0)", len(b22.Of("asset")), len(b24.Of("asset")))
 	}
-	if len(b24.Health) != 1 || !b24.Health[0].MajorIllness || b24.Health[0].DisabilityGrade != 2 {
-		t.Errorf("health %+v", b24.Health)
+	if len(b24.Of("health")) != 1 || !b24.Of("health")[0].Bool("major_illness") || b24.Of("health")[0].Int("disability_grade") != 2 {
+		t.Errorf("health %+v", b24.Of("health"))
 	}
 
 	if _, err := r.Resident(ctx, idX, day("2024-01-01")); !errors.Is(err, ErrNotFound) {
@@ -168,9 +168,9 @@ func TestHousehold(t *testing.T) {
 		}
 		var got []string
 		for _, m := range h.Members {
-			got = append(got, m.IDNumber+":"+m.Person.Status)
-			if m.IDNumber == idD && !m.Person.BirthDate.Equal(day("1940-01-01")) {
-				t.Errorf("birth date before 1970 read back as %v", m.Person.BirthDate)
+			got = append(got, m.IDNumber+":"+m.Person.Str("status"))
+			if m.IDNumber == idD && !m.Person.Date("birth_date").Equal(day("1940-01-01")) {
+				t.Errorf("birth date before 1970 read back as %v", m.Person.Date("birth_date"))
 			}
 		}
 		if len(got) != len(want) {
@@ -217,7 +217,7 @@ func TestCheckDibao(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := eligibility.Evaluate(p, h.Input(), day("2024-02-15"))
+	d := eligibility.Evaluate(p, eligibility.NewInput(h.Facts()), day("2024-02-15"))
 	if d.Decision != eligibility.NeedsReview || len(d.Missing) == 0 {
 		t.Fatalf("decision %s missing %v, want needs_review with stale datasets", d.Decision, d.Missing)
 	}

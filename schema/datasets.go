@@ -151,3 +151,24 @@ var Datasets = map[string]Dataset{
 		{Name: "status", Kind: KindEnum, Values: []string{"open", "in_progress", "closed"}},
 	}},
 }
+
+// ProfileDataset is a dataset of the resident profile and the key its
+// records are listed under: in a profile's JSON and in the rules' member map
+// (eligibility). Person is one record (the current one), the others lists.
+type ProfileDataset struct {
+	Name string // dataset name (Datasets)
+	Key  string // "person", "residences", "assets", ...
+}
+
+// ProfileDatasets are the datasets a resident profile carries, in read
+// order (person first). The profile read model, the rules' input and the
+// API's profile view are derived from these definitions (package facts);
+// a new field of one of them is a line in Datasets plus a migration.
+var ProfileDatasets = []ProfileDataset{
+	{Name: "person", Key: "person"},
+	{Name: "residence", Key: "residences"},
+	{Name: "social_insurance", Key: "social_insurance"},
+	{Name: "employment", Key: "employment"},
+	{Name: "health", Key: "health"},
+	{Name: "asset", Key: "assets"},
+}

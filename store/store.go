@@ -27,7 +27,7 @@ func Open(ctx context.Context, cfg config.ClickHouse) (driver.Conn, error) {
 // OpenIn is Open with database as the connection's default database, so
 // unqualified table names resolve there (the analysts' example queries).
 func OpenIn(ctx context.Context, cfg config.ClickHouse, database string) (driver.Conn, error) {
-	conn, err := connect(cfg, database)
+	conn, err := connect(cfg, database, 16, 8)
 	if err != nil {
 		return nil, err
 	}
@@ -44,17 +44,24 @@ func OpenIn(ctx context.Context, cfg config.ClickHouse, database string) (driver
 // server may be down now and come up later (every query dials as needed).
 // Errors are configuration errors only.
 func Connect(cfg config.ClickHouse) (driver.Conn, error) {
-	return connect(cfg, "default")
+	return connect(cfg, "default", 16, 8)
 }
 
-func connect(cfg config.ClickHouse, database string) (driver.Conn, error) {
+// ConnectPool is Connect with a pool of at most maxOpen connections, of
+// which maxIdle stay open between queries (the API reads over its own pool,
+// so its point reads never wait for connections the pipelines hold).
+func ConnectPool(cfg config.ClickHouse, maxOpen, maxIdle int) (driver.Conn, error) {
+	return connect(cfg, "default", maxOpen, maxIdle)
+}
+
+func connect(cfg config.ClickHouse, database string, maxOpen, maxIdle int) (driver.Conn, error) {
 	conn, err := clickhouse.Open(&clickhouse.Options{
 		Addr:            []string{cfg.Addr},
 		Protocol:        clickhouse.Native,
 		Auth:            clickhouse.Auth{Database: database, Username: cfg.User, Password: cfg.Password},
 		DialTimeout:     5 * time.Second,
-		MaxOpenConns:    16,
-		MaxIdleConns:    8,
+		MaxOpenConns:    maxOpen,
+		MaxIdleConns:    maxIdle,
 		ConnMaxLifetime: time.Hour,
 	})
 	if err != nil {

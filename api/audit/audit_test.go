@@ -2,8 +2,10 @@ package audit
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -11,6 +13,7 @@ import (
 	"github.com/residenthub/residenthub/schema"
 	"github.com/residenthub/residenthub/store"
 	"github.com/residenthub/residenthub/store/storetest"
+	"github.com/segmentio/kafka-go"
 )
 
 // TestWriterToSink produces events through the embedded broker over TCP and
@@ -112,4 +115,69 @@ func TestUnmarshalDerivesMissingID(t *testing.T) {
 	f(`{"caller":"x","time":"2026-11-29T08:00:00Z"}`, false)
 	f(`{"caller":`, true)
 	f(`[]`, true)
+}
+
+// TestConcurrentWritesShareProduceRequests: events of concurrent reads are
+// produced together (fewer produce requests than events), every Write
+// returns only once its event is stored, and all of them can be read back.
+func TestConcurrentWritesShareProduceRequests(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	broker, err := bus.StartEmbedded("127.0.0.1:0", t.TempDir(), 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer broker.Close()
+	if err := bus.EnsureTopics(ctx, broker.Brokers(), 2, schema.AuditTopic); err != nil {
+		t.Fatal(err)
+	}
+	w := NewWriter(broker.Brokers())
+	defer w.Close()
+	const n = 300
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	ids := map[string]bool{}
+	events := make([]Event, n)
+	for i := range events {
+		events[i] = Event{EventID: NewEventID(), Time: time.Now(), Caller: "hall-1", SubjectIDNumber: fmt.Sprintf("1101051980010100%02d", i%100)}
+		ids[events[i].EventID] = true
+	}
+	for _, e := range events {
+		wg.Add(1)
+		go func(e Event) {
+			defer wg.Done()
+			errs <- w.Write(ctx, e)
+		}(e)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	stats := w.w.Stats()
+	if stats.Messages != n || stats.Writes >= n/2 {
+		t.Fatalf("%d events in %d produce requests: want all %d, in fewer than half as many requests", stats.Messages, stats.Writes, n)
+	}
+	for p := 0; p < 2; p++ {
+		r := kafka.NewReader(kafka.ReaderConfig{Brokers: broker.Brokers(), Topic: schema.AuditTopic, Partition: p, MaxWait: 100 * time.Millisecond})
+		defer r.Close()
+		for {
+			rctx, rcancel := context.WithTimeout(ctx, 2*time.Second)
+			m, err := r.ReadMessage(rctx)
+			rcancel()
+			if err != nil {
+				break
+			}
+			e, err := Unmarshal(m.Value, m.Topic, m.Partition, m.Offset)
+			if err != nil {
+				t.Fatal(err)
+			}
+			delete(ids, e.EventID)
+		}
+	}
+	if len(ids) != 0 {
+		t.Fatalf("%d acknowledged events not on the topic", len(ids))
+	}
 }

@@ -288,7 +288,7 @@ func writeDemoConfig(t *testing.T, root, name, embedded, brokers string, ch conf
 		"pseudonym_salt: demo-salt-not-secret", "pseudonym_salt: " + ch.PseudonymSalt,
 		"group_id: residenthub-demo-pipelines", "group_id: " + group,
 		"batch_rows: 20000", "batch_rows: 1000",
-		"linger: 1s", "linger: 100ms",
+		"linger: 200ms", "linger: 100ms",
 		"settle: 1s", "settle: 0s",
 		`"*/5 * * * * *"`, `"@every 1s"`,
 	}

@@ -61,6 +61,7 @@ type Hub struct {
 		addr    string // host:port it listens on
 		server  *http.Server
 		audit   *audit.Writer
+		reads   driver.Conn // the API's own ClickHouse pool (point reads)
 		workers *workers
 	}
 }

@@ -185,9 +185,18 @@ func (h *Hub) startAPI(context.Context) error {
 		return err
 	}
 	h.api.audit = audit.NewWriter(h.kafka.brokers)
+	// The API reads over its own pool: its point reads never wait for
+	// connections the pipelines or the audit sink hold.
+	ch := h.cfg.ClickHouse
+	reads, err := store.ConnectPool(ch, ch.ReadQueries+2, ch.ReadQueries+2)
+	if err != nil {
+		return err
+	}
+	h.api.reads = reads
 	deps := api.Deps{
 		Keys:           access.NewKeys(h.cfg.APIKeys),
-		Profiles:       profile.NewReader(h.clickhouse.conn, h.cfg.ClickHouse),
+		Profiles:       profile.NewReaderWith(reads, ch, profile.ReadOptions{Queries: ch.ReadQueries}),
+		Admission:      api.Admission{MaxInFlight: h.cfg.HTTP.MaxInFlight, Queue: h.cfg.HTTP.Queue, QueueWait: h.cfg.HTTP.QueueWait},
 		Programs:       programs,
 		Audit:          h.api.audit,
 		Ready:          h.ready,
@@ -235,6 +244,9 @@ func (h *Hub) stopAPI(ctx context.Context) error {
 	}
 	if h.api.audit != nil {
 		errs = append(errs, h.api.audit.Close())
+	}
+	if h.api.reads != nil {
+		errs = append(errs, h.api.reads.Close())
 	}
 	return errors.Join(errs...)
 }

@@ -1,4 +1,4 @@
-package profile
+package facts
 
 import (
 	"encoding/json"
@@ -14,6 +14,16 @@ import (
 // cannot hold dates before 1970; months (employment.period) are Date
 // columns. Scan reads both.
 type Date struct{ time.Time }
+
+// DateOf returns the calendar date of t in UTC (t's own time zone is
+// ignored: calendar dates are held as UTC midnight).
+func DateOf(t time.Time) Date {
+	if t.IsZero() {
+		return Date{}
+	}
+	y, m, d := t.UTC().Date()
+	return Date{time.Date(y, m, d, 0, 0, 0, 0, time.UTC)}
+}
 
 // MarshalJSON writes "2006-01-02", or null for an unknown date.
 func (d Date) MarshalJSON() ([]byte, error) {
