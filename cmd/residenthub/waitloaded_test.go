@@ -14,25 +14,7 @@ import (
 // would still read; stray files it ignores do not keep it waiting.
 func TestPendingDropFiles(t *testing.T) {
 	dir := t.TempDir()
-	cfg, err := config.Parse([]byte(fmt.Sprintf(`
-clickhouse: {pseudonym_salt: waitloaded-test-salt}
-sources:
-  - name: hukou
-    kind: file
-    dataset: person
-    key: [id]
-    fields: {id_number: id, name: name, household_id: hh}
-    settings: {dir: %q, pattern: "*.csv"}
-  - name: gone
-    kind: file
-    dataset: person
-    key: [id]
-    fields: {id_number: id, name: name, household_id: hh}
-    settings: {dir: %q}
-`, dir, filepath.Join(dir, "missing"))))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := dropConfig(t, dir, filepath.Join(dir, "missing"))
 	write := func(name string) {
 		t.Helper()
 		path := filepath.Join(dir, name)
@@ -59,19 +41,7 @@ sources:
 // failed/ (not their .error notes), so a failed file is never "loaded".
 func TestFailedFilesNamed(t *testing.T) {
 	dir := t.TempDir()
-	cfg, err := config.Parse([]byte(fmt.Sprintf(`
-clickhouse: {pseudonym_salt: waitloaded-test-salt}
-sources:
-  - name: hukou
-    kind: file
-    dataset: person
-    key: [id]
-    fields: {id_number: id, name: name, household_id: hh}
-    settings: {dir: %q, pattern: "*.csv"}
-`, dir)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := dropConfig(t, dir, "")
 	if err := failedFiles(cfg); err != nil {
 		t.Fatalf("no failed/ folder: %v", err)
 	}
@@ -83,9 +53,28 @@ sources:
 			t.Fatal(err)
 		}
 	}
-	err = failedFiles(cfg)
+	err := failedFiles(cfg)
 	if err == nil || !strings.Contains(err.Error(), "1 files were moved to failed/") || !strings.Contains(err.Error(), "hukou: failed/x.csv") ||
 		strings.Contains(err.Error(), "x.csv.error") {
 		t.Fatalf("failedFiles = %v", err)
 	}
+}
+
+// dropConfig is a config with the file source hukou reading *.csv from dir
+// and, when gone is not empty, a second file source "gone" reading folder gone.
+func dropConfig(t *testing.T, dir, gone string) *config.Config {
+	t.Helper()
+	src := func(name, settings string) string {
+		return fmt.Sprintf("  - name: %s\n    kind: file\n    dataset: person\n    key: [id]\n"+
+			"    fields: {id_number: id, name: name, household_id: hh}\n    settings: %s\n", name, settings)
+	}
+	y := "clickhouse: {pseudonym_salt: waitloaded-test-salt}\nsources:\n" + src("hukou", fmt.Sprintf(`{dir: %q, pattern: "*.csv"}`, dir))
+	if gone != "" {
+		y += src("gone", fmt.Sprintf(`{dir: %q}`, gone))
+	}
+	cfg, err := config.Parse([]byte(y))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
 }
