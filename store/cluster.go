@@ -14,31 +14,42 @@ import (
 // (config clickhouse.cluster set; ClickHouse 18.16 names):
 //
 //   - insert_distributed_sync=1: an INSERT into a Distributed table returns
-//     only once every shard's replica has the block, so the pipelines commit
-//     Kafka offsets after the rows are stored, not queued on the initiator's
-//     disk (an initiator killed with queued blocks would lose them).
+//     only once every shard has the block, so the pipelines commit Kafka
+//     offsets after the rows are stored, not queued on the initiator's disk
+//     (an initiator killed with queued blocks would lose them).
+//   - No insert_quorum: 18.16 lets one quorum insert at a time into a
+//     table of a shard, and the read side's views insert into one table
+//     from six; the failed quorum inserts then left the read side without
+//     rows (measured: a third of them). A block is acknowledged once one
+//     replica has it; the other fetches it within moments.
+//   - insert_deduplicate=0: a Replicated table drops a block it already
+//     holds, and 18.16 then skips the block's materialized views too; a
+//     server killed between a table's block and its views' blocks left the
+//     retried insert without read-side rows (measured). Every table is a
+//     ReplacingMergeTree keyed by the record and its version, so the copy a
+//     retry stores collapses like any replay, and the views run again.
 //   - prefer_localhost_replica=0: inserts and reads pick a shard's replica by
-//     load_balancing, never the initiator's own.
+//     load_balancing, never simply the initiator's own.
 //   - max_replica_delay_for_distributed_queries=1,
 //     fallback_to_stale_replicas_for_distributed_queries=0: a replica more
 //     than a second behind its replication queue is never read; with no
 //     fresh replica the query fails (the API answers 503) instead of
-//     answering from old data.
+//     answering from old data. Within that second a read may miss the
+//     newest blocks of a replica that just failed over (deploy/README.md).
 //   - skip_unavailable_shards=0: a shard with no live replica fails the query
 //     (code 279) instead of silently answering from the other shards.
 //
-// Two string settings cannot travel this way (18.16's native protocol
-// takes only numbers from clients), so the user's profile on every server
-// sets them (ClusterProfile checks): load_balancing=in_order, so inserts
-// and reads go to the first live replica of each shard in <remote_servers>
-// order and a read sees what the inserts before it stored (the second
-// replica takes over only while the first is down); and
-// distributed_product_mode=global, so an IN or JOIN subquery over a
-// Distributed table inside a query over one (the analysts' views) is
+// Two string settings cannot travel this way (18.16's native protocol takes
+// only numbers from clients), so the user's profile on every server sets
+// them (ClusterProfile checks): load_balancing=in_order, so inserts and
+// reads go to the first live replica of each shard in <remote_servers>
+// order; and distributed_product_mode=global, so an IN or JOIN subquery over
+// a Distributed table inside a query over one (the analysts' views) is
 // computed once and sent to the shards.
 func ClusterSettings() clickhouse.Settings {
 	return clickhouse.Settings{
 		"insert_distributed_sync":                            1,
+		"insert_deduplicate":                                 0,
 		"prefer_localhost_replica":                           0,
 		"max_replica_delay_for_distributed_queries":          1,
 		"fallback_to_stale_replicas_for_distributed_queries": 0,
