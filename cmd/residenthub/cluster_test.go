@@ -51,7 +51,7 @@ func TestDemoDistrictOnCluster(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	root := t.TempDir()
-	truth, err := demo.Generate(demo.Options{Dir: filepath.Join(root, "demo"), Seed: 13, Households: 1000})
+	truth, err := demo.Generate(demo.Options{Dir: filepath.Join(root, "demo"), Seed: 13, Households: 800})
 	if err != nil {
 		t.Fatal(err)
 	}
