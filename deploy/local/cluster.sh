@@ -40,6 +40,8 @@ port_base=${CLUSTER_PORT_BASE:-39000}
 http_base=${CLUSTER_HTTP_BASE:-38120}
 analyst_databases=${CLICKHOUSE_ANALYST_DATABASES:-analytics residenthub_demo_analytics}
 nodes="1 2 3 4"
+# shellcheck source=clickhouse/users.sh
+. "$here/clickhouse/users.sh"
 
 tcp_port() { echo $((port_base + $1)); }
 http_port() { echo $((http_base + $1)); }
@@ -123,32 +125,13 @@ start_zk() {
 answers() { curl -fsS --max-time 2 "http://127.0.0.1:$(http_port "$1")/ping" 2>/dev/null | grep -q Ok; }
 
 write_users() {
-  local pwfile=$home/analyst.password pw sha dbs="" db
-  if [ -n "${CLICKHOUSE_ANALYST_PASSWORD:-}" ]; then
-    pw=$CLICKHOUSE_ANALYST_PASSWORD
-  elif [ -s "$pwfile" ]; then
-    pw=$(head -n 1 "$pwfile")
-  else
-    pw=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
-  fi
-  (umask 077 && printf '%s\n' "$pw" >"$pwfile")
-  sha=$(printf '%s' "$pw" | sha256sum | cut -d' ' -f1)
-  for db in $analyst_databases; do
-    if ! [[ $db =~ ^[A-Za-z0-9_]+$ ]]; then
-      echo "CLICKHOUSE_ANALYST_DATABASES: $db is not a database name" >&2
-      exit 2
-    fi
-    dbs="$dbs<database>$db</database>"
-  done
   # The single server's users, with load_balancing=in_order and
   # distributed_product_mode=global in each profile that sets
   # use_uncompressed_cache (default and analyst): string settings that
   # clickhouse-go cannot send to 18.16 (store.ClusterSettings).
-  sed -e "s#@ANALYST_PASSWORD_SHA256@#$sha#" -e "s#@ANALYST_DATABASES@#$dbs#" \
+  write_users_xml "$1/users.xml" "$home/analyst.password" \
     -e "/<load_balancing>random<\/load_balancing>/d" \
-    -e "s#<use_uncompressed_cache>0</use_uncompressed_cache>#&<load_balancing>in_order</load_balancing><distributed_product_mode>global</distributed_product_mode>#" \
-    "$here/clickhouse/users.xml" >"$1/users.xml.new"
-  mv "$1/users.xml.new" "$1/users.xml"
+    -e "s#<use_uncompressed_cache>0</use_uncompressed_cache>#&<load_balancing>in_order</load_balancing><distributed_product_mode>global</distributed_product_mode>#"
 }
 
 write_config() {
