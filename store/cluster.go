@@ -131,11 +131,12 @@ type Step struct {
 type ClusterRenderer struct {
 	cluster string
 	sharded map[string]string // "db.table" → its Distributed sharding key
+	other   map[string]bool   // views and tables of other engines it created
 }
 
 // NewClusterRenderer renders for the cluster named cluster.
 func NewClusterRenderer(cluster string) *ClusterRenderer {
-	return &ClusterRenderer{cluster: cluster, sharded: map[string]string{}}
+	return &ClusterRenderer{cluster: cluster, sharded: map[string]string{}, other: map[string]bool{}}
 }
 
 // Sharded reports whether db.table is a sharded table (Distributed over
@@ -186,19 +187,23 @@ func (r *ClusterRenderer) Render(stmt string) ([]Step, error) {
 		}, nil
 	case reCreateMV.MatchString(s):
 		m := reCreateMV.FindStringSubmatch(s)
+		r.other[m[2]] = true
 		return one(fmt.Sprintf("CREATE MATERIALIZED VIEW %s%s%s %s", m[1], m[2], on, r.localNames(m[3]))), nil
 	case strings.HasPrefix(strings.ToUpper(s), "CREATE MATERIALIZED VIEW"):
 		return nil, fmt.Errorf("cannot render for the cluster a materialized view without TO (its inner table would not be replicated): %.80s", s)
 	case reCreateView.MatchString(s):
 		m := reCreateView.FindStringSubmatch(s)
+		r.other[m[2]] = true
 		return one(fmt.Sprintf("CREATE VIEW %s%s%s %s", m[1], m[2], on, m[3])), nil
 	case reCreateTable.MatchString(s):
 		m := reCreateTable.FindStringSubmatch(s)
+		r.other[m[2]] = true
 		return one(fmt.Sprintf("CREATE TABLE %s%s%s%s", m[1], m[2], on, m[3])), nil
 	case reDrop.MatchString(s):
 		m := reDrop.FindStringSubmatch(s)
 		ifExists, db, table := m[1], m[2], m[3]
 		steps := one(fmt.Sprintf("DROP TABLE %s%s.%s%s", ifExists, db, table, on))
+		delete(r.other, db+"."+table)
 		if r.Sharded(db, table) {
 			steps = append(steps, Step{SQL: fmt.Sprintf("DROP TABLE %s%s.%s%s%s", ifExists, db, table, LocalSuffix, on)})
 			delete(r.sharded, db+"."+table)
@@ -257,8 +262,10 @@ func (r *ClusterRenderer) localNames(sql string) string {
 	})
 }
 
-// readsOnlySharded reports whether every db.table that sql names (and that is
-// a table the renderer created) is sharded, and sql names at least one.
+// readsOnlySharded reports whether sql names at least one sharded table and
+// no view, other table the renderer created, or system table: a view over a
+// Distributed table read on every shard would copy every shard's rows into
+// each.
 func (r *ClusterRenderer) readsOnlySharded(sql string) bool {
 	n := 0
 	for _, m := range reQualified.FindAllStringSubmatch(sql, -1) {
@@ -266,7 +273,7 @@ func (r *ClusterRenderer) readsOnlySharded(sql string) bool {
 			n++
 			continue
 		}
-		if strings.EqualFold(m[1], "system") {
+		if r.other[m[0]] || strings.EqualFold(m[1], "system") {
 			return false
 		}
 	}

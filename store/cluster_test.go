@@ -46,6 +46,7 @@ func TestClusterRenderer(t *testing.T) {
 	f("CREATE VIEW IF NOT EXISTS d.v AS SELECT * FROM d.p FINAL", "CREATE VIEW IF NOT EXISTS d.v ON CLUSTER c AS SELECT * FROM d.p FINAL")
 	f("INSERT INTO d.q (a, b) SELECT id_number, 1 FROM d.p", "per shard: INSERT INTO d.q_local (a, b) SELECT id_number, 1 FROM d.p_local")
 	f("INSERT INTO d.q (a, b) SELECT name, 1 FROM system.tables", "INSERT INTO d.q (a, b) SELECT name, 1 FROM system.tables")
+	f("INSERT INTO d.q (a, b) SELECT a, b FROM d.v", "INSERT INTO d.q (a, b) SELECT a, b FROM d.v")
 	f("TRUNCATE TABLE d.q", "TRUNCATE TABLE d.q_local ON CLUSTER c")
 	f("OPTIMIZE TABLE d.q FINAL", "per shard: OPTIMIZE TABLE d.q_local FINAL")
 	f("ALTER TABLE d.p ADD COLUMN w String AFTER id_number",
