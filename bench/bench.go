@@ -53,7 +53,11 @@ type Options struct {
 	SQLChanges         int
 	Binary             string // residenthub binary for the hub processes; default this executable
 	DemoBinary         string // residenthub-demo, which writes the district; default beside Binary
-	Log                io.Writer
+	// Profile, when set, is a folder for CPU profiles of hub A and of the
+	// bench's load generator during each checks load (hub-<load>.pprof,
+	// bench-<load>.pprof; read with go tool pprof).
+	Profile string
+	Log     io.Writer
 }
 
 // AllParts are the parts run by default; gobench is optional.
@@ -92,6 +96,7 @@ func Command(args []string) error {
 	fs.IntVar(&o.SQLChanges, "sql-changes", 20, "changes inserted into PostgreSQL in the freshness part")
 	fs.StringVar(&o.Binary, "binary", "", "residenthub binary to run the hub with (default: this one)")
 	fs.StringVar(&o.DemoBinary, "demo-binary", "", "residenthub-demo binary that writes the district (default: beside the residenthub binary)")
+	fs.StringVar(&o.Profile, "profile", "", "folder for CPU profiles of the hub and of the bench's load generator during each checks load")
 	_ = fs.Parse(args)
 	if fs.NArg() > 0 {
 		return fmt.Errorf("bench: unexpected argument %q", fs.Arg(0))

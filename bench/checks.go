@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -61,11 +62,18 @@ func (r *run) checks(ctx context.Context) error {
 			return fmt.Errorf("checks: %s: %w", k.name, err)
 		}
 	}
+	meter := cpuMeter{hubPID: r.hub.cmd.Process.Pid, chPID: o.clickhousePID()}
 	for _, k := range kinds {
 		o.logf("checks: %s, %d clients, %s", k.name, k.clients, o.Duration)
+		name := strings.NewReplacer("POST /v1/checks ", "", "GET /v1/residents/{id}", "profile").Replace(k.name) + "-" + strconv.Itoa(k.clients)
+		stopProfile := o.profileLoad(ctx, o.Profile, name, r.pprofAddr, o.Duration)
+		before := meter.sample()
 		*k.into = closedLoop(ctx, client, k.name, k.clients, o.Duration, k.req)
+		k.into.CPU = share(before, meter.sample(), k.into.Requests)
+		stopProfile()
 		k.into.P50VsFloor, k.into.P99VsFloor = ratio(k.into.P50Ms, p50), ratio(k.into.P99Ms, p99)
-		o.logf("checks: %.1f/s, p50 %.0f ms, p99 %.0f ms, %d errors", k.into.PerS, k.into.P50Ms, k.into.P99Ms, k.into.Errors)
+		o.logf("checks: %.1f/s, p50 %.1f ms, p99 %.1f ms, %d errors; CPU ms per request: hub %.2f, ClickHouse %.2f, bench %.2f",
+			k.into.PerS, k.into.P50Ms, k.into.P99Ms, k.into.Errors, k.into.CPU.HubMs, k.into.CPU.ClickHouseMs, k.into.CPU.BenchMs)
 	}
 	o.logf("checks: burst of %d dibao checks at once", o.Burst)
 	c.Burst = burst(ctx, "POST /v1/checks dibao", o.Burst, r.dibaoRequest)
