@@ -1,0 +1,468 @@
+package profile
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/residenthub/residenthub/store"
+)
+
+// The read cache: an API process keeps the rows it read for a household
+// (or a resident) and answers the next read of it from memory, for as long
+// as ClickHouse holds nothing newer for any of its persons. It never
+// serves rows older than what the process last saw in ClickHouse:
+//
+//   - A poller asks system.parts for the active parts of profile_rows every
+//     poll interval. A part it has not seen, made of blocks newer than any
+//     it has seen, holds new rows: their id_numbers and household_ids are
+//     read (WHERE _part IN, a read of those parts only), and every entry
+//     holding one of those persons, or a household one of those person rows
+//     is filed under, is dropped. Anything else it cannot account for (a
+//     part made of blocks both seen and unseen, a mutation, a part gone that
+//     no other covers, a new part of over cacheMaxFreshRows rows, the new
+//     parts merged before their rows were read) drops every entry.
+//   - A merge of parts already seen changes no answer (the reader collapses
+//     versions itself), so it drops nothing.
+//   - Entries are served only while the last successful poll started less
+//     than the staleness bound ago: a push shows in a check at most about
+//     one poll interval after the pipelines' insert returns, and a poller
+//     that cannot reach ClickHouse turns the cache off instead of serving
+//     old rows. Several API replicas each poll, so they agree within that
+//     bound, as replicas of ClickHouse do.
+//   - A read that started before a poll dropped one of its persons is not
+//     kept (epochs), so a read racing an insert never outlives it.
+//
+// The rows hold every version, so "as of" reads from the cache are as
+// exact as from ClickHouse. The poller runs while the process reads; after
+// cacheIdle without a read it stops and the cache is emptied. The cache
+// works on a profile_rows that is a local, non-replicated MergeTree of the
+// server the reads go to (system.parts and block numbers of that server);
+// on any other engine it stays off.
+
+// DefaultCachePoll is ReadOptions.CachePoll's default.
+const DefaultCachePoll = 100 * time.Millisecond
+
+const (
+	// cacheMaxStale bounds the age of the last successful poll for the
+	// cache to serve (at least ten poll intervals).
+	cacheMaxStale = time.Second
+	// cacheIdle stops the poller after this long without a read.
+	cacheIdle = time.Minute
+	// cacheMaxFreshRows: new parts with more rows than this (a bulk load)
+	// empty the cache instead of being read.
+	cacheMaxFreshRows = 20_000
+	// cacheLog is how many recent invalidations a read that started
+	// before them can be checked against.
+	cacheLog = 256
+)
+
+type cacheKey struct {
+	id        string
+	household bool
+}
+
+type cacheEntry struct {
+	rows     *pointRows
+	ids, hhs []string
+}
+
+// invalidation is what one poll dropped.
+type invalidation struct {
+	epoch    uint64
+	all      bool
+	ids, hhs map[string]bool
+}
+
+// partInfo is one active part of profile_rows.
+type partInfo struct {
+	partition          string
+	minBlock, maxBlock int64
+	dataVersion        int64
+	rows               uint64
+}
+
+// readCache is the cache of one Reader; zero max turns it off.
+type readCache struct {
+	conn     driver.Conn
+	database string // unquoted
+	max      int
+	poll     time.Duration
+	maxStale time.Duration
+	now      func() time.Time
+
+	mu       sync.Mutex
+	entries  map[cacheKey]*cacheEntry
+	byID     map[string]map[cacheKey]struct{}
+	byHH     map[string]map[cacheKey]struct{}
+	epoch    uint64
+	log      []invalidation
+	freshAt  time.Time // start of the last successful poll; zero: not serving
+	running  bool
+	off      bool // profile_rows is not a local MergeTree
+	lastUsed time.Time
+	hits     uint64 // reads answered from the cache
+	misses   uint64 // reads that asked ClickHouse while the cache served
+
+	// The poller's own state.
+	parts    map[string]partInfo
+	maxBlock map[string]int64
+}
+
+func newReadCache(conn driver.Conn, database string, entries int, poll time.Duration) *readCache {
+	return &readCache{conn: conn, database: database, max: entries, poll: poll,
+		maxStale: max(cacheMaxStale, 10*poll), now: time.Now}
+}
+
+// lookup returns the rows cached under k, or nil; then epoch and cacheable
+// say whether (and from which epoch) a read made now may be put.
+func (c *readCache) lookup(k cacheKey) (rows *pointRows, epoch uint64, cacheable bool) {
+	if c == nil || c.max <= 0 {
+		return nil, 0, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.off {
+		return nil, 0, false
+	}
+	now := c.now()
+	c.lastUsed = now
+	if !c.running {
+		c.running = true
+		go c.run()
+	}
+	if !c.serving(now) {
+		return nil, 0, false
+	}
+	if e := c.entries[k]; e != nil {
+		c.hits++
+		return e.rows, c.epoch, true
+	}
+	c.misses++
+	return nil, c.epoch, true
+}
+
+// serving reports whether the last poll is recent enough (c.mu held).
+func (c *readCache) serving(now time.Time) bool {
+	return !c.freshAt.IsZero() && now.Sub(c.freshAt) <= c.maxStale
+}
+
+// put keeps the rows a read that started at epoch got for k, covering the
+// persons ids and the household_ids hhs, unless a poll since dropped any of
+// them.
+func (c *readCache) put(k cacheKey, rows *pointRows, ids, hhs []string, epoch uint64) {
+	if c == nil || c.max <= 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.serving(c.now()) || !c.unchangedSince(epoch, ids, hhs) {
+		return
+	}
+	if old := c.entries[k]; old != nil {
+		c.remove(k, old)
+	}
+	if len(c.entries) >= c.max {
+		n := max(len(c.entries)/8, 1)
+		for ok, e := range c.entries {
+			if n == 0 {
+				break
+			}
+			c.remove(ok, e)
+			n--
+		}
+	}
+	if c.entries == nil {
+		c.entries, c.byID, c.byHH = map[cacheKey]*cacheEntry{}, map[string]map[cacheKey]struct{}{}, map[string]map[cacheKey]struct{}{}
+	}
+	c.entries[k] = &cacheEntry{rows: rows, ids: ids, hhs: hhs}
+	index(c.byID, ids, k)
+	index(c.byHH, hhs, k)
+}
+
+// unchangedSince reports whether no invalidation after epoch touched ids or
+// hhs (c.mu held).
+func (c *readCache) unchangedSince(epoch uint64, ids, hhs []string) bool {
+	if epoch == c.epoch {
+		return true
+	}
+	if len(c.log) == 0 || c.log[0].epoch > epoch+1 {
+		return false // the log no longer reaches back to the read's start
+	}
+	for _, inv := range c.log {
+		if inv.epoch <= epoch {
+			continue
+		}
+		if inv.all {
+			return false
+		}
+		for _, id := range ids {
+			if inv.ids[id] {
+				return false
+			}
+		}
+		for _, h := range hhs {
+			if inv.hhs[h] {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func index(m map[string]map[cacheKey]struct{}, keys []string, k cacheKey) {
+	for _, s := range keys {
+		set := m[s]
+		if set == nil {
+			set = map[cacheKey]struct{}{}
+			m[s] = set
+		}
+		set[k] = struct{}{}
+	}
+}
+
+func unindex(m map[string]map[cacheKey]struct{}, keys []string, k cacheKey) {
+	for _, s := range keys {
+		if set := m[s]; set != nil {
+			delete(set, k)
+			if len(set) == 0 {
+				delete(m, s)
+			}
+		}
+	}
+}
+
+// remove drops one entry (c.mu held).
+func (c *readCache) remove(k cacheKey, e *cacheEntry) {
+	delete(c.entries, k)
+	unindex(c.byID, e.ids, k)
+	unindex(c.byHH, e.hhs, k)
+}
+
+// invalidate drops every entry (all) or those of the persons ids and the
+// households hhs, as a new epoch (c.mu held).
+func (c *readCache) invalidate(all bool, ids, hhs map[string]bool) {
+	if !all && len(ids) == 0 && len(hhs) == 0 {
+		return
+	}
+	c.epoch++
+	if all {
+		c.entries, c.byID, c.byHH = nil, map[string]map[cacheKey]struct{}{}, map[string]map[cacheKey]struct{}{}
+	} else {
+		drop := func(m map[string]map[cacheKey]struct{}, keys map[string]bool) {
+			for s := range keys {
+				for k := range m[s] {
+					if e := c.entries[k]; e != nil {
+						c.remove(k, e)
+					}
+				}
+			}
+		}
+		drop(c.byID, ids)
+		drop(c.byHH, hhs)
+	}
+	c.log = append(c.log, invalidation{epoch: c.epoch, all: all, ids: ids, hhs: hhs})
+	if len(c.log) > cacheLog {
+		c.log = append([]invalidation(nil), c.log[len(c.log)-cacheLog:]...)
+	}
+}
+
+// run polls until the cache has not been read for cacheIdle, then empties
+// it and stops.
+func (c *readCache) run() {
+	t := time.NewTicker(c.poll)
+	defer t.Stop()
+	for {
+		start := c.now()
+		ctx, cancel := context.WithTimeout(context.Background(), c.maxStale)
+		all, ids, hhs, err := c.pollOnce(ctx)
+		cancel()
+		c.mu.Lock()
+		if err == nil {
+			c.invalidate(all, ids, hhs)
+			c.freshAt = start
+		}
+		if c.off || c.now().Sub(c.lastUsed) > cacheIdle {
+			c.running, c.freshAt = false, time.Time{}
+			c.invalidate(true, nil, nil)
+			c.parts, c.maxBlock = nil, nil
+			c.mu.Unlock()
+			return
+		}
+		c.mu.Unlock()
+		<-t.C
+	}
+}
+
+// pollOnce compares the active parts of profile_rows with the last poll's
+// and returns what to drop. The first poll (or one after an error) only
+// takes the parts as they are: the cache is empty then, or was filled
+// by reads that started after the parts it compares with.
+func (c *readCache) pollOnce(ctx context.Context) (all bool, ids, hhs map[string]bool, err error) {
+	if c.parts == nil {
+		var engine string
+		if err := c.conn.QueryRow(ctx, "SELECT engine FROM system.tables WHERE database = ? AND name = 'profile_rows'", c.database).Scan(&engine); err != nil {
+			return false, nil, nil, fmt.Errorf("cannot read the engine of profile_rows: %w", err)
+		}
+		if engine != "ReplacingMergeTree" && engine != "MergeTree" {
+			c.mu.Lock()
+			c.off = true
+			c.mu.Unlock()
+			return false, nil, nil, fmt.Errorf("profile_rows is a %s, not a local MergeTree: no read cache", engine)
+		}
+	}
+	parts, err := c.activeParts(ctx)
+	if err != nil {
+		return false, nil, nil, err
+	}
+	if c.parts == nil {
+		c.parts, c.maxBlock = parts, maxBlocks(parts)
+		return true, nil, nil, nil
+	}
+	fresh, all := diffParts(c.parts, parts, c.maxBlock)
+	if !all && len(fresh) > 0 {
+		if ids, hhs, all, err = c.freshPersons(ctx, fresh, parts); err != nil {
+			return false, nil, nil, err
+		}
+	}
+	c.parts, c.maxBlock = parts, maxBlocks(parts)
+	return all, ids, hhs, nil
+}
+
+// diffParts compares the active parts now with those of the last poll
+// (old, whose highest block per partition is maxBlock): fresh lists the new
+// parts made of new blocks only, whose rows must be read; all says the
+// cache must be emptied (see the top of this file).
+func diffParts(old, now map[string]partInfo, maxBlock map[string]int64) (fresh []string, all bool) {
+	var freshRows uint64
+	for name, p := range now {
+		if _, seen := old[name]; seen {
+			continue
+		}
+		switch {
+		case p.dataVersion != p.minBlock: // a mutation rewrote rows
+			all = true
+		case p.minBlock > maxBlock[p.partition]: // only new blocks
+			fresh = append(fresh, name)
+			freshRows += p.rows
+		case p.maxBlock <= maxBlock[p.partition]: // a merge of seen blocks
+		default:
+			all = true
+		}
+	}
+	for name, o := range old {
+		if _, still := now[name]; !still && !covered(now, o) {
+			all = true // rows dropped (DROP PARTITION, ...)
+		}
+	}
+	if freshRows > cacheMaxFreshRows {
+		all = true
+	}
+	sort.Strings(fresh)
+	return fresh, all
+}
+
+func (c *readCache) activeParts(ctx context.Context) (map[string]partInfo, error) {
+	rows, err := c.conn.Query(ctx, `SELECT name, partition_id, min_block_number, max_block_number, data_version, rows
+FROM system.parts WHERE database = ? AND table = 'profile_rows' AND active`, c.database)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the parts of profile_rows: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]partInfo{}
+	for rows.Next() {
+		var (
+			name string
+			p    partInfo
+			dv   uint64
+		)
+		if err := rows.Scan(&name, &p.partition, &p.minBlock, &p.maxBlock, &dv, &p.rows); err != nil {
+			return nil, fmt.Errorf("cannot read the parts of profile_rows: %w", err)
+		}
+		p.dataVersion = int64(dv)
+		out[name] = p
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("cannot read the parts of profile_rows: %w", err)
+	}
+	return out, nil
+}
+
+// freshPersons reads the id_numbers and household_ids of the rows of the
+// new parts names. When a part no longer holds the rows system.parts
+// listed (merged meanwhile), it returns all = true.
+func (c *readCache) freshPersons(ctx context.Context, names []string, parts map[string]partInfo) (ids, hhs map[string]bool, all bool, err error) {
+	quoted := make([]string, len(names))
+	for i, n := range names {
+		quoted[i] = store.QuoteString(n)
+	}
+	q := "SELECT _part, id_number, household_id FROM " + store.QuoteIdent(c.database) + ".profile_rows WHERE _part IN (" + strings.Join(quoted, ", ") + ")"
+	rows, err := c.conn.Query(ctx, q)
+	if err != nil {
+		return nil, nil, false, fmt.Errorf("cannot read the new rows of profile_rows: %w", err)
+	}
+	defer rows.Close()
+	ids, hhs = map[string]bool{}, map[string]bool{}
+	got := map[string]uint64{}
+	for rows.Next() {
+		var part, id, hh string
+		if err := rows.Scan(&part, &id, &hh); err != nil {
+			return nil, nil, false, fmt.Errorf("cannot read the new rows of profile_rows: %w", err)
+		}
+		got[part]++
+		ids[id] = true
+		if hh != "" {
+			hhs[hh] = true
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, false, fmt.Errorf("cannot read the new rows of profile_rows: %w", err)
+	}
+	for _, n := range names {
+		if got[n] != parts[n].rows {
+			return nil, nil, true, nil
+		}
+	}
+	return ids, hhs, false, nil
+}
+
+func maxBlocks(parts map[string]partInfo) map[string]int64 {
+	out := map[string]int64{}
+	for _, p := range parts {
+		if b, ok := out[p.partition]; !ok || p.maxBlock > b {
+			out[p.partition] = p.maxBlock
+		}
+	}
+	return out
+}
+
+// covered reports whether a part of parts holds every block of old.
+func covered(parts map[string]partInfo, old partInfo) bool {
+	for _, p := range parts {
+		if p.partition == old.partition && p.minBlock <= old.minBlock && p.maxBlock >= old.maxBlock {
+			return true
+		}
+	}
+	return false
+}
+
+// subset returns the rows of the persons ids and the members filed under
+// the households hhs: what a cached household (or resident) needs.
+func (p *pointRows) subset(ids, hhs []string) *pointRows {
+	out := &pointRows{byID: make(map[string][]dsRow, len(ids)), byHousehold: make(map[string][]string, len(hhs))}
+	for _, id := range ids {
+		if rows, ok := p.byID[id]; ok {
+			out.byID[id] = rows
+		}
+	}
+	for _, h := range hhs {
+		if m, ok := p.byHousehold[h]; ok {
+			out.byHousehold[h] = m
+		}
+	}
+	return out
+}
