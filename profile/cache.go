@@ -71,6 +71,27 @@ type cacheEntry struct {
 	ids, hhs []string
 }
 
+// CacheStats count what a Reader's read cache did since it was made.
+type CacheStats struct {
+	Hits, Misses uint64 // reads answered from memory; reads that asked ClickHouse and were kept
+	Polls        uint64
+	PollErrors   uint64
+	// Clears counts polls that emptied the cache; Dropped the persons and
+	// households whose entries polls dropped.
+	Clears, Dropped uint64
+	LastPollError   string
+}
+
+// CacheStats returns the read cache's counters (zero without a cache).
+func (r *Reader) CacheStats() CacheStats {
+	if r.cache == nil {
+		return CacheStats{}
+	}
+	r.cache.mu.Lock()
+	defer r.cache.mu.Unlock()
+	return r.cache.stats
+}
+
 // invalidation is what one poll dropped.
 type invalidation struct {
 	epoch    uint64
@@ -105,8 +126,7 @@ type readCache struct {
 	running  bool
 	off      bool // profile_rows is not a local MergeTree
 	lastUsed time.Time
-	hits     uint64 // reads answered from the cache
-	misses   uint64 // reads that asked ClickHouse while the cache served
+	stats    CacheStats
 
 	// The poller's own state.
 	parts    map[string]partInfo
@@ -138,12 +158,45 @@ func (c *readCache) lookup(k cacheKey) (rows *pointRows, epoch uint64, cacheable
 	if !c.serving(now) {
 		return nil, 0, false
 	}
-	if e := c.entries[k]; e != nil {
-		c.hits++
-		return e.rows, c.epoch, true
+	if rows := c.find(k); rows != nil {
+		c.stats.Hits++
+		return rows, c.epoch, true
 	}
-	c.misses++
+	c.stats.Misses++
 	return nil, c.epoch, true
+}
+
+// find returns rows that answer k (c.mu held): its own entry, or the
+// household entry of someone else that holds k's person — every row of
+// each of its persons — and, for a household read, every household_id k's
+// person rows carry (so every member too).
+func (c *readCache) find(k cacheKey) *pointRows {
+	if e := c.entries[k]; e != nil {
+		return e.rows
+	}
+	for ok := range c.byID[k.id] {
+		e := c.entries[ok]
+		if e == nil || !ok.household {
+			continue
+		}
+		if !k.household {
+			return e.rows
+		}
+		if hhs := e.rows.householdsOf(k.id); len(hhs) > 0 && containsAll(e.hhs, hhs) {
+			return e.rows
+		}
+	}
+	return nil
+}
+
+// containsAll reports whether the sorted set holds every element of want.
+func containsAll(set, want []string) bool {
+	for _, w := range want {
+		if i := sort.SearchStrings(set, w); i == len(set) || set[i] != w {
+			return false
+		}
+	}
+	return true
 }
 
 // serving reports whether the last poll is recent enough (c.mu held).
@@ -282,9 +335,17 @@ func (c *readCache) run() {
 		all, ids, hhs, err := c.pollOnce(ctx)
 		cancel()
 		c.mu.Lock()
+		c.stats.Polls++
 		if err == nil {
 			c.invalidate(all, ids, hhs)
 			c.freshAt = start
+			if all {
+				c.stats.Clears++
+			}
+			c.stats.Dropped += uint64(len(ids) + len(hhs))
+		} else {
+			c.stats.PollErrors++
+			c.stats.LastPollError = err.Error()
 		}
 		if c.off || c.now().Sub(c.lastUsed) > cacheIdle {
 			c.running, c.freshAt = false, time.Time{}

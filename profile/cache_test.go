@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/residenthub/residenthub/facts"
 )
 
 func TestDiffParts(t *testing.T) {
@@ -128,9 +130,7 @@ func TestReadCache(t *testing.T) {
 				got += text(cached, id, asOf)
 			}
 			if got == want {
-				cached.cache.mu.Lock()
-				defer cached.cache.mu.Unlock()
-				return cached.cache.hits
+				return cached.CacheStats().Hits
 			}
 			if ctx.Err() != nil {
 				t.Fatalf("%s: the cached reader still answers\n%s\nwant\n%s", what, got, want)
@@ -160,8 +160,37 @@ func TestReadCache(t *testing.T) {
 	insert(t, conn, cfg, "person", person(idB, "H3", "normal", day("2024-03-02"), row{"birth_date": day("1977-08-05")}))
 	same("a member moved out", idA)
 	same("the member's new household", idB)
-	cached.cache.mu.Lock()
-	hits, misses := cached.cache.hits, cached.cache.misses
-	cached.cache.mu.Unlock()
-	t.Logf("cache: %d hits, %d misses", hits, misses)
+	t.Logf("cache: %+v", cached.CacheStats())
+}
+
+func TestCacheServesMembersFromAHousehold(t *testing.T) {
+	personRow := func(id, hh string) dsRow {
+		vals := make([]string, len(valueFields(facts.Person())))
+		vals[householdField] = hh
+		return dsRow{ds: facts.DatasetPerson, id: id, vals: vals}
+	}
+	rows := &pointRows{
+		byID: map[string][]dsRow{
+			"A": {personRow("A", "H1")},
+			"B": {personRow("B", "H1")},
+			"C": {personRow("C", "H1"), personRow("C", "H9")}, // moved to H9 later
+		},
+		byHousehold: map[string][]string{"H1": {"A", "B", "C"}},
+	}
+	c := newReadCache(nil, "db", 10, DefaultCachePoll)
+	c.running, c.freshAt = true, time.Now()
+	c.put(cacheKey{id: "A", household: true}, rows, []string{"A", "B", "C"}, []string{"H1"}, 0)
+	f := func(k cacheKey, want bool) {
+		t.Helper()
+		if got := c.find(k) != nil; got != want {
+			t.Errorf("find(%+v) answered %v, want %v", k, got, want)
+		}
+	}
+	f(cacheKey{id: "A", household: true}, true)
+	f(cacheKey{id: "B", household: true}, true)  // same household: every member is in the entry
+	f(cacheKey{id: "B"}, true)                   // a member's own rows are all there
+	f(cacheKey{id: "C"}, true)                   //
+	f(cacheKey{id: "C", household: true}, false) // C's H9 members were not read
+	f(cacheKey{id: "D"}, false)
+	f(cacheKey{id: "A"}, true)
 }

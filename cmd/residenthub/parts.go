@@ -193,9 +193,11 @@ func (h *Hub) startAPI(context.Context) error {
 		return err
 	}
 	h.api.reads = reads
+	profiles := profile.NewReaderWith(reads, ch, readOptions(ch))
+	registerCacheMetrics(h.registry, profiles)
 	deps := api.Deps{
 		Keys:           access.NewKeys(h.cfg.APIKeys),
-		Profiles:       profile.NewReaderWith(reads, ch, readOptions(ch)),
+		Profiles:       profiles,
 		Admission:      api.Admission{MaxInFlight: h.cfg.HTTP.MaxInFlight, Queue: h.cfg.HTTP.Queue, QueueWait: h.cfg.HTTP.QueueWait},
 		Programs:       programs,
 		Audit:          h.api.audit,
