@@ -35,14 +35,22 @@ func BenchmarkDibaoHousehold4(b *testing.B) {
 	if d := Evaluate(p, in, tc.AsOf); d.Decision != tc.Expect.Decision {
 		b.Fatalf("decision %s, want %s", d.Decision, tc.Expect.Decision)
 	}
-	b.ReportAllocs()
-	cpu0 := processCPU()
-	n := 0
-	for b.Loop() {
-		_ = Evaluate(p, in, tc.AsOf)
-		n++
+	for _, unmetered := range []bool{true, false} {
+		name := "unmetered"
+		if !unmetered {
+			name = "metered" // every expression with cost tracking, as before the unmetered plans
+		}
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			cpu0 := processCPU()
+			n := 0
+			for b.Loop() {
+				_ = evaluate(p, in, tc.AsOf, unmetered)
+				n++
+			}
+			b.ReportMetric(float64(processCPU()-cpu0)/float64(n), "cpu-ns/op")
+		})
 	}
-	b.ReportMetric(float64(processCPU()-cpu0)/float64(n), "cpu-ns/op")
 }
 
 // processCPU is the process's user + system CPU time so far.
