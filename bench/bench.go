@@ -57,7 +57,10 @@ type Options struct {
 	// bench's load generator during each checks load (hub-<load>.pprof,
 	// bench-<load>.pprof; read with go tool pprof).
 	Profile string
-	Log     io.Writer
+	// ReadCache sets the hub's clickhouse.read_cache: 0 keeps the hub's
+	// default, negative turns the read cache off.
+	ReadCache int
+	Log       io.Writer
 }
 
 // AllParts are the parts run by default; gobench is optional.
@@ -96,6 +99,7 @@ func Command(args []string) error {
 	fs.IntVar(&o.SQLChanges, "sql-changes", 20, "changes inserted into PostgreSQL in the freshness part")
 	fs.StringVar(&o.Binary, "binary", "", "residenthub binary to run the hub with (default: this one)")
 	fs.StringVar(&o.DemoBinary, "demo-binary", "", "residenthub-demo binary that writes the district (default: beside the residenthub binary)")
+	fs.IntVar(&o.ReadCache, "read-cache", 0, "the hub's clickhouse.read_cache entries (0: the hub's default; -1 turns the read cache off)")
 	fs.StringVar(&o.Profile, "profile", "", "folder for CPU profiles of the hub and of the bench's load generator during each checks load")
 	_ = fs.Parse(args)
 	if fs.NArg() > 0 {
