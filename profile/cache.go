@@ -24,8 +24,9 @@ import (
 //     holding one of those persons, or a household one of those person rows
 //     is filed under, is dropped. Anything else it cannot account for (a
 //     part made of blocks both seen and unseen, a mutation, a part gone that
-//     no other covers, a new part of over cacheMaxFreshRows rows, the new
-//     parts merged before their rows were read) drops every entry.
+//     no other covers, a part of a known name with other rows (the table
+//     made again), new parts of over cacheMaxFreshRows rows, new parts
+//     merged before their rows were read) drops every entry.
 //   - A merge of parts already seen changes no answer (the reader collapses
 //     versions itself), so it drops nothing.
 //   - Entries are served only while the last successful poll started less
@@ -401,7 +402,10 @@ func (c *readCache) pollOnce(ctx context.Context) (all bool, ids, hhs map[string
 func diffParts(old, now map[string]partInfo, maxBlock map[string]int64) (fresh []string, all bool) {
 	var freshRows uint64
 	for name, p := range now {
-		if _, seen := old[name]; seen {
+		if o, seen := old[name]; seen {
+			if o != p { // same name, other rows: the table was made again
+				all = true
+			}
 			continue
 		}
 		switch {

@@ -55,6 +55,10 @@ func TestDiffParts(t *testing.T) {
 	f("a bulk load", with(map[string]partInfo{
 		"all_7_7_0": {partition: "all", minBlock: 7, maxBlock: 7, dataVersion: 7, rows: cacheMaxFreshRows + 1},
 	}), []string{"all_7_7_0"}, true)
+	f("the table made again (same part name, other rows)", map[string]partInfo{
+		"all_1_5_1": {partition: "all", minBlock: 1, maxBlock: 5, dataVersion: 1, rows: 7},
+		"all_6_6_0": {partition: "all", minBlock: 6, maxBlock: 6, dataVersion: 6, rows: 3},
+	}, nil, true)
 	f("a new partition", with(map[string]partInfo{
 		"202401_9_9_0": {partition: "202401", minBlock: 9, maxBlock: 9, dataVersion: 9, rows: 1},
 	}), []string{"202401_9_9_0"}, false)
