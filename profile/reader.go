@@ -12,7 +12,9 @@
 // with the ID numbers passed as an external table (never in the query text,
 // which ClickHouse shows to every user). Concurrent reads share queries
 // (batch.go). The read side holds every version, so "as of" reads are as
-// exact as current ones. Dataset-wide freshness is one cached query over
+// exact as current ones. With ReadOptions.CacheEntries, a read cache
+// (cache.go) answers repeated reads of a household, or of its members,
+// from memory until system.parts shows new rows for them. Dataset-wide freshness is one cached query over
 // the history tables (freshness.go).
 package profile
 
