@@ -57,9 +57,11 @@ func (c *readCache) run() {
 }
 
 // pollOnce compares the active parts of profile_rows with the last poll's
-// and returns what to drop. The first poll (or one after an error) only
-// takes the parts as they are: the cache is empty then, or was filled
-// by reads that started after the parts it compares with.
+// and returns what to drop (all: everything). The first poll only takes
+// the parts as they are and empties the cache (nothing was cached before
+// it: the cache serves only after a good poll). A failed poll changes
+// nothing, so the next good one compares with the last good one and
+// misses no change in between.
 func (c *readCache) pollOnce(ctx context.Context) (all bool, ids, hhs map[string]bool, err error) {
 	if c.parts == nil {
 		var engine string
