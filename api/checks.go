@@ -113,24 +113,32 @@ func maskDecision(d eligibility.Decision, m masker) eligibility.Decision {
 		return d
 	}
 	d.Amounts = m.values(d.Amounts)
+	keys := map[string]string{} // record key → masked: the rules' evidence repeats the decision's
 	rules := make([]eligibility.RuleResult, len(d.Rules))
 	for i, rr := range d.Rules {
 		rr.Values = m.values(rr.Values)
-		rr.Evidence = maskEvidence(rr.Evidence, m)
+		rr.Evidence = maskEvidence(rr.Evidence, m, keys)
 		rules[i] = rr
 	}
 	d.Rules = rules
-	d.Evidence = maskEvidence(d.Evidence, m)
+	d.Evidence = maskEvidence(d.Evidence, m, keys)
 	return d
 }
 
-func maskEvidence(in []eligibility.Evidence, m masker) []eligibility.Evidence {
+// maskEvidence masks the ID numbers in the record keys of in, remembering
+// each key's masked form in keys.
+func maskEvidence(in []eligibility.Evidence, m masker, keys map[string]string) []eligibility.Evidence {
 	if in == nil {
 		return nil
 	}
 	out := make([]eligibility.Evidence, len(in))
 	for i, e := range in {
-		e.RecordKey = m.text(e.RecordKey)
+		masked, ok := keys[e.RecordKey]
+		if !ok {
+			masked = m.text(e.RecordKey)
+			keys[e.RecordKey] = masked
+		}
+		e.RecordKey = masked
 		out[i] = e
 	}
 	return out

@@ -53,12 +53,19 @@ type Options struct {
 	SQLChanges         int
 	Binary             string // residenthub binary for the hub processes; default this executable
 	DemoBinary         string // residenthub-demo, which writes the district; default beside Binary
-	Log                io.Writer
 	// Cluster is the native addresses (comma-separated) of a ClickHouse
 	// cluster named ClusterName for the cluster part (bench/cluster.go);
 	// empty skips it.
 	Cluster     string
 	ClusterName string
+	// Profile, when set, is a folder for CPU profiles of hub A and of the
+	// bench's load generator during each checks load (hub-<load>.pprof,
+	// bench-<load>.pprof; read with go tool pprof).
+	Profile string
+	// ReadCache sets the hub's clickhouse.read_cache: 0 keeps the hub's
+	// default, negative turns the read cache off.
+	ReadCache int
+	Log       io.Writer
 }
 
 // AllParts are the parts run by default; gobench is optional.
@@ -99,6 +106,8 @@ func Command(args []string) error {
 	fs.StringVar(&o.DemoBinary, "demo-binary", "", "residenthub-demo binary that writes the district (default: beside the residenthub binary)")
 	fs.StringVar(&o.Cluster, "cluster", "", "also load and check on this ClickHouse cluster (its native addresses, comma-separated; deploy/local/cluster.sh addrs)")
 	fs.StringVar(&o.ClusterName, "cluster-name", "residenthub", "the cluster's name in <remote_servers>")
+	fs.IntVar(&o.ReadCache, "read-cache", 0, "the hub's clickhouse.read_cache entries (0: the hub's default; -1 turns the read cache off)")
+	fs.StringVar(&o.Profile, "profile", "", "folder for CPU profiles of the hub and of the bench's load generator during each checks load")
 	_ = fs.Parse(args)
 	if fs.NArg() > 0 {
 		return fmt.Errorf("bench: unexpected argument %q", fs.Arg(0))

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -61,16 +62,42 @@ func (r *run) checks(ctx context.Context) error {
 			return fmt.Errorf("checks: %s: %w", k.name, err)
 		}
 	}
+	meter := cpuMeter{hubPID: r.hub.cmd.Process.Pid, chPID: o.clickhousePID()}
 	for _, k := range kinds {
 		o.logf("checks: %s, %d clients, %s", k.name, k.clients, o.Duration)
+		name := strings.NewReplacer("POST /v1/checks ", "", "GET /v1/residents/{id}", "profile").Replace(k.name) + "-" + strconv.Itoa(k.clients)
+		stopProfile := o.profileLoad(ctx, o.Profile, name, r.pprofAddr, o.Duration)
+		before := meter.sample()
 		*k.into = closedLoop(ctx, client, k.name, k.clients, o.Duration, k.req)
+		k.into.CPU = share(before, meter.sample(), k.into.Requests)
+		stopProfile()
 		k.into.P50VsFloor, k.into.P99VsFloor = ratio(k.into.P50Ms, p50), ratio(k.into.P99Ms, p99)
-		o.logf("checks: %.1f/s, p50 %.0f ms, p99 %.0f ms, %d errors", k.into.PerS, k.into.P50Ms, k.into.P99Ms, k.into.Errors)
+		o.logf("checks: %.1f/s, p50 %.1f ms, p99 %.1f ms, %d errors; CPU ms per request: hub %.2f, ClickHouse %.2f, bench %.2f; %s",
+			k.into.PerS, k.into.P50Ms, k.into.P99Ms, k.into.Errors, k.into.CPU.HubMs, k.into.CPU.ClickHouseMs, k.into.CPU.BenchMs, r.cacheCounters(ctx))
 	}
 	o.logf("checks: burst of %d dibao checks at once", o.Burst)
 	c.Burst = burst(ctx, "POST /v1/checks dibao", o.Burst, r.dibaoRequest)
 	o.logf("checks: burst answered %d, refused %d %v in %.1f s", c.Burst.Answered, c.Burst.Refused, c.Burst.Statuses, c.Burst.Seconds)
 	return nil
+}
+
+// cacheCounters returns hub A's read-cache counters from its /metrics
+// (residenthub_read_cache_*_total), for the log.
+func (r *run) cacheCounters(ctx context.Context) string {
+	req, _ := http.NewRequestWithContext(ctx, "GET", r.apiURL+"/metrics", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "read cache: " + err.Error()
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	var out []string
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "residenthub_read_cache_"); ok {
+			out = append(out, strings.TrimSuffix(strings.Replace(rest, "_total ", " ", 1), "_total"))
+		}
+	}
+	return "read cache: " + strings.Join(out, ", ")
 }
 
 func ratio(a, b float64) float64 {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -116,6 +117,12 @@ func writeConfig(o *Options, hc hubConfig, k keys) (*config.Config, error) {
 	cfg.Kafka.EmbeddedListen = fmt.Sprintf("127.0.0.1:%d", hc.kafkaPort)
 	cfg.HTTP.Listen = fmt.Sprintf("127.0.0.1:%d", hc.httpPort)
 	cfg.ClickHouse = hc.clickhouse
+	switch {
+	case o.ReadCache > 0:
+		cfg.ClickHouse.ReadCache = o.ReadCache
+	case o.ReadCache < 0:
+		cfg.ClickHouse.ReadCache = 0 // off
+	}
 	cfg.Pipelines.GroupID = hc.groupID
 	for i := range cfg.Sources {
 		if cfg.Sources[i].Kind == "file" {
@@ -138,7 +145,7 @@ func writeConfig(o *Options, hc hubConfig, k keys) (*config.Config, error) {
 		{Name: "bench-department", Role: "department", KeySHA256: config.HashKey(k.department), Sources: []string{pushSource}},
 		{Name: "bench-admin", Role: "admin", KeySHA256: config.HashKey(k.admin)},
 	}
-	b, err := yaml.Marshal(cfg)
+	b, err := withoutDefaults(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("cannot encode hub config: %w", err)
 	}
@@ -149,6 +156,54 @@ func writeConfig(o *Options, hc hubConfig, k keys) (*config.Config, error) {
 		return nil, fmt.Errorf("cannot write hub config: %w", err)
 	}
 	return config.Load(hc.path)
+}
+
+// withoutDefaults encodes cfg as YAML without the settings that equal
+// config.Default()'s, which the loader fills in anyway: so an older build
+// given with -binary, which refuses keys it does not know, reads the
+// config of a newer bench as long as the bench sets none of them.
+func withoutDefaults(cfg *config.Config) ([]byte, error) {
+	tree := func(v any) (map[string]any, error) {
+		b, err := yaml.Marshal(v)
+		if err != nil {
+			return nil, err
+		}
+		var m map[string]any
+		return m, yaml.Unmarshal(b, &m)
+	}
+	have, err := tree(cfg)
+	if err != nil {
+		return nil, err
+	}
+	def, err := tree(config.Default())
+	if err != nil {
+		return nil, err
+	}
+	pruneDefaults(have, def)
+	return yaml.Marshal(have)
+}
+
+// pruneDefaults deletes from m the keys whose values equal def's, in
+// nested mappings too (lists are kept whole).
+func pruneDefaults(m, def map[string]any) {
+	for k, v := range m {
+		d, ok := def[k]
+		if !ok {
+			continue
+		}
+		if vm, isMap := v.(map[string]any); isMap {
+			if dm, isMap := d.(map[string]any); isMap {
+				pruneDefaults(vm, dm)
+				if len(vm) == 0 {
+					delete(m, k)
+				}
+				continue
+			}
+		}
+		if reflect.DeepEqual(v, d) {
+			delete(m, k)
+		}
+	}
 }
 
 // pushSourceYAML is the push source the freshness part writes to: one

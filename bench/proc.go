@@ -31,8 +31,8 @@ type hubProc struct {
 }
 
 // startHub starts `bin run -config cfg -roles roles` with its output in
-// logPath.
-func startHub(bin, cfg, roles, logPath, name string) (*hubProc, error) {
+// logPath, and env (KEY=value) added to the bench's environment.
+func startHub(bin, cfg, roles, logPath, name string, env ...string) (*hubProc, error) {
 	logf, err := os.Create(logPath)
 	if err != nil {
 		return nil, fmt.Errorf("cannot create hub log: %w", err)
@@ -40,6 +40,9 @@ func startHub(bin, cfg, roles, logPath, name string) (*hubProc, error) {
 	cmd := exec.Command(bin, "run", "-config", cfg, "-roles", roles, "-log-format", "json")
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.Dir = filepath.Dir(cfg)
+	if len(env) > 0 {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	p := &hubProc{name: name, cmd: cmd, logPath: logPath, done: make(chan struct{})}
 	p.started = time.Now()
 	if err := cmd.Start(); err != nil {

@@ -47,6 +47,9 @@ func Print(w io.Writer, r *Result) {
 			row(fmt.Sprintf("%s, %d client%s", l.name, l.l.Clients, plural(l.l.Clients)),
 				fmt.Sprintf("%s/s, p50 %s, p95 %s, p99 %s ms%s", ms(l.l.PerS), ms(l.l.P50Ms), ms(l.l.P95Ms), ms(l.l.P99Ms), errorsText(l.l)),
 				floor, fmt.Sprintf("p50 ×%s, p99 ×%s", times(l.l.P50VsFloor), times(l.l.P99VsFloor)))
+			if cp := l.l.CPU; cp.HubMs+cp.ClickHouseMs+cp.BenchMs > 0 {
+				row("  CPU ms per request: hub | ClickHouse | bench", fmt.Sprintf("%.2f | %.2f | %.2f", cp.HubMs, cp.ClickHouseMs, cp.BenchMs), "", "")
+			}
 		}
 		b := c.Burst
 		row(fmt.Sprintf("burst: %d dibao checks at once", b.Requests),

@@ -113,6 +113,8 @@ type Load struct {
 	// Ratios to the primary-key lookup of the same run.
 	P50VsFloor float64 `json:"p50_vs_floor"`
 	P99VsFloor float64 `json:"p99_vs_floor"`
+	// CPU per answered request of the hub, ClickHouse and the bench.
+	CPU cpuShare `json:"cpu"`
 }
 
 // Burst is many requests sent at the same instant.

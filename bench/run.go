@@ -34,7 +34,9 @@ type run struct {
 	hub     *hubProc       // hub A: every role, the district loaded
 	brokers []string       // hub A's embedded broker
 	apiURL  string
-	topics  []string // raw topics of every source
+	// pprofAddr is hub A's RESIDENTHUB_PPROF listener (with -profile).
+	pprofAddr string
+	topics    []string // raw topics of every source
 }
 
 // all runs the steps in order: ClickHouse, district, hub A loading it
@@ -135,7 +137,16 @@ func (r *run) load(ctx context.Context) error {
 	r.apiURL = "http://" + r.cfg.HTTP.Listen
 
 	o.logf("loading: hub A (connectors, pipelines, api) from the drop folders into ClickHouse %s/%s", r.chAddr, ch.Database)
-	r.hub, err = startHub(o.Binary, hc.path, "connectors,pipelines,api", filepath.Join(r.work, "hub-a.log"), "A")
+	var env []string
+	if o.Profile != "" {
+		port, perr := freePort()
+		if perr != nil {
+			return perr
+		}
+		r.pprofAddr = fmt.Sprintf("127.0.0.1:%d", port)
+		env = append(env, "RESIDENTHUB_PPROF="+r.pprofAddr)
+	}
+	r.hub, err = startHub(o.Binary, hc.path, "connectors,pipelines,api", filepath.Join(r.work, "hub-a.log"), "A", env...)
 	if err != nil {
 		return err
 	}

@@ -25,6 +25,12 @@ import (
 // dataset or one older than its max_age, or any outcome that cannot be
 // computed → NeedsReview, with Missing naming why; otherwise Eligible.
 func Evaluate(p *Program, in Input, asOf time.Time) Decision {
+	return evaluate(p, in, asOf, true)
+}
+
+// evaluate is Evaluate; unmetered false runs every expression with cost
+// tracking (the tests compare both ways).
+func evaluate(p *Program, in Input, asOf time.Time, unmetered bool) Decision {
 	day := CheckDate(asOf)
 	d := Decision{
 		Program:    p.ID,
@@ -82,7 +88,7 @@ func Evaluate(p *Program, in Input, asOf time.Time) Decision {
 
 	programs := map[string]any{}
 	for _, dep := range p.deps {
-		dd := Evaluate(dep, in, asOf)
+		dd := evaluate(dep, in, asOf, unmetered)
 		amounts := dd.Amounts
 		if amounts == nil {
 			amounts = map[string]any{}
@@ -95,20 +101,25 @@ func Evaluate(p *Program, in Input, asOf time.Time) Decision {
 		"applicant": applicant, "household": household, "params": params, "derived": derived,
 		"programs": programs, "as_of": day, "as_of_date": d.Date, "region_prefix": p.RegionPrefix,
 	}
+	// small: every variable is within smallSize, so expressions with an
+	// unmetered plan may run without cost tracking (celProgram).
+	small := unmetered && smallValue(applicant) && smallValue(household) && smallValue(params) && smallValue(programs) &&
+		smallValue(d.Date) && smallValue(p.RegionPrefix)
 	for _, c := range p.derived {
-		v, err := eval(c.prg, vars)
+		v, err := eval(c.prg, vars, small)
 		if err != nil {
 			d.Missing = append(d.Missing, fmt.Sprintf("derived %s: %v", c.name, err))
 			continue
 		}
 		derived[c.name] = v
+		small = small && smallValue(v)
 	}
 
 	var failed, review bool
 	for i := range p.Rules {
 		r := &p.Rules[i]
 		rr := RuleResult{ID: r.ID, Kind: r.Kind, Description: r.Description, Values: map[string]any{}}
-		v, err := eval(r.expr.prg, vars)
+		v, err := eval(r.expr.prg, vars, small)
 		switch {
 		case err != nil:
 			rr.Outcome, rr.Error = Unknown, err.Error()
@@ -125,7 +136,7 @@ func Evaluate(p *Program, in Input, asOf time.Time) Decision {
 			d.Missing = append(d.Missing, fmt.Sprintf("rule %s: cannot evaluate: %s", r.ID, rr.Error))
 		}
 		for _, c := range r.values {
-			val, err := eval(c.prg, vars)
+			val, err := eval(c.prg, vars, small)
 			if err != nil {
 				rr.Values[c.name] = "error: " + err.Error()
 				continue
@@ -158,7 +169,7 @@ func Evaluate(p *Program, in Input, asOf time.Time) Decision {
 	if d.Decision != Ineligible && len(p.outcomes) > 0 {
 		d.Amounts = map[string]any{}
 		for _, c := range p.outcomes {
-			v, err := eval(c.prg, vars)
+			v, err := eval(c.prg, vars, small)
 			if err != nil {
 				d.Missing = append(d.Missing, fmt.Sprintf("outcome %s: cannot compute: %v", c.name, err))
 				d.Decision = NeedsReview

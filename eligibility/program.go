@@ -95,7 +95,7 @@ type Rule struct {
 
 type compiled struct {
 	name string
-	prg  cel.Program
+	prg  celProgram
 }
 
 // Registry holds compiled programs by id.

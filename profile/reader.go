@@ -12,7 +12,9 @@
 // with the ID numbers passed as an external table (never in the query text,
 // which ClickHouse shows to every user). Concurrent reads share queries
 // (batch.go). The read side holds every version, so "as of" reads are as
-// exact as current ones. Dataset-wide freshness is one cached query over
+// exact as current ones. With ReadOptions.CacheEntries, a read cache
+// (cache.go) answers repeated reads of a household, or of its members,
+// from memory until system.parts shows new rows for them. Dataset-wide freshness is one cached query over
 // the history tables (freshness.go).
 package profile
 
@@ -50,6 +52,14 @@ type ReadOptions struct {
 	MaxBatch int
 	// Timeout bounds one query (default DefaultTimeout).
 	Timeout time.Duration
+	// CacheEntries is how many households and residents the read cache
+	// (cache.go) keeps; 0 (the default) turns the cache off, so every read
+	// asks ClickHouse.
+	CacheEntries int
+	// CachePoll is how often the read cache asks ClickHouse for new rows
+	// (default DefaultCachePoll): a pushed record shows in a cached read
+	// about this long after the pipelines' insert returns.
+	CachePoll time.Duration
 }
 
 // Reader reads profiles from the database named by config.ClickHouse.Database.
@@ -60,6 +70,7 @@ type Reader struct {
 	pointQuery pointQueries
 	batch      batcher
 	households householdMemory
+	cache      *readCache
 	wide       wideCache
 	now        func() time.Time
 }
@@ -84,6 +95,12 @@ func NewReaderWith(conn driver.Conn, cfg config.ClickHouse, opt ReadOptions) *Re
 	db := store.QuoteIdent(cfg.Database)
 	r := &Reader{conn: conn, db: db, now: time.Now, pointQuery: pointQuery(db), households: householdMemory{max: maxRemembered}}
 	r.batch = batcher{slots: opt.Queries, max: opt.MaxBatch, timeout: opt.Timeout, read: r.readPoints}
+	if opt.CachePoll <= 0 {
+		opt.CachePoll = DefaultCachePoll
+	}
+	if opt.CacheEntries > 0 {
+		r.cache = newReadCache(conn, cfg.Database, opt.CacheEntries, opt.CachePoll)
+	}
 	return r
 }
 
@@ -144,9 +161,17 @@ func (p *pointRows) candidates(id string) []string {
 // dataset-wide freshness.
 func (r *Reader) Resident(ctx context.Context, idNumber string, asOf time.Time) (*Resident, error) {
 	asOf = asOf.UTC()
-	pr, err := r.batch.do(ctx, idNumber, false, false)
-	if err != nil {
-		return nil, err
+	key := cacheKey{id: idNumber}
+	pr, epoch, cacheable := r.cache.lookup(key)
+	if pr == nil {
+		var err error
+		if pr, err = r.batch.do(ctx, idNumber, false, false); err != nil {
+			return nil, err
+		}
+		if cacheable {
+			ids := []string{idNumber}
+			r.cache.put(key, pr.subset(ids, nil), ids, nil, epoch)
+		}
 	}
 	byID, err := pr.residents([]string{idNumber}, asOf)
 	if err != nil {
@@ -171,13 +196,22 @@ func (r *Reader) Resident(ctx context.Context, idNumber string, asOf time.Time) 
 // shared, see batcher) and the cached dataset-wide freshness.
 func (r *Reader) Household(ctx context.Context, idNumber string, asOf time.Time) (*Household, error) {
 	asOf = asOf.UTC()
-	pr, err := r.batch.do(ctx, idNumber, true, false)
-	if err == nil && !pr.complete(idNumber) {
-		// The remembered household_ids did not hold: read it the long way.
-		pr, err = r.batch.do(ctx, idNumber, true, true)
-	}
-	if err != nil {
-		return nil, err
+	key := cacheKey{id: idNumber, household: true}
+	pr, epoch, cacheable := r.cache.lookup(key)
+	if pr == nil {
+		var err error
+		pr, err = r.batch.do(ctx, idNumber, true, false)
+		if err == nil && !pr.complete(idNumber) {
+			// The remembered household_ids did not hold: read it the long way.
+			pr, err = r.batch.do(ctx, idNumber, true, true)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if cacheable {
+			ids, hhs := pr.candidates(idNumber), pr.householdsOf(idNumber)
+			r.cache.put(key, pr.subset(ids, hhs), ids, hhs, epoch)
+		}
 	}
 	ids := pr.candidates(idNumber)
 	byID, err := pr.residents(ids, asOf)

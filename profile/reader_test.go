@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/residenthub/residenthub/config"
 	"github.com/residenthub/residenthub/eligibility"
 	"github.com/residenthub/residenthub/store/storetest"
 )
@@ -33,6 +35,11 @@ func person(id, hh, status string, st time.Time, extra ...row) row {
 // an asset is deleted in 2023, a payroll row is replayed, and a second
 // household-registration source corrects A's address later.
 func seed(t *testing.T) *Reader {
+	return NewReader(seedDB(t))
+}
+
+// seedDB writes seed's household into a new database.
+func seedDB(t *testing.T) (driver.Conn, config.ClickHouse) {
 	conn, cfg := storetest.New(t)
 	t0 := day("2020-01-01")
 	insert(t, conn, cfg, "person",
@@ -73,7 +80,7 @@ func seed(t *testing.T) *Reader {
 	insert(t, conn, cfg, "residence",
 		row{"id_number": idA, "address": "朝阳区某街道1号", "community_code": "110105001001", "since": day("2019-05-01"), "evidence_kind": "property", "source": "access", "record_key": "A", "source_time": day("2024-03-01"), "ingest_time": day("2024-03-01")},
 	)
-	return NewReader(conn, cfg)
+	return conn, cfg
 }
 
 func TestResidentHistoryAndAsOf(t *testing.T) {

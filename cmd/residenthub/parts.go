@@ -193,9 +193,11 @@ func (h *Hub) startAPI(context.Context) error {
 		return err
 	}
 	h.api.reads = reads
+	profiles := profile.NewReaderWith(reads, ch, readOptions(ch))
+	registerCacheMetrics(h.registry, profiles)
 	deps := api.Deps{
 		Keys:           access.NewKeys(h.cfg.APIKeys),
-		Profiles:       profile.NewReaderWith(reads, ch, profile.ReadOptions{Queries: ch.ReadQueries}),
+		Profiles:       profiles,
 		Admission:      api.Admission{MaxInFlight: h.cfg.HTTP.MaxInFlight, Queue: h.cfg.HTTP.Queue, QueueWait: h.cfg.HTTP.QueueWait},
 		Programs:       programs,
 		Audit:          h.api.audit,
@@ -260,4 +262,9 @@ func loadPrograms(cfg *config.Config) (*eligibility.Registry, error) {
 		dir = filepath.Join(cfg.Dir, dir)
 	}
 	return eligibility.Load(os.DirFS(dir))
+}
+
+// readOptions are the profile reader's options from the configuration.
+func readOptions(ch config.ClickHouse) profile.ReadOptions {
+	return profile.ReadOptions{Queries: ch.ReadQueries, CacheEntries: ch.ReadCache, CachePoll: ch.ReadCachePoll}
 }

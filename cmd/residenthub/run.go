@@ -80,6 +80,7 @@ func cmdRun(args []string) error {
 	tuneMemory()
 	log := newLogger(*logFormat)
 	slog.SetDefault(log)
+	startPprof(log)
 	cfg, err := config.Load(*cfgPath)
 	if err != nil {
 		return err

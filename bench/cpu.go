@@ -1,0 +1,128 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// cpuShare is the CPU a closed-loop load cost, per answered request, by
+// process: the hub under test, the ClickHouse server (when the bench
+// started it and knows its pid; 0 otherwise) and the bench itself (its
+// HTTP clients: the load generator). On the 2-core machine all three
+// share the cores, so their sum bounds the checks per second.
+type cpuShare struct {
+	HubMs        float64 `json:"hub_cpu_ms_per_request"`
+	ClickHouseMs float64 `json:"clickhouse_cpu_ms_per_request"`
+	BenchMs      float64 `json:"bench_cpu_ms_per_request"`
+}
+
+// cpuMeter reads the three processes' CPU seconds before and after a load.
+type cpuMeter struct {
+	hubPID, chPID int
+}
+
+type cpuSample struct{ hub, ch, bench float64 }
+
+// clickhousePID is the pid of the ClickHouse the bench started (its
+// pidfile under Dir/clickhouse), 0 when it uses a running server.
+func (o *Options) clickhousePID() int {
+	if o.ClickHouse != "" {
+		return 0
+	}
+	b, err := os.ReadFile(filepath.Join(o.Dir, "clickhouse", "clickhouse.pid"))
+	if err != nil {
+		return 0
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		return 0
+	}
+	return pid
+}
+
+func (m cpuMeter) sample() cpuSample {
+	var s cpuSample
+	if u, err := procUsage(m.hubPID); err == nil {
+		s.hub = u.CPU
+	}
+	if m.chPID > 0 {
+		if u, err := procUsage(m.chPID); err == nil {
+			s.ch = u.CPU
+		}
+	}
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+		s.bench = time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+	}
+	return s
+}
+
+// share divides the CPU spent between a and b over n requests.
+func share(a, b cpuSample, n int) cpuShare {
+	if n <= 0 {
+		return cpuShare{}
+	}
+	per := func(x, y float64) float64 { return (y - x) * 1000 / float64(n) }
+	return cpuShare{HubMs: per(a.hub, b.hub), ClickHouseMs: per(a.ch, b.ch), BenchMs: per(a.bench, b.bench)}
+}
+
+// profileLoad writes CPU profiles of the bench process (the load
+// generator) and of the hub (through its RESIDENTHUB_PPROF listener at
+// pprofAddr) over d, into dir as bench-<name>.pprof and hub-<name>.pprof;
+// it returns when both are written. Errors are logged, never fatal: the
+// profiles are an aid, not a figure.
+func (o *Options) profileLoad(ctx context.Context, dir, name, pprofAddr string, d time.Duration) func() {
+	if dir == "" {
+		return func() {}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		o.logf("profile: %v", err)
+		return func() {}
+	}
+	own, err := os.Create(filepath.Join(dir, "bench-"+name+".pprof"))
+	if err == nil {
+		err = pprof.StartCPUProfile(own)
+	}
+	if err != nil {
+		o.logf("profile: cannot profile the bench: %v", err)
+		own = nil
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		secs := max(1, int(d.Seconds())-1)
+		url := fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", pprofAddr, secs)
+		req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			o.logf("profile: cannot profile the hub: %v", err)
+			return
+		}
+		defer resp.Body.Close()
+		f, err := os.Create(filepath.Join(dir, "hub-"+name+".pprof"))
+		if err != nil {
+			o.logf("profile: %v", err)
+			return
+		}
+		defer f.Close()
+		if _, err := io.Copy(f, resp.Body); err != nil {
+			o.logf("profile: cannot save the hub's profile: %v", err)
+		}
+	}()
+	return func() {
+		if own != nil {
+			pprof.StopCPUProfile()
+			own.Close()
+		}
+		<-done
+	}
+}

@@ -1,0 +1,35 @@
+package bench
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/residenthub/residenthub/config"
+	"gopkg.in/yaml.v3"
+)
+
+// TestConfigWithoutDefaults: the hub config the bench writes leaves out
+// what equals the defaults (so an older -binary, which refuses keys it
+// does not know, can read it) and keeps everything else.
+func TestConfigWithoutDefaults(t *testing.T) {
+	cfg := config.Default()
+	cfg.HTTP.Listen = "127.0.0.1:1"
+	cfg.ClickHouse.Database = "bench_x"
+	b, err := withoutDefaults(&cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(b)
+	for _, gone := range []string{"read_cache", "read_queries", "max_in_flight"} {
+		if strings.Contains(text, gone) {
+			t.Errorf("%s (a default) was written:\n%s", gone, text)
+		}
+	}
+	back := config.Default()
+	if err := yaml.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if back.HTTP.Listen != cfg.HTTP.Listen || back.ClickHouse.Database != cfg.ClickHouse.Database || back.ClickHouse.ReadCache != cfg.ClickHouse.ReadCache {
+		t.Errorf("read back %+v %+v", back.HTTP, back.ClickHouse)
+	}
+}
