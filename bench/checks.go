@@ -67,9 +67,10 @@ func (r *run) checks(ctx context.Context) error {
 		o.logf("checks: %s, %d clients, %s", k.name, k.clients, o.Duration)
 		name := strings.NewReplacer("POST /v1/checks ", "", "GET /v1/residents/{id}", "profile").Replace(k.name) + "-" + strconv.Itoa(k.clients)
 		stopProfile := o.profileLoad(ctx, o.Profile, name, r.pprofAddr, o.Duration)
-		before := meter.sample()
+		before, hitsBefore := meter.sample(), r.cacheCounts(ctx)
 		*k.into = closedLoop(ctx, client, k.name, k.clients, o.Duration, k.req)
 		k.into.CPU = share(before, meter.sample(), k.into.Requests)
+		k.into.ReadCacheHitShare = hitShare(hitsBefore, r.cacheCounts(ctx))
 		stopProfile()
 		k.into.P50VsFloor, k.into.P99VsFloor = ratio(k.into.P50Ms, p50), ratio(k.into.P99Ms, p99)
 		o.logf("checks: %.1f/s, p50 %.1f ms, p99 %.1f ms, %d errors; CPU ms per request: hub %.2f, ClickHouse %.2f, bench %.2f; %s",
@@ -84,20 +85,62 @@ func (r *run) checks(ctx context.Context) error {
 // cacheCounters returns hub A's read-cache counters from its /metrics
 // (residenthub_read_cache_*_total), for the log.
 func (r *run) cacheCounters(ctx context.Context) string {
-	req, _ := http.NewRequestWithContext(ctx, "GET", r.apiURL+"/metrics", nil)
-	resp, err := http.DefaultClient.Do(req)
+	b, err := r.metrics(ctx)
 	if err != nil {
 		return "read cache: " + err.Error()
 	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	var out []string
-	for _, line := range strings.Split(string(b), "\n") {
+	for _, line := range strings.Split(b, "\n") {
 		if rest, ok := strings.CutPrefix(line, "residenthub_read_cache_"); ok {
 			out = append(out, strings.TrimSuffix(strings.Replace(rest, "_total ", " ", 1), "_total"))
 		}
 	}
 	return "read cache: " + strings.Join(out, ", ")
+}
+
+// metrics returns hub A's /metrics text.
+func (r *run) metrics(ctx context.Context) (string, error) {
+	req, _ := http.NewRequestWithContext(ctx, "GET", r.apiURL+"/metrics", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	return string(b), err
+}
+
+// cacheCounts returns hub A's read-cache hits and misses so far ({-1, -1}
+// when /metrics has none).
+func (r *run) cacheCounts(ctx context.Context) [2]float64 {
+	out := [2]float64{-1, -1}
+	b, err := r.metrics(ctx)
+	if err != nil {
+		return out
+	}
+	for _, line := range strings.Split(b, "\n") {
+		for i, name := range []string{"residenthub_read_cache_hits_total ", "residenthub_read_cache_misses_total "} {
+			if rest, ok := strings.CutPrefix(line, name); ok {
+				if v, err := strconv.ParseFloat(strings.TrimSpace(rest), 64); err == nil {
+					out[i] = v
+				}
+			}
+		}
+	}
+	return out
+}
+
+// hitShare is the share of person reads between two cacheCounts answered
+// from the read cache; -1 when unknown or there were none.
+func hitShare(before, after [2]float64) float64 {
+	if before[0] < 0 || before[1] < 0 || after[0] < 0 || after[1] < 0 {
+		return -1
+	}
+	hits, misses := after[0]-before[0], after[1]-before[1]
+	if hits+misses <= 0 {
+		return -1
+	}
+	return hits / (hits + misses)
 }
 
 func ratio(a, b float64) float64 {

@@ -50,6 +50,9 @@ func Print(w io.Writer, r *Result) {
 			if cp := l.l.CPU; cp.HubMs+cp.ClickHouseMs+cp.BenchMs > 0 {
 				row("  CPU ms per request: hub | ClickHouse | bench", fmt.Sprintf("%.2f | %.2f | %.2f", cp.HubMs, cp.ClickHouseMs, cp.BenchMs), "", "")
 			}
+			if l.l.ReadCacheHitShare >= 0 {
+				row("  reads answered from the hub's read cache", fmt.Sprintf("%.0f %%", 100*l.l.ReadCacheHitShare), "", "")
+			}
 		}
 		b := c.Burst
 		row(fmt.Sprintf("burst: %d dibao checks at once", b.Requests),

@@ -33,3 +33,16 @@ func TestFirstErrors(t *testing.T) {
 	f(`{"level":"ERROR","msg":"cause"}`+"\n"+`{"level":"ERROR","msg":"later"}`+"\n", 1,
 		"first errors:\n"+`{"level":"ERROR","msg":"cause"}`+"\nlast lines:\n")
 }
+
+func TestHitShare(t *testing.T) {
+	f := func(before, after [2]float64, want float64) {
+		t.Helper()
+		if got := hitShare(before, after); got != want {
+			t.Fatalf("hitShare(%v, %v) = %v, want %v", before, after, got, want)
+		}
+	}
+	f([2]float64{-1, -1}, [2]float64{10, 10}, -1)
+	f([2]float64{5, 5}, [2]float64{5, 5}, -1)
+	f([2]float64{0, 0}, [2]float64{3, 1}, 0.75)
+	f([2]float64{10, 20}, [2]float64{10, 30}, 0)
+}

@@ -115,6 +115,12 @@ type Load struct {
 	P99VsFloor float64 `json:"p99_vs_floor"`
 	// CPU per answered request of the hub, ClickHouse and the bench.
 	CPU cpuShare `json:"cpu"`
+	// ReadCacheHitShare is the share of the hub's person reads during the
+	// load answered from its read cache (clickhouse.read_cache), not from
+	// ClickHouse; -1 when unknown. The loads rotate over the sample, so
+	// after its first pass a cache holds it: a counter that sees each
+	// household once gets the figures of a run with -read-cache -1.
+	ReadCacheHitShare float64 `json:"read_cache_hit_share"`
 }
 
 // Burst is many requests sent at the same instant.
