@@ -419,12 +419,14 @@ func (r *run[B]) prepareStage(ln *lane[B]) {
 func (r *run[B]) storeStage(ln *lane[B]) {
 	broken := false // a batch of the lane was not stored: commit nothing after it
 	for b := range ln.store {
-		r.storeOne(ln, b, &broken)
+		r.storeOne(b, &broken)
 		ln.busy.Add(-1)
 	}
 }
 
-func (r *run[B]) storeOne(ln *lane[B], b *batch[B], broken *bool) {
+// storeOne stores and commits b unless an earlier batch of its lane was
+// not stored (*broken), in which case nothing after it may be committed.
+func (r *run[B]) storeOne(b *batch[B], broken *bool) {
 	if *broken {
 		return
 	}
