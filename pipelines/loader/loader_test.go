@@ -14,9 +14,9 @@ import (
 	"github.com/segmentio/kafka-go"
 )
 
-// feed starts an embedded broker, writes n messages to each topic (key =
-// value = "<topic>/<i>", spread over 3 partitions) and returns the brokers.
-func feed(t *testing.T, n int, topics ...string) []string {
+// broker starts an embedded broker with the topics (3 partitions each) and
+// returns its addresses.
+func broker(t *testing.T, topics ...string) []string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -28,7 +28,17 @@ func feed(t *testing.T, n int, topics ...string) []string {
 	if err := bus.EnsureTopics(ctx, e.Brokers(), 3, topics...); err != nil {
 		t.Fatal(err)
 	}
-	w := bus.NewWriter(e.Brokers())
+	return e.Brokers()
+}
+
+// feed starts an embedded broker, writes n messages to each topic (key =
+// value = "<topic>/<i>", spread over 3 partitions) and returns the brokers.
+func feed(t *testing.T, n int, topics ...string) []string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	brokers := broker(t, topics...)
+	w := bus.NewWriter(brokers)
 	defer w.Close()
 	var msgs []kafka.Message
 	for _, topic := range topics {
@@ -40,7 +50,7 @@ func feed(t *testing.T, n int, topics ...string) []string {
 	if err := w.WriteMessages(ctx, msgs...); err != nil {
 		t.Fatal(err)
 	}
-	return e.Brokers()
+	return brokers
 }
 
 // sink is a Store that records what it stored, in order, per partition.
@@ -319,16 +329,9 @@ func TestBatchesGrowWhileStoreIsBusy(t *testing.T) {
 	const n, chunk = 200, 10
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	e, err := bus.StartEmbedded("127.0.0.1:0", t.TempDir(), 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(e.Close)
-	if err := bus.EnsureTopics(ctx, e.Brokers(), 1, "raw.a"); err != nil {
-		t.Fatal(err)
-	}
+	brokers := broker(t, "raw.a")
 	s := newSink()
-	cfg := s.config(e.Brokers(), "raw.a")
+	cfg := s.config(brokers, "raw.a")
 	cfg.BatchRows, cfg.Linger, cfg.MaxInFlight = 10*n, 10*time.Millisecond, 10*n
 	allFetched := make(chan struct{})
 	var fetched atomic.Int64
@@ -352,7 +355,7 @@ func TestBatchesGrowWhileStoreIsBusy(t *testing.T) {
 		return store(ctx, p)
 	}
 	go func() {
-		w := bus.NewWriter(e.Brokers())
+		w := bus.NewWriter(brokers)
 		defer w.Close()
 		for i := 0; i < n; i += chunk {
 			var msgs []kafka.Message
