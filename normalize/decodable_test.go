@@ -20,6 +20,14 @@ func TestUndecodable(t *testing.T) {
 	f("张\uFFFD", true)
 	f("\xff\xfe", true)
 	f("abc\xc3", true)
+	// the eight-byte ASCII scan: a bad byte in either half of a word, or in
+	// the tail after the last whole word
+	f("0123456789abcdef", false)
+	f("0123456\xff89abcdef", true)
+	f("01234567\xff9abcdef", true)
+	f("0123456789abcde\xff", true)
+	f("0123456789abcdef\xef\xbf\xbd", true)
+	f("0123456789abcdef张", false)
 }
 
 func FuzzUndecodable(f *testing.F) {
@@ -33,6 +41,9 @@ func FuzzUndecodable(f *testing.F) {
 		}
 		if Undecodable(s) != "" && utf8.ValidString(s) && !strings.ContainsRune(s, utf8.RuneError) {
 			t.Fatalf("Undecodable(%q) refused storable text", s)
+		}
+		if want := utf8.ValidString(s) && !strings.ContainsRune(s, utf8.RuneError); (Undecodable(s) == "") != want {
+			t.Fatalf("Undecodable(%q) = %q, want storable=%v", s, Undecodable(s), want)
 		}
 	})
 }

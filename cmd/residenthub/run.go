@@ -78,6 +78,11 @@ func cmdRun(args []string) error {
 	_ = fs.Parse(args)
 
 	tuneMemory()
+	stopProfile, err := startCPUProfile()
+	if err != nil {
+		return err
+	}
+	defer stopProfile()
 	log := newLogger(*logFormat)
 	slog.SetDefault(log)
 	startPprof(log)

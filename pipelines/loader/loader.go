@@ -13,6 +13,14 @@
 // stages of a lane run at once, so batch N is stored while batch N+1 is
 // prepared and N+2 collected, and the lanes run beside each other.
 //
+// Batches grow with the backlog (group commit): a lane whose messages are
+// Config.Linger old is cut only when at most one of its batches is still
+// being prepared or stored. While its stages are busy, a partial batch would
+// only wait for them, so the lane goes on collecting (up to BatchRows, or
+// until the in-flight bound cuts it) and the next insert is larger. An idle
+// lane is cut after Linger as before, so a lone change waits at most about
+// Linger plus the store of the batch before it.
+//
 // Guarantees:
 //   - Per-partition order: a partition's messages are in one lane, and a
 //     lane's batches are prepared and stored one after the other, in order.
@@ -205,6 +213,9 @@ type lane[B any] struct {
 	started time.Time
 	prepare chan *batch[B]
 	store   chan *batch[B]
+	// busy counts the lane's batches handed to prepare and not yet done
+	// with by the store stage (stored, or given up).
+	busy atomic.Int32
 }
 
 // run is the state of one Run.
@@ -358,7 +369,9 @@ func (r *run[B]) collect(ctx context.Context, msgs <-chan kafka.Message, fetchDo
 		case <-r.released:
 		case <-ticker.C:
 			for _, ln := range r.lanes {
-				if len(ln.msgs) > 0 && time.Since(ln.started) >= cfg.Linger {
+				// Group commit: with two batches of the lane still in its
+				// stages, the partial batch would only wait behind them.
+				if len(ln.msgs) > 0 && time.Since(ln.started) >= cfg.Linger && ln.busy.Load() < 2 {
 					r.cut(ln)
 				}
 			}
@@ -376,12 +389,15 @@ func (r *run[B]) cut(ln *lane[B]) {
 		return
 	}
 	b := &batch[B]{msgs: ln.msgs, n: len(ln.msgs)}
+	ln.busy.Add(1)
 	select {
 	case ln.prepare <- b:
 		ln.msgs = nil
+		return
 	case <-r.collecting:
 	case <-r.work.Done():
 	}
+	ln.busy.Add(-1)
 }
 
 func (r *run[B]) prepareStage(ln *lane[B]) {
@@ -403,30 +419,37 @@ func (r *run[B]) prepareStage(ln *lane[B]) {
 func (r *run[B]) storeStage(ln *lane[B]) {
 	broken := false // a batch of the lane was not stored: commit nothing after it
 	for b := range ln.store {
-		if broken {
-			continue
+		r.storeOne(b, &broken)
+		ln.busy.Add(-1)
+	}
+}
+
+// storeOne stores and commits b unless an earlier batch of its lane was
+// not stored (*broken), in which case nothing after it may be committed.
+func (r *run[B]) storeOne(b *batch[B], broken *bool) {
+	if *broken {
+		return
+	}
+	if r.work.Err() != nil {
+		*broken = true
+		r.fail(errors.New("cannot store the batches in flight before the shutdown deadline (the messages will be consumed again)"))
+		return
+	}
+	if err := r.storeBatch(b); err != nil {
+		*broken = true
+		r.fail(err)
+		if errors.Is(err, ErrCrashed) {
+			r.stopWork()
 		}
-		if r.work.Err() != nil {
-			broken = true
-			r.fail(errors.New("cannot store the batches in flight before the shutdown deadline (the messages will be consumed again)"))
-			continue
-		}
-		if err := r.storeBatch(b); err != nil {
-			broken = true
-			r.fail(err)
-			if errors.Is(err, ErrCrashed) {
-				r.stopWork()
-			}
-			continue
-		}
-		r.inFlight.Add(-int64(b.n))
-		if r.l.cfg.Released != nil {
-			r.l.cfg.Released(b.n)
-		}
-		select {
-		case r.released <- struct{}{}:
-		default:
-		}
+		return
+	}
+	r.inFlight.Add(-int64(b.n))
+	if r.l.cfg.Released != nil {
+		r.l.cfg.Released(b.n)
+	}
+	select {
+	case r.released <- struct{}{}:
+	default:
 	}
 }
 

@@ -14,9 +14,9 @@ import (
 	"github.com/segmentio/kafka-go"
 )
 
-// feed starts an embedded broker, writes n messages to each topic (key =
-// value = "<topic>/<i>", spread over 3 partitions) and returns the brokers.
-func feed(t *testing.T, n int, topics ...string) []string {
+// broker starts an embedded broker with the topics (3 partitions each) and
+// returns its addresses.
+func broker(t *testing.T, topics ...string) []string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -28,7 +28,17 @@ func feed(t *testing.T, n int, topics ...string) []string {
 	if err := bus.EnsureTopics(ctx, e.Brokers(), 3, topics...); err != nil {
 		t.Fatal(err)
 	}
-	w := bus.NewWriter(e.Brokers())
+	return e.Brokers()
+}
+
+// feed starts an embedded broker, writes n messages to each topic (key =
+// value = "<topic>/<i>", spread over 3 partitions) and returns the brokers.
+func feed(t *testing.T, n int, topics ...string) []string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	brokers := broker(t, topics...)
+	w := bus.NewWriter(brokers)
 	defer w.Close()
 	var msgs []kafka.Message
 	for _, topic := range topics {
@@ -40,7 +50,7 @@ func feed(t *testing.T, n int, topics ...string) []string {
 	if err := w.WriteMessages(ctx, msgs...); err != nil {
 		t.Fatal(err)
 	}
-	return e.Brokers()
+	return brokers
 }
 
 // sink is a Store that records what it stored, in order, per partition.
@@ -305,5 +315,72 @@ func TestShutdownWhileStoreFails(t *testing.T) {
 	defer cancel2()
 	if lag, err := bus.GroupLag(ctx2, brokers, cfg.GroupID, []string{"raw.a"}); err == nil && lag["raw.a"] != 300 {
 		t.Fatalf("lag %d after a run that stored nothing, want 300", lag["raw.a"])
+	}
+}
+
+// TestBatchesGrowWhileStoreIsBusy: while a lane's store is busy, its
+// lingering messages are not cut into small batches but collected into the
+// next one (group commit). The messages trickle in, many lingers apart,
+// while the first store is held until every message was fetched: they take
+// at most three stores (the held one, one cut beside it, and everything
+// else). Cutting every linger would fill the lane's stages and stop
+// fetching, so the held store would never be released.
+func TestBatchesGrowWhileStoreIsBusy(t *testing.T) {
+	const n, chunk = 200, 10
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	brokers := broker(t, "raw.a")
+	s := newSink()
+	cfg := s.config(brokers, "raw.a")
+	cfg.BatchRows, cfg.Linger, cfg.MaxInFlight = 10*n, 10*time.Millisecond, 10*n
+	allFetched := make(chan struct{})
+	var fetched atomic.Int64
+	fetchedFn := cfg.Fetched
+	cfg.Fetched = func(m *kafka.Message) {
+		fetchedFn(m)
+		if fetched.Add(1) == n {
+			close(allFetched)
+		}
+	}
+	var stores atomic.Int32
+	store := cfg.Store
+	cfg.Store = func(ctx context.Context, p prepared) error {
+		if stores.Add(1) == 1 {
+			select {
+			case <-allFetched:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		return store(ctx, p)
+	}
+	go func() {
+		w := bus.NewWriter(brokers)
+		defer w.Close()
+		for i := 0; i < n; i += chunk {
+			var msgs []kafka.Message
+			for j := i; j < i+chunk; j++ {
+				v := "raw.a/" + strconv.Itoa(j)
+				msgs = append(msgs, kafka.Message{Topic: "raw.a", Key: []byte(v), Value: []byte(v)})
+			}
+			if err := w.WriteMessages(ctx, msgs...); err != nil {
+				return
+			}
+			time.Sleep(3 * cfg.Linger)
+		}
+	}()
+	if err := s.runUntil(t, cfg, n); err != nil {
+		t.Fatal(err)
+	}
+	if len(s.values) != n {
+		t.Fatalf("stored %d values, want %d", len(s.values), n)
+	}
+	for v, c := range s.values {
+		if c != 1 {
+			t.Fatalf("%s stored %d times", v, c)
+		}
+	}
+	if got := stores.Load(); got > 3 {
+		t.Fatalf("%d stores for %d messages held behind a busy store, want at most 3", got, n)
 	}
 }
