@@ -22,7 +22,7 @@ func GroupLag(ctx context.Context, brokers []string, groupID string, topics []st
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	client := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 10 * time.Second}
+	client := AdminClient(brokers, 10*time.Second)
 	meta, err := client.Metadata(ctx, &kafka.MetadataRequest{Topics: topics})
 	if err != nil {
 		return nil, fmt.Errorf("cannot read topic metadata: %w", err)

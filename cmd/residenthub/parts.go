@@ -30,16 +30,22 @@ import (
 
 func (h *Hub) startKafka(ctx context.Context) error {
 	cfg := h.cfg.Kafka
+	sec, err := bus.SecurityFor(cfg, h.cfg.DataDir)
+	if err != nil {
+		return err
+	}
 	h.kafka.brokers = cfg.Brokers
 	replicas := cfg.ReplicationFactor
 	if len(cfg.Brokers) == 0 {
 		dir := filepath.Join(h.cfg.DataDir, "kafka")
-		e, err := bus.StartEmbedded(cfg.EmbeddedListen, dir, cfg.Partitions)
+		e, err := bus.StartEmbeddedWith(bus.EmbeddedOptions{Listen: cfg.EmbeddedListen, DataDir: dir, Partitions: cfg.Partitions, User: sec.SASL, Log: h.log})
 		if err != nil {
 			return err
 		}
 		h.kafka.embedded, h.kafka.brokers, replicas = e, e.Brokers(), 1
-		h.log.Info("embedded kafka started", "addr", h.kafka.brokers[0], "data", dir)
+		h.log.Info("embedded kafka started", "addr", h.kafka.brokers[0], "data", dir, "sasl", sec.SASL != nil)
+	} else if err := bus.Secure(cfg.Brokers, sec); err != nil {
+		return err
 	}
 	topics := []string{schema.AuditTopic}
 	for _, s := range h.cfg.Sources {

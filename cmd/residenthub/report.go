@@ -40,7 +40,11 @@ func cmdReport(args []string) error {
 	for _, n := range names {
 		fmt.Printf("  %-18s %8d\n", n, counts[n])
 	}
-	dead, err := bus.CountDeadLetters(ctx, brokersOf(cfg), sourceNames(cfg))
+	brokers, err := brokersOf(cfg)
+	if err != nil {
+		return err
+	}
+	dead, err := bus.CountDeadLetters(ctx, brokers, sourceNames(cfg))
 	if err != nil {
 		return err
 	}
@@ -57,12 +61,18 @@ func cmdReport(args []string) error {
 	return nil
 }
 
-// brokersOf returns the configured brokers, or the embedded broker's address.
-func brokersOf(cfg *config.Config) []string {
-	if len(cfg.Kafka.Brokers) > 0 {
-		return cfg.Kafka.Brokers
+// brokersOf returns the configured brokers, or the embedded broker's
+// address, with the hub's Kafka credentials set up for them (bus.Secure).
+func brokersOf(cfg *config.Config) ([]string, error) {
+	brokers := cfg.Kafka.Brokers
+	if len(brokers) == 0 {
+		brokers = []string{cfg.Kafka.EmbeddedListen}
 	}
-	return []string{cfg.Kafka.EmbeddedListen}
+	sec, err := bus.SecurityFor(cfg.Kafka, cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	return brokers, bus.Secure(brokers, sec)
 }
 
 // sourceNames lists the configured sources' names in configuration order.

@@ -28,7 +28,11 @@ func cmdWaitLoaded(args []string) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
-	if err := waitLoaded(ctx, brokersOf(cfg), cfg, 500*time.Millisecond); err != nil {
+	brokers, err := brokersOf(cfg)
+	if err != nil {
+		return err
+	}
+	if err := waitLoaded(ctx, brokers, cfg, 500*time.Millisecond); err != nil {
 		return fmt.Errorf("cannot wait longer than -timeout %s: %w", *timeout, err)
 	}
 	if err := failedFiles(cfg); err != nil {
