@@ -27,6 +27,8 @@ import (
 type Embedded struct {
 	cluster *kfake.Cluster
 	addr    string
+	// Recovered lists what the start cut from a damaged log (RecoverLog).
+	Recovered []Recovery
 }
 
 // StartEmbedded starts a single embedded broker on listen ("127.0.0.1:19092";
@@ -68,6 +70,16 @@ func StartEmbeddedWith(o EmbeddedOptions) (*Embedded, error) {
 	if err := os.MkdirAll(o.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("embedded kafka: cannot create data folder: %w", err)
 	}
+	recovered, err := RecoverLog(o.DataDir)
+	if err != nil {
+		return nil, fmt.Errorf("embedded kafka: %w", err)
+	}
+	for _, r := range recovered {
+		if o.Log != nil {
+			o.Log.Warn("embedded kafka: recovered a damaged log to its last complete batch", "topic", r.Topic, "partition", r.Partition,
+				"segment", r.Segment, "dropped_bytes", r.DroppedBytes, "log_end", r.KeptEnd, "lost_from", r.LostFrom, "lost_records_at_least", r.LostRecords)
+		}
+	}
 	opts := []kfake.Opt{
 		kfake.Ports(port),
 		kfake.ListenFn(func(network, _ string) (net.Listener, error) {
@@ -104,7 +116,7 @@ func StartEmbeddedWith(o EmbeddedOptions) (*Embedded, error) {
 		c.Close()
 		return nil, errors.New("embedded kafka: no listener")
 	}
-	e := &Embedded{cluster: c, addr: addrs[0]}
+	e := &Embedded{cluster: c, addr: addrs[0], Recovered: recovered}
 	if o.User != nil {
 		if err := Secure(e.Brokers(), Security{SASL: o.User}); err != nil {
 			c.Close()

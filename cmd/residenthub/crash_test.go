@@ -244,14 +244,6 @@ func assignedMembers(ctx context.Context, broker, group string) int {
 	return n
 }
 
-func rawTopics(cfg *config.Config) []string {
-	var topics []string
-	for _, s := range cfg.Sources {
-		topics = append(topics, schema.RawTopic(s.Name))
-	}
-	return topics
-}
-
 func sleepOrDone(ctx context.Context, d time.Duration) bool {
 	select {
 	case <-ctx.Done():

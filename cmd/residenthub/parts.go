@@ -171,7 +171,7 @@ func (h *Hub) startPipelines(context.Context) error {
 	}
 	h.pipelines.runner = runner
 	h.pipelines.workers = h.newWorkers()
-	h.pipelines.workers.Go("pipelines", h.afterMigrations(runner.Run))
+	h.pipelines.workers.Go("pipelines", h.afterMigrations(h.runPipelines))
 	return nil
 }
 

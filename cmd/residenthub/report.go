@@ -58,7 +58,19 @@ func cmdReport(args []string) error {
 	if err := failedFiles(cfg); err != nil {
 		fmt.Println(err) // listed, not fatal: the counts above stand
 	}
-	return nil
+	open, err := openAlarms(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	if len(open) == 0 {
+		fmt.Println("alarms: none")
+		return nil
+	}
+	fmt.Printf("ALARMS: %d open (data_dir/alarms; acknowledge with `residenthub ack-alarms` once handled):\n", len(open))
+	for _, a := range open {
+		fmt.Println("  " + a.text)
+	}
+	return fmt.Errorf("%d open alarm(s)", len(open))
 }
 
 // brokersOf returns the configured brokers, or the embedded broker's
