@@ -52,6 +52,11 @@ type EmbeddedOptions struct {
 	User *Credentials
 	// Log receives the broker's warnings (nil: discarded).
 	Log *slog.Logger
+	// SegmentBytes and SegmentRoll start a new segment file of a partition
+	// when the current one holds that many bytes or is that old (0: kfake's
+	// 100 MiB and 7 days). Retention frees disk by whole segments.
+	SegmentBytes int
+	SegmentRoll  time.Duration
 }
 
 // StartEmbeddedWith starts an embedded broker. With o.User the users and
@@ -95,6 +100,16 @@ func StartEmbeddedWith(o EmbeddedOptions) (*Embedded, error) {
 	}
 	if o.Log != nil {
 		opts = append(opts, kfake.WithLogger(kfakeLogger{o.Log}))
+	}
+	broker := map[string]string{}
+	if o.SegmentBytes > 0 {
+		broker["log.segment.bytes"] = strconv.Itoa(o.SegmentBytes)
+	}
+	if o.SegmentRoll > 0 {
+		broker["log.roll.ms"] = strconv.FormatInt(o.SegmentRoll.Milliseconds(), 10)
+	}
+	if len(broker) > 0 {
+		opts = append(opts, kfake.BrokerConfigs(broker))
 	}
 	if u := o.User; u != nil {
 		if _, err := u.mechanism(); err != nil {

@@ -24,8 +24,8 @@ type PartitionOffsets struct {
 
 // GroupOffsets returns the offsets of every partition of the topics and the
 // group's commits in them. Topics that do not exist are left out;
-// ErrNoTopics when none exists. A group that never committed has
-// Committed -1 everywhere.
+// ErrNoTopics when none exists. A group that never committed (or groupID
+// "") has Committed -1 everywhere.
 func GroupOffsets(ctx context.Context, brokers []string, groupID string, topics []string) ([]PartitionOffsets, error) {
 	if len(topics) == 0 {
 		return nil, nil
@@ -55,7 +55,10 @@ func GroupOffsets(ctx context.Context, brokers []string, groupID string, topics 
 	if err != nil {
 		return nil, fmt.Errorf("cannot list offsets: %w", err)
 	}
-	committed, err := client.OffsetFetch(ctx, &kafka.OffsetFetchRequest{GroupID: groupID, Topics: parts})
+	committed, err := &kafka.OffsetFetchResponse{}, error(nil)
+	if groupID != "" {
+		committed, err = client.OffsetFetch(ctx, &kafka.OffsetFetchRequest{GroupID: groupID, Topics: parts})
+	}
 	if err == nil && committed.Error != nil {
 		err = committed.Error
 	}

@@ -38,12 +38,16 @@ func (h *Hub) startKafka(ctx context.Context) error {
 	replicas := cfg.ReplicationFactor
 	if len(cfg.Brokers) == 0 {
 		dir := filepath.Join(h.cfg.DataDir, "kafka")
-		e, err := bus.StartEmbeddedWith(bus.EmbeddedOptions{Listen: cfg.EmbeddedListen, DataDir: dir, Partitions: cfg.Partitions, User: sec.SASL, Log: h.log})
+		e, err := bus.StartEmbeddedWith(bus.EmbeddedOptions{Listen: cfg.EmbeddedListen, DataDir: dir, Partitions: cfg.Partitions, User: sec.SASL, Log: h.log,
+			SegmentBytes: embeddedSegmentBytes, SegmentRoll: embeddedSegmentRoll})
 		if err != nil {
 			return err
 		}
 		h.kafka.embedded, h.kafka.brokers, replicas = e, e.Brokers(), 1
-		h.log.Info("embedded kafka started", "addr", h.kafka.brokers[0], "data", dir, "sasl", sec.SASL != nil)
+		h.log.Info("embedded kafka started", "addr", h.kafka.brokers[0], "data", dir, "sasl", sec.SASL != nil,
+			"retention_time", cfg.Retention.Time, "retention_bytes_per_partition", cfg.Retention.Bytes)
+		h.kafka.workers = h.newWorkers()
+		h.kafka.workers.Go("kafka retention", h.runRetention)
 	} else if err := bus.Secure(cfg.Brokers, sec); err != nil {
 		return err
 	}
@@ -54,11 +58,15 @@ func (h *Hub) startKafka(ctx context.Context) error {
 	return bus.EnsureReplicatedTopics(ctx, h.kafka.brokers, cfg.Partitions, replicas, topics...)
 }
 
-func (h *Hub) stopKafka(context.Context) error {
+func (h *Hub) stopKafka(ctx context.Context) error {
+	var err error
+	if h.kafka.workers != nil {
+		err = h.kafka.workers.stop(ctx)
+	}
 	if h.kafka.embedded != nil {
 		h.kafka.embedded.Close()
 	}
-	return nil
+	return err
 }
 
 // startClickHouse opens the connection (it does not wait for ClickHouse to
