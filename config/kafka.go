@@ -58,10 +58,12 @@ type KafkaTLS struct {
 	ServerName string `yaml:"server_name"`
 }
 
-// KafkaRetention bounds the embedded broker's log: records older than Time,
-// and the oldest records of a partition over Bytes, are deleted — but never
-// one the pipelines' consumer group (or the audit sink's) has not committed,
-// so nothing not yet loaded is dropped. Zero turns a bound off.
+// KafkaRetention bounds the embedded broker's raw.* and audit topics:
+// records older than Time, and the oldest records of a partition over
+// Bytes, are deleted — but never one the pipelines' consumer group (or the
+// audit sink's) has not committed, so nothing not yet loaded is dropped.
+// Dead letters (dlq.*) are kept. Zero turns a bound off. An external
+// cluster keeps its own retention.
 type KafkaRetention struct {
 	// Time to keep records (default 7 days, 168h).
 	Time time.Duration `yaml:"time"`

@@ -16,15 +16,15 @@ const (
 	embeddedSegmentRoll  = time.Hour
 )
 
-// runRetention applies kafka.retention to the embedded broker every
-// kafka.retention.interval, keeping every record the pipelines' consumer
-// group (raw topics) or the audit sink's (audit) has not committed.
+// runRetention applies kafka.retention to the raw and audit topics of the
+// embedded broker every kafka.retention.interval, keeping every record the
+// pipelines' consumer group (raw topics) or the audit sink's (audit) has not
+// committed.
 func (h *Hub) runRetention(ctx context.Context) error {
 	r := h.cfg.Kafka.Retention
+	// dlq.* are not trimmed: a rejected record stays until an operator
+	// read it (dead-letters), and they are few.
 	topics := append(rawTopics(h.cfg), schema.AuditTopic)
-	for _, s := range h.cfg.Sources {
-		topics = append(topics, schema.DLQTopic(s.Name))
-	}
 	guards := []bus.Guard{
 		{Group: h.cfg.Pipelines.GroupID, Topics: rawTopics(h.cfg)},
 		{Group: audit.DefaultGroupID, Topics: []string{schema.AuditTopic}},
