@@ -1,8 +1,9 @@
 package main
 
-// The pipelines' consumer group against its log: a committed offset outside
-// the retained log (bus.OutOfRange) is reset by the policy there (resume at
-// the earliest retained offset), counted, and raised as an alarm.
+// The consumer groups of the hub (pipelines, audit sink) against their log:
+// a committed offset outside the retained log (bus.OutOfRange) is reset by
+// the policy there (resume at the earliest retained offset), counted, and
+// raised as an alarm.
 
 import (
 	"context"
@@ -15,8 +16,8 @@ import (
 	"github.com/residenthub/residenthub/retry"
 )
 
-// offsetCheckEvery is how often a running pipelines part compares its
-// group's committed offsets with the log.
+// offsetCheckEvery is how often a running consumer's committed offsets are
+// compared with the log.
 const offsetCheckEvery = 5 * time.Second
 
 // offsetWatch holds the metric and what was already alarmed.
@@ -29,7 +30,7 @@ func (h *Hub) newOffsetWatch() *offsetWatch {
 	w := &offsetWatch{
 		resets: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "residenthub_kafka_offset_resets_total",
-			Help: "Committed offsets of the pipelines' consumer group found outside the retained log and reset to the earliest retained offset, by topic.",
+			Help: "Committed offsets of the hub's consumer groups (pipelines, audit sink) found outside the retained log and reset to the earliest retained offset, by group and topic.",
 		}, []string{"group", "topic"}),
 		alarmed: map[string]bool{},
 	}
@@ -42,44 +43,48 @@ func (h *Hub) newOffsetWatch() *offsetWatch {
 	return w
 }
 
-// runPipelines runs the pipelines, first resetting out-of-range offsets,
-// and while they run checks every offsetCheckEvery: when an offset goes out
-// of range (the broker lost records the group had read), it stops them
-// (they commit what they hold), resets, and starts them again.
-func (h *Hub) runPipelines(ctx context.Context) error {
-	watch := h.newOffsetWatch()
-	for {
-		h.resetOutOfRange(ctx, watch)
-		runCtx, stop := context.WithCancel(ctx)
-		found := make(chan struct{})
-		go func() {
-			t := time.NewTicker(offsetCheckEvery)
-			defer t.Stop()
-			for {
-				select {
-				case <-runCtx.Done():
-					return
-				case <-t.C:
+// checkedConsumer wraps the run of a consumer group (the pipelines, the
+// audit sink): before it joins, out-of-range offsets are reset; while it
+// runs they are checked every offsetCheckEvery, and when one goes out of
+// range (the broker lost records the group had read) the consumer is
+// stopped (it commits what it holds), the offsets reset, and it starts
+// again.
+func (h *Hub) checkedConsumer(group string, topics []string, run func(ctx context.Context) error) func(ctx context.Context) error {
+	return func(ctx context.Context) error {
+		watch := h.newOffsetWatch()
+		for {
+			h.resetOutOfRange(ctx, watch, group, topics)
+			runCtx, stop := context.WithCancel(ctx)
+			found := make(chan struct{})
+			go func() {
+				t := time.NewTicker(offsetCheckEvery)
+				defer t.Stop()
+				for {
+					select {
+					case <-runCtx.Done():
+						return
+					case <-t.C:
+					}
+					resets, err := bus.OutOfRange(runCtx, h.kafka.brokers, group, topics)
+					if err == nil && len(resets) > 0 {
+						h.log.Error("committed offsets outside the log; restarting the consumer to reset them", "group", group, "partitions", len(resets))
+						close(found)
+						stop()
+						return
+					}
 				}
-				resets, err := bus.OutOfRange(runCtx, h.kafka.brokers, h.cfg.Pipelines.GroupID, rawTopics(h.cfg))
-				if err == nil && len(resets) > 0 {
-					h.log.Error("pipelines: committed offsets outside the log; restarting the consumer to reset them", "partitions", len(resets))
-					close(found)
-					stop()
-					return
+			}()
+			err := run(runCtx)
+			stop()
+			select {
+			case <-found:
+				if ctx.Err() == nil {
+					continue
 				}
+			default:
 			}
-		}()
-		err := h.pipelines.runner.Run(runCtx)
-		stop()
-		select {
-		case <-found:
-			if ctx.Err() == nil {
-				continue
-			}
-		default:
+			return err
 		}
-		return err
 	}
 }
 
@@ -87,14 +92,13 @@ func (h *Hub) runPipelines(ctx context.Context) error {
 // alarms each (once), and resets them; while other members hold the group
 // it retries for up to a minute (a killed member's session expiring), then
 // leaves the alarm standing and lets the consumer start.
-func (h *Hub) resetOutOfRange(ctx context.Context, w *offsetWatch) {
-	group := h.cfg.Pipelines.GroupID
+func (h *Hub) resetOutOfRange(ctx context.Context, w *offsetWatch, group string, topics []string) {
 	bo := retry.New(time.Second, 10*time.Second)
 	deadline := time.Now().Add(time.Minute)
 	for {
-		resets, err := bus.OutOfRange(ctx, h.kafka.brokers, group, rawTopics(h.cfg))
+		resets, err := bus.OutOfRange(ctx, h.kafka.brokers, group, topics)
 		if err != nil {
-			h.log.Warn("pipelines: cannot compare committed offsets with the log", "err", err)
+			h.log.Warn("cannot compare committed offsets with the log", "group", group, "err", err)
 			return
 		}
 		if len(resets) == 0 {
@@ -107,7 +111,7 @@ func (h *Hub) resetOutOfRange(ctx context.Context, w *offsetWatch) {
 			}
 			w.alarmed[key] = true
 			w.resets.WithLabelValues(r.Group, r.Topic).Inc()
-			h.log.Error("pipelines: consumer offset out of range", "group", r.Group, "topic", r.Topic, "partition", r.Partition,
+			h.log.Error("consumer offset out of range", "group", r.Group, "topic", r.Topic, "partition", r.Partition,
 				"committed", r.Committed, "log_first", r.First, "log_end", r.End, "reset_to", r.To)
 			if err := raiseAlarm(h.cfg.DataDir, "offset-reset", r.String()); err != nil {
 				h.log.Error("cannot raise alarm", "err", err)
@@ -115,11 +119,11 @@ func (h *Hub) resetOutOfRange(ctx context.Context, w *offsetWatch) {
 		}
 		err = bus.ResetOffsets(ctx, h.kafka.brokers, resets)
 		if err == nil {
-			h.log.Warn("pipelines: offsets reset to the earliest retained records", "partitions", len(resets))
+			h.log.Warn("offsets reset to the earliest retained records", "group", group, "partitions", len(resets))
 			return
 		}
 		if !errors.Is(err, bus.ErrGroupActive) || time.Now().After(deadline) {
-			h.log.Error("pipelines: cannot reset offsets", "err", err)
+			h.log.Error("cannot reset offsets", "group", group, "err", err)
 			return
 		}
 		if !retry.Sleep(ctx, bo.Next()) {

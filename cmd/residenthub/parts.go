@@ -179,7 +179,7 @@ func (h *Hub) startPipelines(context.Context) error {
 	}
 	h.pipelines.runner = runner
 	h.pipelines.workers = h.newWorkers()
-	h.pipelines.workers.Go("pipelines", h.afterMigrations(h.runPipelines))
+	h.pipelines.workers.Go("pipelines", h.afterMigrations(h.checkedConsumer(h.cfg.Pipelines.GroupID, rawTopics(h.cfg), runner.Run)))
 	return nil
 }
 
@@ -236,7 +236,7 @@ func (h *Hub) startAPI(context.Context) error {
 	if h.plan.api {
 		sink := audit.NewSink(h.clickhouse.conn, h.cfg.ClickHouse, h.kafka.brokers, h.log)
 		sink.Partitions = h.cfg.Kafka.Partitions
-		h.api.workers.Go("audit", h.afterMigrations(sink.Run))
+		h.api.workers.Go("audit", h.afterMigrations(h.checkedConsumer(sink.GroupID, []string{schema.AuditTopic}, sink.Run)))
 	}
 	ln, err := net.Listen("tcp", h.cfg.HTTP.Listen)
 	if err != nil {
