@@ -46,6 +46,9 @@ func (h *Hub) startKafka(ctx context.Context) error {
 		h.kafka.embedded, h.kafka.brokers, replicas = e, e.Brokers(), 1
 		h.log.Info("embedded kafka started", "addr", h.kafka.brokers[0], "data", dir, "sasl", sec.SASL != nil,
 			"retention_time", cfg.Retention.Time, "retention_bytes_per_partition", cfg.Retention.Bytes)
+		if sec.SASL == nil {
+			h.log.Warn("embedded kafka takes clients without credentials (kafka.embedded_open): any local process may read and write its topics")
+		}
 		h.kafka.workers = h.newWorkers()
 		h.kafka.workers.Go("kafka retention", h.runRetention)
 	} else if err := bus.Secure(cfg.Brokers, sec); err != nil {

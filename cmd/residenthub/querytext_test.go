@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/residenthub/residenthub/config"
 	"github.com/residenthub/residenthub/internal/demo"
 	"github.com/residenthub/residenthub/store"
 	"github.com/residenthub/residenthub/store/storetest"
@@ -36,8 +37,9 @@ func TestNoPersonalDataVisibleToAnotherClickHouseUser(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := demoHubConfig(t, root)
-	hubCH, analyst := storetest.Private(t)
-	cfg.ClickHouse = hubCH
+	var analyst config.ClickHouse
+	srv := storetest.Private(t)
+	cfg.ClickHouse, analyst = srv.Hub, srv.Analyst
 	addCivilAffairs(t, cfg)
 
 	watcher, err := store.OpenIn(ctx, analyst, "analytics")
