@@ -82,7 +82,7 @@ func StartEmbeddedWith(o EmbeddedOptions) (*Embedded, error) {
 	for _, r := range recovered {
 		if o.Log != nil {
 			o.Log.Warn("embedded kafka: recovered a damaged log to its last complete batch", "topic", r.Topic, "partition", r.Partition,
-				"segment", r.Segment, "dropped_bytes", r.DroppedBytes, "log_end", r.KeptEnd, "lost_from", r.LostFrom, "lost_records_at_least", r.LostRecords)
+				"segment", r.Segment, "dropped_bytes", r.DroppedBytes, "log_end", r.KeptEnd, "lost_from", r.LostFrom, "lost_records_at_least", r.LostRecords, "complete_batches_lost", r.LostBatches)
 		}
 	}
 	opts := []kfake.Opt{

@@ -30,6 +30,12 @@ type Recovery struct {
 	// LostFrom+LostRecords-1 at least were in it.
 	LostFrom    int64
 	LostRecords int64
+	// LostBatches counts the cut batches the broker had finished writing:
+	// its index (<base>.idx, one entry written after each complete batch,
+	// before the batch is acknowledged) lists more batches than were kept.
+	// 0: only a write the broker never finished (a crash mid-write, nothing
+	// acknowledged) was cut; more: acknowledged records may be lost.
+	LostBatches int
 }
 
 // String says what was cut, for the log.
@@ -37,6 +43,9 @@ func (r Recovery) String() string {
 	s := fmt.Sprintf("%s/%d segment %s: cut %d bytes after the last complete batch; the log now ends at offset %d", r.Topic, r.Partition, r.Segment, r.DroppedBytes, r.KeptEnd)
 	if r.LostRecords > 0 {
 		s += fmt.Sprintf(" (the first cut batch held offsets %d-%d)", r.LostFrom, r.LostFrom+r.LostRecords-1)
+	}
+	if r.LostBatches > 0 {
+		s += fmt.Sprintf("; %d cut batch(es) had been written completely, so acknowledged records may be lost: compare with the departments' deliveries", r.LostBatches)
 	}
 	return s
 }
@@ -53,6 +62,8 @@ const (
 	batchCRCEnd     = 21
 	batchDeltaStart = 23
 	batchMinLen     = 61 // the fixed part of a v2 batch
+
+	kfakeIndexEntrySize = 15 // kfake's <base>.idx: one entry per batch
 )
 
 // RecoverLog checks every segment of the embedded broker's log under
@@ -141,7 +152,7 @@ func recoverSegment(path string) (Recovery, bool, error) {
 		return Recovery{}, false, fmt.Errorf("cannot read the kafka log: %w", err)
 	}
 	var r Recovery
-	pos := 0
+	pos, kept := 0, 0
 	for pos+batchHeaderLen <= len(raw) {
 		length := int64(binary.BigEndian.Uint32(raw[pos+8 : pos+12]))
 		size := batchHeaderLen + length
@@ -154,9 +165,13 @@ func recoverSegment(path string) (Recovery, bool, error) {
 		}
 		r.KeptEnd = int64(binary.BigEndian.Uint64(b[0:8])) + int64(int32(binary.BigEndian.Uint32(b[batchDeltaStart:batchDeltaStart+4]))) + 1
 		pos += int(size)
+		kept++
 	}
 	if pos == len(raw) {
 		return Recovery{}, false, nil
+	}
+	if idx, err := os.Stat(strings.TrimSuffix(path, ".dat") + ".idx"); err == nil {
+		r.LostBatches = max(int(idx.Size()/kfakeIndexEntrySize)-kept, 0)
 	}
 	if rest := raw[pos:]; len(rest) >= batchDeltaStart+4 {
 		r.LostFrom = int64(binary.BigEndian.Uint64(rest[0:8]))

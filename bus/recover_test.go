@@ -17,7 +17,7 @@ import (
 // cuts the segment after the last complete batch, says what it cut, and that
 // the broker started on the folder serves exactly the records kept.
 func TestRecoverLog(t *testing.T) {
-	f := func(damage func(seg string, size int64), wantEnd, wantLostFrom, wantLost int64) {
+	f := func(damage func(seg string, size int64), wantEnd, wantLostFrom, wantLost int64, wantBatches int) {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
@@ -49,8 +49,8 @@ func TestRecoverLog(t *testing.T) {
 			t.Fatal(err)
 		}
 		if len(got) != 1 || got[0].Topic != "raw.test" || got[0].Partition != 0 || got[0].KeptEnd != wantEnd ||
-			got[0].LostFrom != wantLostFrom || got[0].LostRecords != wantLost || got[0].DroppedBytes <= 0 {
-			t.Fatalf("recovered %+v, want the log to end at %d, lost from %d (%d records)", got, wantEnd, wantLostFrom, wantLost)
+			got[0].LostFrom != wantLostFrom || got[0].LostRecords != wantLost || got[0].LostBatches != wantBatches || got[0].DroppedBytes <= 0 {
+			t.Fatalf("recovered %+v, want the log to end at %d, lost from %d (%d records, %d complete batches)", got, wantEnd, wantLostFrom, wantLost, wantBatches)
 		}
 		if again, err := RecoverLog(dir); err != nil || len(again) != 0 {
 			t.Fatalf("a second recovery cut %+v (%v)", again, err)
@@ -65,14 +65,21 @@ func TestRecoverLog(t *testing.T) {
 			t.Fatalf("the broker serves %+v (%v), want the log to end at %d", offs, err, wantEnd)
 		}
 	}
-	// The last batch torn after its header: it is lost, its offsets named.
-	f(func(seg string, size int64) { _ = os.Truncate(seg, size-20) }, 20, 20, 10)
+	idx := func(seg string) string { return seg[:len(seg)-len(".dat")] + ".idx" }
+	// A write the broker never finished (a crash mid-write): the last batch
+	// is torn and the index does not list it. Nothing acknowledged is lost.
+	f(func(seg string, size int64) {
+		_ = os.Truncate(seg, size-20)
+		_ = os.Truncate(idx(seg), 2*15)
+	}, 20, 20, 10, 0)
+	// The last batch damaged after the broker wrote it (the index lists it).
+	f(func(seg string, size int64) { _ = os.Truncate(seg, size-20) }, 20, 20, 10, 1)
 	// A byte flipped in the middle batch's records: it and all after it are cut.
 	f(func(seg string, size int64) {
 		b, _ := os.ReadFile(seg)
 		b[len(b)/2] ^= 0xff
 		_ = os.WriteFile(seg, b, 0o644)
-	}, 10, 10, 10)
+	}, 10, 10, 10, 2)
 	// Only a few bytes of the first batch: nothing kept, offsets unknown.
-	f(func(seg string, size int64) { _ = os.Truncate(seg, 5) }, 0, 0, 0)
+	f(func(seg string, size int64) { _ = os.Truncate(seg, 5) }, 0, 0, 0, 3)
 }

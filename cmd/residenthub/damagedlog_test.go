@@ -22,7 +22,8 @@ import (
 // embedded broker, loads 120 pushed hotline tickets, kills it (SIGKILL),
 // cuts the last segment of every raw.hotline partition in half (so the log
 // ends before the offsets the pipelines had committed), and starts it again.
-// The broker must recover its log and say so; the pipelines must reset the
+// The broker must recover its log and say so (an alarm: batches it had
+// written completely were cut); the pipelines must reset the
 // offsets by the documented policy, count it and raise an alarm that keeps
 // /readyz not ready and `report` red until `ack-alarms`; and 120 tickets
 // pushed after the restart — which take the offsets the log lost — must all
@@ -143,8 +144,8 @@ func TestDamagedBrokerLogDoesNotStallSilently(t *testing.T) {
 	if !strings.Contains(string(metrics), `residenthub_kafka_offset_resets_total{group="damaged-log",topic="raw.hotline"}`) {
 		t.Error("/metrics does not count the offset resets")
 	}
-	if s, _ := readyz(); s != http.StatusServiceUnavailable {
-		t.Errorf("/readyz %d before the alarm was acknowledged", s)
+	if s, body := readyz(); s != http.StatusServiceUnavailable || !strings.Contains(body, "embedded kafka log damaged") || !strings.Contains(body, "out of range") && !strings.Contains(body, "log ends at") {
+		t.Errorf("/readyz %d before the alarms were acknowledged, want 503 naming the damaged log and the offsets reset: %s", s, body)
 	}
 	if err := cmdReport([]string{"-config", hc.path}); err == nil || !strings.Contains(err.Error(), "alarm") {
 		t.Errorf("report with an open alarm: %v, want an error naming it", err)

@@ -44,6 +44,14 @@ func (h *Hub) startKafka(ctx context.Context) error {
 			return err
 		}
 		h.kafka.embedded, h.kafka.brokers, replicas = e, e.Brokers(), 1
+		for _, r := range e.Recovered {
+			if r.LostBatches == 0 {
+				continue // only a write the broker never finished (never acknowledged)
+			}
+			if err := raiseAlarm(h.cfg.DataDir, "broker-log", "embedded kafka log damaged: "+r.String()); err != nil {
+				return err
+			}
+		}
 		h.log.Info("embedded kafka started", "addr", h.kafka.brokers[0], "data", dir, "sasl", sec.SASL != nil,
 			"retention_time", cfg.Retention.Time, "retention_bytes_per_partition", cfg.Retention.Bytes)
 		if sec.SASL == nil {
