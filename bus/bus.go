@@ -1,6 +1,8 @@
 // Package bus is the hub's Kafka glue: the embedded Kafka-protocol broker used
-// when no brokers are configured, producers that wait for acks=all, and topic
-// creation. Message formats live in schema/.
+// when no brokers are configured (SASL and ACLs, its log recovered at start,
+// retention that keeps what the consumer groups have not committed), the
+// clients' SASL/TLS (Secure), producers that wait for acks=all, topic
+// creation, consumer-group offsets and lag. Message formats live in schema/.
 package bus
 
 import (
