@@ -149,33 +149,50 @@ func (c *Credentials) mechanism() (sasl.Mechanism, error) {
 	return nil, fmt.Errorf("cannot authenticate to kafka: unknown SASL mechanism %q", c.Mechanism)
 }
 
-// secured maps a broker address to the Security of its clients (Secure).
+// secured maps a broker address to the *securedBrokers of its clients (Secure).
 var secured sync.Map
+
+// securedBrokers is a Security and the one transport every writer and admin
+// client of those brokers shares (a kafka-go Transport keeps connections
+// and a metadata goroutine per broker set until it is closed: one per
+// client would leak them).
+type securedBrokers struct {
+	Security
+	transport *kafka.Transport
+}
 
 // Secure makes every Kafka client this package builds for brokers (writers,
 // admin clients, connections, and the readers of Dialer) use s. The hub
 // calls it once it knows its brokers; the addresses are the key, so several
 // brokers in one process (tests) keep their own settings.
 func Secure(brokers []string, s Security) error {
+	sb := &securedBrokers{Security: s}
 	if s.SASL != nil {
 		if _, err := s.SASL.mechanism(); err != nil {
 			return err
 		}
 	}
+	if s.SASL != nil || s.TLS != nil {
+		sb.transport = &kafka.Transport{SASL: s.saslMechanism(), TLS: s.TLS, DialTimeout: 10 * time.Second}
+	}
 	for _, b := range brokers {
-		secured.Store(b, s)
+		if old, ok := secured.Swap(b, sb); ok && old.(*securedBrokers).transport != nil {
+			old.(*securedBrokers).transport.CloseIdleConnections()
+		}
 	}
 	return nil
 }
 
-func securityOf(brokers []string) Security {
+func securedOf(brokers []string) *securedBrokers {
 	for _, b := range brokers {
 		if v, ok := secured.Load(b); ok {
-			return v.(Security)
+			return v.(*securedBrokers)
 		}
 	}
-	return Security{}
+	return &securedBrokers{}
 }
+
+func securityOf(brokers []string) Security { return securedOf(brokers).Security }
 
 func (s Security) saslMechanism() sasl.Mechanism {
 	if s.SASL == nil {
@@ -193,13 +210,13 @@ func Dialer(brokers []string) *kafka.Dialer {
 }
 
 // transport returns the round tripper of writers and admin clients for
-// brokers; nil (kafka-go's shared default) when they need no security.
+// brokers, shared by all of them; nil (kafka-go's shared default) when they
+// need no security.
 func transport(brokers []string) kafka.RoundTripper {
-	s := securityOf(brokers)
-	if s.SASL == nil && s.TLS == nil {
-		return nil
+	if t := securedOf(brokers).transport; t != nil {
+		return t
 	}
-	return &kafka.Transport{SASL: s.saslMechanism(), TLS: s.TLS, DialTimeout: 10 * time.Second}
+	return nil
 }
 
 // AdminClient returns an admin client for brokers (as Secure set them up).

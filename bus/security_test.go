@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
@@ -161,5 +162,35 @@ func TestSecurityForEmbeddedGeneratesPassword(t *testing.T) {
 	t.Setenv(PasswordEnv, "")
 	if _, err := SecurityFor(ext, dir); err == nil {
 		t.Error("an external cluster with SASL and no password was accepted")
+	}
+}
+
+// TestSecuredClientsDoNotLeak polls group offsets of a broker with SASL 50
+// times, as the hub's offset checks do every few seconds: the clients share
+// one transport, so the number of goroutines does not grow with the polls.
+func TestSecuredClientsDoNotLeak(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	user := &Credentials{Mechanism: config.SASLScramSHA256, User: "residenthub", Password: "leak-test-password"}
+	e, err := StartEmbeddedWith(EmbeddedOptions{Listen: "127.0.0.1:0", DataDir: t.TempDir(), Partitions: 2, User: user})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	if err := EnsureTopics(ctx, e.Brokers(), 2, "raw.test"); err != nil {
+		t.Fatal(err)
+	}
+	poll := func(n int) {
+		for range n {
+			if _, err := OutOfRange(ctx, e.Brokers(), "g", []string{"raw.test"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	poll(5)
+	before := runtime.NumGoroutine()
+	poll(50)
+	if after := runtime.NumGoroutine(); after > before+10 {
+		t.Errorf("%d goroutines after 50 more polls, %d before: the clients leak", after, before)
 	}
 }

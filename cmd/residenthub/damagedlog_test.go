@@ -54,7 +54,8 @@ func TestDamagedBrokerLogDoesNotStallSilently(t *testing.T) {
 	tickets := func() uint64 {
 		counts, err := store.CurrentRowCounts(ctx, conn, ch)
 		if err != nil {
-			t.Fatal(err)
+			t.Logf("cannot count tickets (asked again): %v", err) // a busy ClickHouse; waitFor is bounded
+			return 0
 		}
 		return counts["hotline_ticket"]
 	}
