@@ -54,6 +54,11 @@ type Options struct {
 	Binary             string // residenthub binary for the hub processes; default this executable
 	DemoBinary         string // residenthub-demo, which writes the district; default beside Binary
 	Log                io.Writer
+	// Cluster is the native addresses (comma-separated) of a ClickHouse
+	// cluster named ClusterName for the cluster part (bench/cluster.go);
+	// empty skips it.
+	Cluster     string
+	ClusterName string
 }
 
 // AllParts are the parts run by default; gobench is optional.
@@ -92,6 +97,8 @@ func Command(args []string) error {
 	fs.IntVar(&o.SQLChanges, "sql-changes", 20, "changes inserted into PostgreSQL in the freshness part")
 	fs.StringVar(&o.Binary, "binary", "", "residenthub binary to run the hub with (default: this one)")
 	fs.StringVar(&o.DemoBinary, "demo-binary", "", "residenthub-demo binary that writes the district (default: beside the residenthub binary)")
+	fs.StringVar(&o.Cluster, "cluster", "", "also load and check on this ClickHouse cluster (its native addresses, comma-separated; deploy/local/cluster.sh addrs)")
+	fs.StringVar(&o.ClusterName, "cluster-name", "residenthub", "the cluster's name in <remote_servers>")
 	_ = fs.Parse(args)
 	if fs.NArg() > 0 {
 		return fmt.Errorf("bench: unexpected argument %q", fs.Arg(0))

@@ -176,7 +176,26 @@ func tail(path string, n int) string {
 	if err != nil {
 		return err.Error()
 	}
-	return lastLines(string(b), n)
+	return firstErrors(string(b), 5) + lastLines(string(b), n)
+}
+
+// firstErrors returns the first n ERROR lines of a JSON log, each ending in
+// a newline, under a heading: the cause of a hub's failure, which the
+// shutdown's own complaints push out of the last lines.
+func firstErrors(s string, n int) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, `"level":"ERROR"`) {
+			out = append(out, l)
+			if len(out) == n {
+				break
+			}
+		}
+	}
+	if len(out) == 0 {
+		return ""
+	}
+	return "first errors:\n" + strings.Join(out, "\n") + "\nlast lines:\n"
 }
 
 // lastLines returns the last n lines of s.

@@ -58,6 +58,7 @@ func Print(w io.Writer, r *Result) {
 		row(fmt.Sprintf("SQL pull → in a profile (%d changes)", f.SQLChanges), fmt.Sprintf("p50 %s, p99 %s ms%s", ms(f.SQLP50Ms), ms(f.SQLP99Ms), timeouts(f.SQLTimeouts)),
 			fmt.Sprintf("linger + half the %s s schedule: %s ms", num(f.SQLScheduleMs/1000), ms(f.SQLFloorMs)), "p50 ×"+times(f.SQLP50VsFloor))
 	}
+	printCluster(row, r.Cluster)
 	t.Flush()
 	if len(r.GoBench) > 0 {
 		fmt.Fprintln(w, "\nGo benchmarks (go test -bench -benchmem):")

@@ -20,3 +20,16 @@ func TestNumbers(t *testing.T) {
 	f(times(1265.3), "1,265")
 	f(times(1.36), "1.4")
 }
+
+func TestFirstErrors(t *testing.T) {
+	f := func(log string, n int, want string) {
+		t.Helper()
+		if got := firstErrors(log, n); got != want {
+			t.Fatalf("firstErrors(%q, %d) = %q, want %q", log, n, got, want)
+		}
+	}
+	f("", 5, "")
+	f(`{"level":"INFO","msg":"a"}`+"\n", 5, "")
+	f(`{"level":"ERROR","msg":"cause"}`+"\n"+`{"level":"ERROR","msg":"later"}`+"\n", 1,
+		"first errors:\n"+`{"level":"ERROR","msg":"cause"}`+"\nlast lines:\n")
+}

@@ -18,7 +18,8 @@ type Result struct {
 	Checks     *Checks   `json:"checks,omitempty"`
 	Freshness  *Fresh    `json:"freshness,omitempty"`
 	GoBench    []GoBench `json:"gobench,omitempty"`
-	Seconds    float64   `json:"seconds"` // the whole run
+	Cluster    *Cluster  `json:"cluster,omitempty"` // -cluster (bench/cluster.go)
+	Seconds    float64   `json:"seconds"`           // the whole run
 }
 
 // Machine is where the run happened. The load averages say how busy the

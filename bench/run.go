@@ -82,6 +82,12 @@ func (r *run) all(ctx context.Context) error {
 		}
 		r.stepDone("freshness")
 	}
+	if o.Cluster != "" {
+		if err := r.cluster(ctx); err != nil {
+			return err
+		}
+		r.stepDone("cluster")
+	}
 	if o.has("gobench") {
 		b, err := goBenchmarks(ctx, o)
 		if err != nil {

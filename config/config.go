@@ -42,7 +42,19 @@ type Config struct {
 // ClickHouse is the native-protocol connection (port 9000 by default; HTTP is
 // not supported on ClickHouse 18.16 by the client).
 type ClickHouse struct {
-	Addr     string `yaml:"addr"`
+	// Addr is host:port of the native protocol; with a cluster, a
+	// comma-separated list of its servers (tried in order: the first that
+	// answers serves the connection, the next on a failure).
+	Addr string `yaml:"addr"`
+	// Cluster names a cluster of the servers' <remote_servers> (ClickHouse
+	// ≥ 18.16 with ZooKeeper): "" (the default) is one server. With a name,
+	// `residenthub migrate` creates every MergeTree-family table as
+	// Replicated…MergeTree <name>_local ON CLUSTER with a Distributed table
+	// under the plain name, sharded by cityHash64(id_number) (store/cluster.go,
+	// deploy/README.md), and every connection sends the cluster settings of
+	// store.ClusterSettings (synchronous distributed inserts, no stale
+	// replica, no partial shard).
+	Cluster  string `yaml:"cluster"`
 	Database string `yaml:"database"`
 	// AnalyticsDatabase holds the de-identified views for analysts.
 	AnalyticsDatabase string `yaml:"analytics_database"`
@@ -285,6 +297,9 @@ func (c *Config) Validate() error {
 	if err := validateSalt(c.ClickHouse.PseudonymSalt); err != nil {
 		return err
 	}
+	if err := validateClusterName(c.ClickHouse.Cluster); err != nil {
+		return err
+	}
 	if err := c.Kafka.validate(); err != nil {
 		return err
 	}
@@ -343,6 +358,18 @@ func (c *Config) Validate() error {
 
 // validateSalt checks clickhouse.pseudonym_salt (see ClickHouse.PseudonymSalt).
 // The error never contains the salt.
+// validateClusterName accepts "" (one server) or a ClickHouse identifier
+// (letters, digits, _, not starting with a digit), as it goes into SQL.
+func validateClusterName(name string) error {
+	for i, r := range name {
+		if r == '_' || ('a' <= r && r <= 'z') || ('A' <= r && r <= 'Z') || (i > 0 && '0' <= r && r <= '9') {
+			continue
+		}
+		return fmt.Errorf("clickhouse.cluster %q: must be letters, digits and _ (not starting with a digit)", name)
+	}
+	return nil
+}
+
 func validateSalt(salt string) error {
 	const hint = " (it keys the hash that replaces id_number for analysts; use a long random secret, e.g. `openssl rand -hex 16`)"
 	switch {

@@ -55,8 +55,13 @@ func ConnectPool(cfg config.ClickHouse, maxOpen, maxIdle int) (driver.Conn, erro
 }
 
 func connect(cfg config.ClickHouse, database string, maxOpen, maxIdle int) (driver.Conn, error) {
+	var settings clickhouse.Settings
+	if cfg.Cluster != "" {
+		settings = ClusterSettings()
+	}
 	conn, err := clickhouse.Open(&clickhouse.Options{
-		Addr:            []string{cfg.Addr},
+		Addr:            Addrs(cfg.Addr),
+		Settings:        settings,
 		Protocol:        clickhouse.Native,
 		Auth:            clickhouse.Auth{Database: database, Username: cfg.User, Password: cfg.Password},
 		DialTimeout:     5 * time.Second,
@@ -68,6 +73,18 @@ func connect(cfg config.ClickHouse, database string, maxOpen, maxIdle int) (driv
 		return nil, fmt.Errorf("clickhouse %s: %w", cfg.Addr, err)
 	}
 	return conn, nil
+}
+
+// Addrs splits clickhouse.addr ("host:port" or a comma-separated list of
+// them, tried in order) into its addresses.
+func Addrs(addr string) []string {
+	var out []string
+	for _, a := range strings.Split(addr, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // Migration is one embedded .sql file; Version is its numeric prefix.
@@ -141,15 +158,27 @@ func Statements(sql string, cfg config.ClickHouse) []string {
 // Migrate creates the databases and applies, in order, every migration not yet
 // recorded in <db>.schema_migrations. Safe to run twice and from several
 // processes at once (every statement is CREATE ... IF NOT EXISTS or otherwise
-// idempotent). Returns the versions it applied.
+// idempotent). Returns the versions it applied. With cfg.Cluster set it
+// applies the cluster form of the same migrations (ClusterRenderer): every
+// statement ON CLUSTER, and the ledger is replicated to every server, so a
+// migrate through any of them sees what was applied.
 func Migrate(ctx context.Context, conn driver.Conn, cfg config.ClickHouse) ([]uint32, error) {
+	on, ledgerEngine := "", "MergeTree()"
+	if cfg.Cluster != "" {
+		if err := ClusterProfile(ctx, conn); err != nil {
+			return nil, err
+		}
+		on = " ON CLUSTER " + quoteIdent(cfg.Cluster)
+		// One replica set over all servers ({shard}-{replica} names each).
+		ledgerEngine = fmt.Sprintf("ReplicatedMergeTree('/clickhouse/tables/all/%s/schema_migrations', '{shard}-{replica}')", strings.ReplaceAll(cfg.Database, "'", ""))
+	}
 	for _, db := range []string{cfg.Database, cfg.AnalyticsDatabase} {
-		if err := conn.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+quoteIdent(db)); err != nil {
+		if err := conn.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+quoteIdent(db)+on); err != nil {
 			return nil, fmt.Errorf("cannot create database %s: %w", db, err)
 		}
 	}
 	ledger := quoteIdent(cfg.Database) + ".schema_migrations"
-	if err := conn.Exec(ctx, "CREATE TABLE IF NOT EXISTS "+ledger+" (version UInt32, name String, applied_at DateTime) ENGINE = MergeTree() ORDER BY version"); err != nil {
+	if err := conn.Exec(ctx, "CREATE TABLE IF NOT EXISTS "+ledger+on+" (version UInt32, name String, applied_at DateTime) ENGINE = "+ledgerEngine+" ORDER BY version"); err != nil {
 		return nil, fmt.Errorf("cannot create %s: %w", ledger, err)
 	}
 	applied, err := appliedVersions(ctx, conn, cfg)
@@ -160,14 +189,38 @@ func Migrate(ctx context.Context, conn driver.Conn, cfg config.ClickHouse) ([]ui
 	if err != nil {
 		return nil, err
 	}
+	var renderer *ClusterRenderer
+	if cfg.Cluster != "" {
+		renderer = NewClusterRenderer(cfg.Cluster)
+	}
 	var done []uint32
 	for _, m := range migs {
+		stmts := Statements(m.SQL, cfg)
+		steps := make([]Step, 0, len(stmts))
+		for i, stmt := range stmts {
+			if renderer == nil {
+				steps = append(steps, Step{SQL: stmt})
+				continue
+			}
+			// Every migration is rendered, applied or not: the renderer
+			// learns from it which tables are sharded.
+			s, err := renderer.Render(stmt)
+			if err != nil {
+				return done, fmt.Errorf("migration %s: statement %d: %w", m.Name, i+1, err)
+			}
+			steps = append(steps, s...)
+		}
 		if applied[m.Version] {
 			continue
 		}
-		for i, stmt := range Statements(m.SQL, cfg) {
-			if err := conn.Exec(ctx, stmt); err != nil {
-				return done, fmt.Errorf("migration %s: statement %d: %w", m.Name, i+1, err)
+		for i, st := range steps {
+			if st.PerShard {
+				err = execPerShard(ctx, conn, cfg, st.SQL)
+			} else {
+				err = conn.Exec(ctx, st.SQL)
+			}
+			if err != nil {
+				return done, fmt.Errorf("migration %s: step %d: %w", m.Name, i+1, err)
 			}
 		}
 		if err := recordApplied(ctx, conn, ledger, m); err != nil {
@@ -176,6 +229,57 @@ func Migrate(ctx context.Context, conn driver.Conn, cfg config.ClickHouse) ([]ui
 		done = append(done, m.Version)
 	}
 	return done, nil
+}
+
+// execPerShard runs sql on one live replica of every shard of cfg.Cluster
+// (the servers of system.clusters, in their order).
+func execPerShard(ctx context.Context, conn driver.Conn, cfg config.ClickHouse, sql string) error {
+	rows, err := conn.Query(ctx, "SELECT shard_num, host_address, port FROM system.clusters WHERE cluster = ? ORDER BY shard_num, replica_num", cfg.Cluster)
+	if err != nil {
+		return fmt.Errorf("cannot list the servers of cluster %s: %w", cfg.Cluster, err)
+	}
+	var shards [][]string
+	last := uint32(0)
+	for rows.Next() {
+		var shard uint32
+		var host string
+		var port uint16
+		if err := rows.Scan(&shard, &host, &port); err != nil {
+			rows.Close()
+			return fmt.Errorf("cannot list the servers of cluster %s: %w", cfg.Cluster, err)
+		}
+		if shard != last || len(shards) == 0 {
+			shards = append(shards, nil)
+			last = shard
+		}
+		shards[len(shards)-1] = append(shards[len(shards)-1], fmt.Sprintf("%s:%d", host, port))
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("cannot list the servers of cluster %s: %w", cfg.Cluster, err)
+	}
+	if len(shards) == 0 {
+		return fmt.Errorf("cluster %s: no servers in system.clusters", cfg.Cluster)
+	}
+	for i, replicas := range shards {
+		var lastErr error
+		for _, addr := range replicas {
+			one := cfg
+			one.Addr = addr
+			c, err := connect(one, "default", 1, 1)
+			if err == nil {
+				err = c.Exec(ctx, sql)
+				c.Close()
+			}
+			if lastErr = err; err == nil {
+				break
+			}
+		}
+		if lastErr != nil {
+			return fmt.Errorf("cannot run on shard %d of %s: %w", i+1, cfg.Cluster, lastErr)
+		}
+	}
+	return nil
 }
 
 func recordApplied(ctx context.Context, conn driver.Conn, ledger string, m Migration) error {

@@ -38,6 +38,11 @@ func (d testDB) insertVer(t *testing.T, db interface {
 }
 
 func (d testDB) verSources(t *testing.T, table, extra string) []config.Source {
+	return d.verSourcesCursor(t, table, "ver", extra)
+}
+
+// verSourcesCursor is verSources with another cursor_column.
+func (d testDB) verSourcesCursor(t *testing.T, table, cursor, extra string) []config.Source {
 	return ct.Sources(t, fmt.Sprintf(`
 - name: hr
   kind: sql
@@ -49,10 +54,10 @@ func (d testDB) verSources(t *testing.T, table, extra string) []config.Source {
     driver: %s
     dsn: %q
     table: %s
-    cursor_column: ver
+    cursor_column: %s
     tie_breaker: id
     page_size: 10
-%s`, d.driver, d.dsn, table, extra))
+%s`, d.driver, d.dsn, table, cursor, extra))
 }
 
 // TestIntegerCursorLateCommit: with an integer (sequence) cursor, a
@@ -142,6 +147,35 @@ func TestIntegerCursorTimeSettings(t *testing.T) {
 			f(d.verSources(t, table, ""))
 			timeTable := d.table(t, db)
 			f(d.sources(t, timeTable, "incremental", "    lookback_rows: 5\n"), "settings.lookback_rows is for integer cursor columns", "lookback (a duration)")
+		})
+	}
+}
+
+// TestCursorColumnIsTieBreaker: an increasing primary key may serve as both
+// cursor_column and tie_breaker; every row is pulled once.
+func TestCursorColumnIsTieBreaker(t *testing.T) {
+	for _, d := range testDBs(t) {
+		t.Run(d.driver, func(t *testing.T) {
+			ctx := ct.Context(t, 60*time.Second)
+			brokers := ct.Kafka(t)
+			db := d.open(t)
+			table := d.verTable(t, db)
+			for i := 1; i <= 15; i++ {
+				d.insertVer(t, db, table, i, 1)
+			}
+			srcs := d.verSourcesCursor(t, table, "id", "")
+			h := ct.NewHarness(t, brokers, t.TempDir(), kindsWithClock(&clock{time.Now()}), nil, srcs)
+			for run := 0; run < 2; run++ {
+				if err := h.Scheduler.RunNow(ctx, "hr"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got := ids(t, ctx, brokers)
+			for i := 1; i <= 15; i++ {
+				if n := got[fmt.Sprintf("S%04d", i)]; n != 1 {
+					t.Fatalf("S%04d published %d times: %v", i, n, got)
+				}
+			}
 		})
 	}
 }

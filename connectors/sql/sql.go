@@ -408,12 +408,14 @@ func (c *Conn) cursorType(ctx context.Context, db *sql.DB) (cursorType, error) {
 	var dbType string
 	var hasCursor, hasKey bool
 	for _, ct := range cols {
-		switch ct.Name() {
-		case c.s.CursorColumn:
+		// Not a switch: cursor_column and tie_breaker may name the same
+		// column (an increasing primary key).
+		if ct.Name() == c.s.CursorColumn {
 			hasCursor = true
 			dbType = ct.DatabaseTypeName()
 			ctype = cursorTypeOf(dbType)
-		case c.s.TieBreaker:
+		}
+		if ct.Name() == c.s.TieBreaker {
 			hasKey = true
 		}
 	}

@@ -26,6 +26,8 @@ tcp_port=${CLICKHOUSE_TCP_PORT:-19000}
 http_port=${CLICKHOUSE_HTTP_PORT:-18123}
 pidfile=$home/clickhouse.pid
 analyst_databases=${CLICKHOUSE_ANALYST_DATABASES:-analytics residenthub_demo_analytics}
+# shellcheck source=clickhouse/users.sh
+. "$here/clickhouse/users.sh"
 
 server_bin() {
   command -v clickhouse-server 2>/dev/null || ls /usr/sbin/clickhouse-server 2>/dev/null || true
@@ -68,26 +70,7 @@ write_config() {
 
 # write_users fills users.xml with the analyst's password hash and databases.
 write_users() {
-  local pwfile=$home/analyst.password pw sha dbs="" db
-  if [ -n "${CLICKHOUSE_ANALYST_PASSWORD:-}" ]; then
-    pw=$CLICKHOUSE_ANALYST_PASSWORD
-  elif [ -s "$pwfile" ]; then
-    pw=$(head -n 1 "$pwfile")
-  else
-    pw=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
-  fi
-  (umask 077 && printf '%s\n' "$pw" >"$pwfile")
-  sha=$(printf '%s' "$pw" | sha256sum | cut -d' ' -f1)
-  for db in $analyst_databases; do
-    if ! [[ $db =~ ^[A-Za-z0-9_]+$ ]]; then
-      echo "CLICKHOUSE_ANALYST_DATABASES: $db is not a database name" >&2
-      exit 2
-    fi
-    dbs="$dbs<database>$db</database>"
-  done
-  sed -e "s#@ANALYST_PASSWORD_SHA256@#$sha#" -e "s#@ANALYST_DATABASES@#$dbs#" \
-    "$here/clickhouse/users.xml" >"$home/users.xml.new"
-  mv "$home/users.xml.new" "$home/users.xml"
+  write_users_xml "$home/users.xml" "$home/analyst.password"
 }
 
 start() {
