@@ -4,18 +4,15 @@ import (
 	"context"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
-	"github.com/residenthub/residenthub/config"
 	"github.com/residenthub/residenthub/store"
 	"github.com/residenthub/residenthub/store/storetest"
 )
@@ -34,29 +31,9 @@ func TestAnalystUser(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	home := t.TempDir()
-	tcp, httpPort := freePort(t), freePort(t)
-	env := append(os.Environ(), "CLICKHOUSE_HOME="+home, "CLICKHOUSE_TCP_PORT="+tcp, "CLICKHOUSE_HTTP_PORT="+httpPort, "CLICKHOUSE_ANALYST_PASSWORD=", "CLICKHOUSE_ANALYST_DATABASES=")
-	script := filepath.Join("..", "deploy", "local", "clickhouse.sh")
-	run := func(args ...string) {
-		t.Helper()
-		cmd := exec.CommandContext(ctx, script, args...)
-		cmd.Env = env
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("%s %s: %v\n%s", script, strings.Join(args, " "), err, out)
-		}
-	}
-	run("start")
-	t.Cleanup(func() {
-		cmd := exec.Command(script, "stop")
-		cmd.Env = env
-		_ = cmd.Run()
-	})
-	pw, err := os.ReadFile(filepath.Join(home, "analyst.password"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	password := strings.TrimSpace(string(pw))
+	srv := storetest.Private(t) // deploy/local/clickhouse.sh on free ports, migrated
+	home, tcp, httpPort := srv.Home, srv.TCPPort, srv.HTTPPort
+	password := srv.Analyst.Password
 	if len(password) < 16 {
 		t.Fatalf("generated analyst password %q is too short", password)
 	}
@@ -64,26 +41,19 @@ func TestAnalystUser(t *testing.T) {
 		t.Fatal("users.xml holds the analyst's password instead of its hash")
 	}
 
-	// The hub's side: migrate, load one person.
-	cfg := config.Default().ClickHouse
-	cfg.Addr = "127.0.0.1:" + tcp
-	cfg.Database, cfg.AnalyticsDatabase = "residenthub", "analytics" // the default names, which users.xml grants
-	cfg.PseudonymSalt = "analyst-test-salt-0123"
+	// The hub's side: load one person.
+	cfg := srv.Hub
 	admin, err := store.Open(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer admin.Close()
-	if _, err := store.Migrate(ctx, admin, cfg); err != nil {
-		t.Fatal(err)
-	}
 	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	storetest.Insert(t, admin, cfg, "person", storetest.Row{"id_number": "110105195001011234", "name": "张三", "household_id": "H1", "status": "normal",
 		"source": "hukou", "record_key": "110105195001011234", "source_time": at, "ingest_time": at})
 
 	// Native protocol, as the hub's clients and notebooks connect.
-	analyst := cfg
-	analyst.User, analyst.Password = "analyst", password
+	analyst := srv.Analyst
 	conn, err := store.OpenIn(ctx, analyst, "analytics")
 	if err != nil {
 		t.Fatal(err)
@@ -151,15 +121,4 @@ func TestAnalystUser(t *testing.T) {
 	if status, body := httpQuery("SELECT count() FROM residenthub.person"); status == http.StatusOK || !strings.Contains(body, "Access denied") {
 		t.Errorf("HTTP read of the profile database: %d %s", status, body)
 	}
-}
-
-// freePort returns a loopback TCP port nobody listens on now.
-func freePort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
 }

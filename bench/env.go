@@ -114,6 +114,9 @@ func writeConfig(o *Options, hc hubConfig, k keys) (*config.Config, error) {
 	}
 	cfg.DataDir = hc.dataDir
 	cfg.Kafka.Brokers = hc.brokers
+	// The bench's peer, ClickHouse's Kafka table engine, reads hub A's
+	// topics and cannot authenticate: the bench's broker stays open.
+	cfg.Kafka.EmbeddedOpen = true
 	cfg.Kafka.EmbeddedListen = fmt.Sprintf("127.0.0.1:%d", hc.kafkaPort)
 	cfg.HTTP.Listen = fmt.Sprintf("127.0.0.1:%d", hc.httpPort)
 	cfg.ClickHouse = hc.clickhouse

@@ -1,12 +1,15 @@
 // Package bus is the hub's Kafka glue: the embedded Kafka-protocol broker used
-// when no brokers are configured, producers that wait for acks=all, and topic
-// creation. Message formats live in schema/.
+// when no brokers are configured (SASL and ACLs, its log recovered at start,
+// retention that keeps what the consumer groups have not committed), the
+// clients' SASL/TLS (Secure), producers that wait for acks=all, topic
+// creation, consumer-group offsets and lag. Message formats live in schema/.
 package bus
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -26,45 +29,130 @@ import (
 type Embedded struct {
 	cluster *kfake.Cluster
 	addr    string
+	// Recovered lists what the start cut from a damaged log (RecoverLog).
+	Recovered []Recovery
 }
 
 // StartEmbedded starts a single embedded broker on listen ("127.0.0.1:19092";
-// port 0 picks a free port) with its log in dataDir (created if missing).
-// Topics are created on first use with the given number of partitions.
+// port 0 picks a free port) with its log in dataDir (created if missing),
+// open to any client (tests). Topics are created on first use with the given
+// number of partitions.
 func StartEmbedded(listen, dataDir string, partitions int) (*Embedded, error) {
-	host, portStr, err := net.SplitHostPort(listen)
+	return StartEmbeddedWith(EmbeddedOptions{Listen: listen, DataDir: dataDir, Partitions: partitions})
+}
+
+// EmbeddedOptions configure StartEmbeddedWith.
+type EmbeddedOptions struct {
+	Listen     string // "127.0.0.1:19092"; port 0 picks a free port
+	DataDir    string // the log, created if missing
+	Partitions int    // of topics created on first use
+	// User, when set, turns on SASL and ACLs: it is the one superuser (the
+	// hub's clients); a connection that does not authenticate is refused
+	// before any other request, and any other user the broker may learn
+	// (AlterUserScramCredentials by the superuser) has no rights until
+	// granted (ACLs deny by default).
+	User *Credentials
+	// Log receives the broker's warnings (nil: discarded).
+	Log *slog.Logger
+	// SegmentBytes and SegmentRoll start a new segment file of a partition
+	// when the current one holds that many bytes or is that old (0: kfake's
+	// 100 MiB and 7 days). Retention frees disk by whole segments.
+	SegmentBytes int
+	SegmentRoll  time.Duration
+}
+
+// StartEmbeddedWith starts an embedded broker. With o.User the users and
+// ACLs come from o alone: those an earlier run saved in the data folder
+// (sasl.json, acls.json) are removed first, so a changed password takes
+// effect and no stale user survives.
+func StartEmbeddedWith(o EmbeddedOptions) (*Embedded, error) {
+	host, portStr, err := net.SplitHostPort(o.Listen)
 	if err != nil {
-		return nil, fmt.Errorf("embedded kafka: listen address %q: %w", listen, err)
+		return nil, fmt.Errorf("embedded kafka: listen address %q: %w", o.Listen, err)
 	}
 	port, err := strconv.Atoi(portStr)
 	if err != nil {
 		return nil, fmt.Errorf("embedded kafka: listen port %q: %w", portStr, err)
 	}
-	if err := os.MkdirAll(dataDir, 0o750); err != nil {
+	if err := os.MkdirAll(o.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("embedded kafka: cannot create data folder: %w", err)
 	}
-	c, err := kfake.NewCluster(
+	recovered, err := RecoverLog(o.DataDir)
+	if err != nil {
+		return nil, fmt.Errorf("embedded kafka: %w", err)
+	}
+	for _, r := range recovered {
+		if o.Log != nil {
+			o.Log.Warn("embedded kafka: recovered a damaged log to its last complete batch", "topic", r.Topic, "partition", r.Partition,
+				"segment", r.Segment, "dropped_bytes", r.DroppedBytes, "log_end", r.KeptEnd, "lost_from", r.LostFrom, "lost_records_at_least", r.LostRecords, "complete_batches_lost", r.LostBatches)
+		}
+	}
+	opts := []kfake.Opt{
 		kfake.Ports(port),
 		kfake.ListenFn(func(network, _ string) (net.Listener, error) {
 			return net.Listen(network, net.JoinHostPort(host, strconv.Itoa(port)))
 		}),
-		kfake.DataDir(filepath.Clean(dataDir)),
+		kfake.DataDir(filepath.Clean(o.DataDir)),
 		// fsync every produced batch before acknowledging it: a checkpoint
 		// saved after an ack must never point past data a power cut lost.
 		kfake.SyncWrites(),
 		kfake.AllowAutoTopicCreation(),
-		kfake.DefaultNumPartitions(partitions),
+		kfake.DefaultNumPartitions(o.Partitions),
 		kfake.ClusterID("residenthub-embedded"),
-	)
+	}
+	if o.Log != nil {
+		opts = append(opts, kfake.WithLogger(kfakeLogger{o.Log}))
+	}
+	broker := map[string]string{}
+	if o.SegmentBytes > 0 {
+		broker["log.segment.bytes"] = strconv.Itoa(o.SegmentBytes)
+	}
+	if o.SegmentRoll > 0 {
+		broker["log.roll.ms"] = strconv.FormatInt(o.SegmentRoll.Milliseconds(), 10)
+	}
+	if len(broker) > 0 {
+		opts = append(opts, kfake.BrokerConfigs(broker))
+	}
+	if u := o.User; u != nil {
+		if _, err := u.mechanism(); err != nil {
+			return nil, err
+		}
+		for _, f := range []string{"sasl.json", "acls.json"} {
+			if err := os.Remove(filepath.Join(o.DataDir, f)); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return nil, fmt.Errorf("embedded kafka: cannot reset saved users: %w", err)
+			}
+		}
+		opts = append(opts, kfake.EnableSASL(), kfake.EnableACLs(), kfake.Superuser(u.Mechanism, u.User, u.Password))
+	}
+	c, err := kfake.NewCluster(opts...)
 	if err != nil {
-		return nil, fmt.Errorf("embedded kafka: cannot start on %s: %w", listen, err)
+		return nil, fmt.Errorf("embedded kafka: cannot start on %s: %w", o.Listen, err)
 	}
 	addrs := c.ListenAddrs()
 	if len(addrs) == 0 {
 		c.Close()
 		return nil, errors.New("embedded kafka: no listener")
 	}
-	return &Embedded{cluster: c, addr: addrs[0]}, nil
+	e := &Embedded{cluster: c, addr: addrs[0], Recovered: recovered}
+	if o.User != nil {
+		if err := Secure(e.Brokers(), Security{SASL: o.User}); err != nil {
+			c.Close()
+			return nil, err
+		}
+	}
+	return e, nil
+}
+
+// kfakeLogger passes the broker's warnings and errors to slog.
+type kfakeLogger struct{ log *slog.Logger }
+
+func (l kfakeLogger) Logf(level kfake.LogLevel, format string, args ...any) {
+	switch level {
+	case kfake.LogLevelError:
+		l.log.Error("embedded kafka: " + fmt.Sprintf(format, args...))
+	case kfake.LogLevelWarn:
+		l.log.Warn("embedded kafka: " + fmt.Sprintf(format, args...))
+	}
 }
 
 // Brokers returns the bootstrap address list of the embedded broker.
@@ -82,6 +170,7 @@ func (e *Embedded) Close() { e.cluster.Close() }
 func NewWriter(brokers []string) *kafka.Writer {
 	return &kafka.Writer{
 		Addr:                   kafka.TCP(brokers...),
+		Transport:              transport(brokers),
 		Balancer:               &kafka.Hash{},
 		RequiredAcks:           kafka.RequireAll,
 		AllowAutoTopicCreation: true,
@@ -106,7 +195,7 @@ func EnsureReplicatedTopics(ctx context.Context, brokers []string, partitions, r
 	if len(topics) == 0 {
 		return nil
 	}
-	client := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 15 * time.Second}
+	client := AdminClient(brokers, 15*time.Second)
 	req := &kafka.CreateTopicsRequest{}
 	for _, t := range topics {
 		req.Topics = append(req.Topics, kafka.TopicConfig{Topic: t, NumPartitions: partitions, ReplicationFactor: replicationFactor})
@@ -130,7 +219,7 @@ func Ping(ctx context.Context, brokers []string) error {
 	defer cancel()
 	var errs []error
 	for _, b := range brokers {
-		conn, err := kafka.DialContext(ctx, "tcp", b)
+		conn, err := Dialer(brokers).DialContext(ctx, "tcp", b)
 		if err != nil {
 			errs = append(errs, err)
 			continue

@@ -21,7 +21,7 @@ import (
 // Kafka lists them, each from its first offset.
 func ReadDeadLetters(ctx context.Context, brokers []string, source string, limit int) ([]schema.DeadLetter, error) {
 	topic := schema.DLQTopic(source)
-	conn, err := kafka.DialContext(ctx, "tcp", brokers[0])
+	conn, err := Dialer(brokers).DialContext(ctx, "tcp", brokers[0])
 	if err != nil {
 		return nil, fmt.Errorf("cannot reach kafka: %w", err)
 	}
@@ -33,7 +33,7 @@ func ReadDeadLetters(ctx context.Context, brokers []string, source string, limit
 	var out []schema.DeadLetter
 	seen := map[string]bool{}
 	for _, p := range parts {
-		pc, err := kafka.DialLeader(ctx, "tcp", brokers[0], topic, p.ID)
+		pc, err := Dialer(brokers).DialLeader(ctx, "tcp", brokers[0], topic, p.ID)
 		if err != nil {
 			return nil, fmt.Errorf("cannot read %s/%d: %w", topic, p.ID, err)
 		}

@@ -12,17 +12,27 @@ import (
 // ErrNoTopics is returned by GroupLag when none of the topics exists yet.
 var ErrNoTopics = errors.New("no topic exists yet")
 
-// GroupLag returns, per topic, how many messages a consumer group has not
-// committed yet: the sum over partitions of (end offset − committed offset),
-// counting from the first retained offset where the group committed nothing.
-// Topics that do not exist are left out; ErrNoTopics when none exists.
-func GroupLag(ctx context.Context, brokers []string, groupID string, topics []string) (map[string]int64, error) {
+// PartitionOffsets are one partition's retained range [First, End) and a
+// consumer group's committed offset in it.
+type PartitionOffsets struct {
+	Topic     string
+	Partition int
+	First     int64 // the first retained offset
+	End       int64 // the high watermark: the offset of the next record
+	Committed int64 // the group's committed offset (the next to read); -1 none
+}
+
+// GroupOffsets returns the offsets of every partition of the topics and the
+// group's commits in them. Topics that do not exist are left out;
+// ErrNoTopics when none exists. A group that never committed (or groupID
+// "") has Committed -1 everywhere.
+func GroupOffsets(ctx context.Context, brokers []string, groupID string, topics []string) ([]PartitionOffsets, error) {
 	if len(topics) == 0 {
-		return map[string]int64{}, nil
+		return nil, nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	client := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 10 * time.Second}
+	client := AdminClient(brokers, 10*time.Second)
 	meta, err := client.Metadata(ctx, &kafka.MetadataRequest{Topics: topics})
 	if err != nil {
 		return nil, fmt.Errorf("cannot read topic metadata: %w", err)
@@ -45,9 +55,15 @@ func GroupLag(ctx context.Context, brokers []string, groupID string, topics []st
 	if err != nil {
 		return nil, fmt.Errorf("cannot list offsets: %w", err)
 	}
-	committed, err := client.OffsetFetch(ctx, &kafka.OffsetFetchRequest{GroupID: groupID, Topics: parts})
+	committed, err := &kafka.OffsetFetchResponse{}, error(nil)
+	if groupID != "" {
+		committed, err = client.OffsetFetch(ctx, &kafka.OffsetFetchRequest{GroupID: groupID, Topics: parts})
+	}
 	if err == nil && committed.Error != nil {
 		err = committed.Error
+	}
+	if errors.Is(err, kafka.GroupIdNotFound) {
+		committed, err = &kafka.OffsetFetchResponse{}, nil // kfake: a group that never committed
 	}
 	if err != nil {
 		return nil, fmt.Errorf("cannot fetch the committed offsets of group %s: %w", groupID, err)
@@ -56,28 +72,41 @@ func GroupLag(ctx context.Context, brokers []string, groupID string, topics []st
 	for topic, ps := range committed.Topics {
 		done[topic] = map[int]int64{}
 		for _, p := range ps {
-			if p.Error == nil {
+			if p.Error == nil && p.CommittedOffset >= 0 {
 				done[topic][p.Partition] = p.CommittedOffset
 			}
 		}
 	}
-	lag := map[string]int64{}
+	var out []PartitionOffsets
 	for topic, ps := range ends.Topics {
 		for _, p := range ps {
 			if p.Error != nil {
 				return nil, fmt.Errorf("cannot list offsets of %s/%d: %w", topic, p.Partition, p.Error)
 			}
 			c, ok := done[topic][p.Partition]
-			if !ok || c < p.FirstOffset {
-				c = p.FirstOffset
+			if !ok {
+				c = -1
 			}
-			if p.LastOffset > c {
-				lag[topic] += p.LastOffset - c
-			}
+			out = append(out, PartitionOffsets{Topic: topic, Partition: p.Partition, First: p.FirstOffset, End: p.LastOffset, Committed: c})
 		}
-		if _, ok := lag[topic]; !ok {
-			lag[topic] = 0
-		}
+	}
+	return out, nil
+}
+
+// GroupLag returns, per topic, how many messages a consumer group has not
+// committed yet: the sum over partitions of (end offset − committed offset),
+// counting from the first retained offset where the group committed nothing.
+// Topics that do not exist are left out; ErrNoTopics when none exists. A
+// committed offset past the end counts 0 here: OutOfRange reports it.
+func GroupLag(ctx context.Context, brokers []string, groupID string, topics []string) (map[string]int64, error) {
+	offsets, err := GroupOffsets(ctx, brokers, groupID, topics)
+	if err != nil {
+		return nil, err
+	}
+	lag := map[string]int64{}
+	for _, p := range offsets {
+		c := max(p.Committed, p.First)
+		lag[p.Topic] += max(p.End-c, 0)
 	}
 	return lag, nil
 }

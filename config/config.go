@@ -39,20 +39,6 @@ type Config struct {
 	Dir string `yaml:"-"`
 }
 
-// Kafka says where the raw, DLQ and audit topics live.
-type Kafka struct {
-	// Brokers of an external cluster ("host:port"). Empty starts the embedded
-	// Kafka-protocol broker (kfake) in-process, persisted under DataDir/kafka.
-	Brokers []string `yaml:"brokers"`
-	// EmbeddedListen is the loopback address of the embedded broker.
-	EmbeddedListen string `yaml:"embedded_listen"`
-	// Partitions of topics the hub creates (raw.*, dlq.*, audit).
-	Partitions int `yaml:"partitions"`
-	// ReplicationFactor of topics the hub creates on an external cluster
-	// (default 3); the embedded broker always uses 1.
-	ReplicationFactor int `yaml:"replication_factor"`
-}
-
 // ClickHouse is the native-protocol connection (port 9000 by default; HTTP is
 // not supported on ClickHouse 18.16 by the client).
 type ClickHouse struct {
@@ -258,7 +244,7 @@ func HashKey(key string) string { return access.HashKey(key) }
 func Default() Config {
 	return Config{
 		DataDir: "var",
-		Kafka:   Kafka{EmbeddedListen: "127.0.0.1:19092", Partitions: 4, ReplicationFactor: 3},
+		Kafka:   defaultKafka(),
 		ClickHouse: ClickHouse{Addr: "127.0.0.1:19000", Database: "residenthub", AnalyticsDatabase: "analytics", User: "default", ReadQueries: 2,
 			ReadCache: 20_000, ReadCachePoll: 100 * time.Millisecond},
 		HTTP: HTTP{Listen: "127.0.0.1:8080", MaxInFlight: 64, Queue: 1024, QueueWait: 30 * time.Second,
@@ -289,8 +275,10 @@ func Load(path string) (*Config, error) {
 	for i := range cfg.Sources {
 		cfg.Sources[i].BaseDir = abs
 	}
-	if !filepath.IsAbs(cfg.DataDir) {
-		cfg.DataDir = filepath.Join(abs, cfg.DataDir)
+	for _, p := range []*string{&cfg.DataDir, &cfg.Kafka.TLS.CAFile, &cfg.Kafka.TLS.CertFile, &cfg.Kafka.TLS.KeyFile} {
+		if *p != "" && !filepath.IsAbs(*p) {
+			*p = filepath.Join(abs, *p)
+		}
 	}
 	return cfg, nil
 }
@@ -322,8 +310,8 @@ func (c *Config) Validate() error {
 	if err := validateClusterName(c.ClickHouse.Cluster); err != nil {
 		return err
 	}
-	if c.Kafka.Partitions < 1 || c.Kafka.ReplicationFactor < 1 {
-		return fmt.Errorf("kafka.partitions and kafka.replication_factor must be at least 1")
+	if err := c.Kafka.validate(); err != nil {
+		return err
 	}
 	if c.ClickHouse.ReadQueries < 1 {
 		return fmt.Errorf("clickhouse.read_queries must be at least 1")

@@ -43,6 +43,9 @@ type Sink struct {
 	log     *slog.Logger
 }
 
+// DefaultGroupID is the audit sink's consumer group.
+const DefaultGroupID = "residenthub-audit"
+
 // NewSink returns a sink inserting into the audit_log table of ch.Database
 // over conn, reading from the brokers. Tune the exported fields before Run.
 func NewSink(conn driver.Conn, ch config.ClickHouse, brokers []string, log *slog.Logger) *Sink {
@@ -50,7 +53,7 @@ func NewSink(conn driver.Conn, ch config.ClickHouse, brokers []string, log *slog
 		log = slog.Default()
 	}
 	return &Sink{
-		GroupID:    "residenthub-audit",
+		GroupID:    DefaultGroupID,
 		BatchRows:  1000,
 		Linger:     500 * time.Millisecond,
 		MaxBackoff: 30 * time.Second,

@@ -50,13 +50,7 @@ func TestAnalyticsExamplesOnDemoDistrict(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := demoHubConfig(t, root)
-	cfg.Sources = append(cfg.Sources, config.Source{Name: "civil_affairs", Kind: "push", Dataset: "person", Key: []string{"身份证号"}, SourceTime: "变更时间",
-		Fields: map[string]string{"id_number": "身份证号", "name": "姓名", "sex": "性别", "birth_date": "出生日期", "ethnicity": "民族",
-			"household_id": "户号", "relation_to_head": "与户主关系", "hukou_division": "户籍区划", "status": "人员状态"}})
-	cfg.APIKeys = append(cfg.APIKeys, config.APIKey{Name: "civil-affairs", Role: "department", KeySHA256: config.HashKey(civilKey), Sources: []string{"civil_affairs"}})
-	if err := cfg.Validate(); err != nil {
-		t.Fatal(err)
-	}
+	addCivilAffairs(t, cfg)
 
 	hub, err := startHub(ctx, cfg, map[string]bool{"connectors": true, "pipelines": true, "api": true}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
@@ -173,6 +167,19 @@ type pushedPerson struct {
 	resident demo.Resident
 	name     string // as civil_affairs has it
 	at       time.Time
+}
+
+// addCivilAffairs adds the push source civil_affairs (person records) and
+// its department key civilKey to cfg.
+func addCivilAffairs(t *testing.T, cfg *config.Config) {
+	t.Helper()
+	cfg.Sources = append(cfg.Sources, config.Source{Name: "civil_affairs", Kind: "push", Dataset: "person", Key: []string{"身份证号"}, SourceTime: "变更时间",
+		Fields: map[string]string{"id_number": "身份证号", "name": "姓名", "sex": "性别", "birth_date": "出生日期", "ethnicity": "民族",
+			"household_id": "户号", "relation_to_head": "与户主关系", "hukou_division": "户籍区划", "status": "人员状态"}})
+	cfg.APIKeys = append(cfg.APIKeys, config.APIKey{Name: "civil-affairs", Role: "department", KeySHA256: config.HashKey(civilKey), Sources: []string{"civil_affairs"}})
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // pushCivilAffairs sends civil_affairs' records of five residents: three

@@ -45,6 +45,9 @@ func TestPipelineProcessesCrashShareAndStop(t *testing.T) {
 	}
 	kafkaAddr := freeAddr(t)
 	brokers := []string{kafkaAddr}
+	if err := bus.Secure(brokers, bus.Security{SASL: &testKafkaUser}); err != nil {
+		t.Fatal(err)
+	}
 
 	// The connectors process: embedded broker, file connectors, push API.
 	connCfg := writeDemoConfig(t, root, "connectors", kafkaAddr, "", config.ClickHouse{}, "unused")
@@ -211,7 +214,7 @@ func sortedKeys(m map[string]string) []string {
 // messagesIn counts the messages the topics hold.
 func messagesIn(t *testing.T, ctx context.Context, broker string, topics []string) int64 {
 	t.Helper()
-	client := &kafka.Client{Addr: kafka.TCP(broker), Timeout: 10 * time.Second}
+	client := bus.AdminClient([]string{broker}, 10*time.Second)
 	meta, err := client.Metadata(ctx, &kafka.MetadataRequest{Topics: topics})
 	if err != nil {
 		t.Fatal(err)
@@ -237,7 +240,7 @@ func messagesIn(t *testing.T, ctx context.Context, broker string, topics []strin
 
 // assignedMembers is the number of members of group that hold partitions.
 func assignedMembers(ctx context.Context, broker, group string) int {
-	client := &kafka.Client{Addr: kafka.TCP(broker), Timeout: 5 * time.Second}
+	client := bus.AdminClient([]string{broker}, 5*time.Second)
 	resp, err := client.DescribeGroups(ctx, &kafka.DescribeGroupsRequest{GroupIDs: []string{group}})
 	if err != nil || len(resp.Groups) != 1 {
 		return 0
@@ -254,14 +257,6 @@ func assignedMembers(ctx context.Context, broker, group string) int {
 	return n
 }
 
-func rawTopics(cfg *config.Config) []string {
-	var topics []string
-	for _, s := range cfg.Sources {
-		topics = append(topics, schema.RawTopic(s.Name))
-	}
-	return topics
-}
-
 func sleepOrDone(ctx context.Context, d time.Duration) bool {
 	select {
 	case <-ctx.Done():
@@ -276,6 +271,10 @@ type demoConfig struct {
 	path string
 	cfg  *config.Config
 }
+
+// testKafkaUser is the embedded broker's user in the configs of
+// writeDemoConfig (the processes without the broker use it to connect).
+var testKafkaUser = bus.Credentials{Mechanism: config.SASLScramSHA256, User: config.EmbeddedUser, Password: "crash-test-kafka-password"}
 
 // writeDemoConfig writes deploy/demo/residenthub.yaml for a process named
 // name under root: drop folders under root/demo, its own data folder, the
@@ -301,6 +300,7 @@ func writeDemoConfig(t *testing.T, root, name, embedded, brokers string, ch conf
 		"pseudonym_salt: demo-salt-not-secret", "pseudonym_salt: " + ch.PseudonymSalt,
 		"group_id: residenthub-demo-pipelines", "group_id: " + group,
 		"batch_rows: 20000", "batch_rows: 1000",
+		"  partitions: 4\n", fmt.Sprintf("  partitions: 4\n  sasl: {mechanism: %s, username: %s, password: %s}\n", testKafkaUser.Mechanism, testKafkaUser.User, testKafkaUser.Password),
 		"linger: 200ms", "linger: 100ms",
 		"settle: 1s", "settle: 0s",
 		`"*/5 * * * * *"`, `"@every 1s"`,

@@ -32,7 +32,11 @@ func cmdDeadLetters(args []string) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	letters, err := bus.ReadDeadLetters(ctx, brokersOf(cfg), *source, *limit)
+	brokers, err := brokersOf(cfg)
+	if err != nil {
+		return err
+	}
+	letters, err := bus.ReadDeadLetters(ctx, brokers, *source, *limit)
 	if err != nil {
 		return err
 	}

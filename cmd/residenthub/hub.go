@@ -42,6 +42,7 @@ type Hub struct {
 	kafka struct {
 		brokers  []string
 		embedded *bus.Embedded
+		workers  *workers // retention of the embedded broker
 	}
 	clickhouse struct {
 		conn     driver.Conn

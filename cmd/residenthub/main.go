@@ -40,6 +40,8 @@ func main() {
 		err = cmdDeadLetters(os.Args[2:])
 	case "wait-loaded":
 		err = cmdWaitLoaded(os.Args[2:])
+	case "ack-alarms":
+		err = cmdAckAlarms(os.Args[2:])
 	case "hash-key":
 		err = cmdHashKey(os.Args[2:])
 	case "export":
@@ -69,7 +71,10 @@ commands:
   migrate -config residenthub.yaml
         apply the ClickHouse migrations (safe to run twice)
   report -config residenthub.yaml
-        print current rows per dataset and dead letters per source
+        print current rows per dataset, dead letters per source and open alarms
+        (exits 1 while an alarm is open)
+  ack-alarms -config residenthub.yaml
+        print the open alarms (data_dir/alarms) and mark them handled
   dead-letters -config residenthub.yaml -source NAME [-n 50]
         print a source's rejected records (dlq.<source>): origin, field, reason
   wait-loaded -config residenthub.yaml [-timeout 5m]

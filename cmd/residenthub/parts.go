@@ -30,16 +30,37 @@ import (
 
 func (h *Hub) startKafka(ctx context.Context) error {
 	cfg := h.cfg.Kafka
+	sec, err := bus.SecurityFor(cfg, h.cfg.DataDir)
+	if err != nil {
+		return err
+	}
 	h.kafka.brokers = cfg.Brokers
 	replicas := cfg.ReplicationFactor
 	if len(cfg.Brokers) == 0 {
 		dir := filepath.Join(h.cfg.DataDir, "kafka")
-		e, err := bus.StartEmbedded(cfg.EmbeddedListen, dir, cfg.Partitions)
+		e, err := bus.StartEmbeddedWith(bus.EmbeddedOptions{Listen: cfg.EmbeddedListen, DataDir: dir, Partitions: cfg.Partitions, User: sec.SASL, Log: h.log,
+			SegmentBytes: embeddedSegmentBytes, SegmentRoll: embeddedSegmentRoll})
 		if err != nil {
 			return err
 		}
 		h.kafka.embedded, h.kafka.brokers, replicas = e, e.Brokers(), 1
-		h.log.Info("embedded kafka started", "addr", h.kafka.brokers[0], "data", dir)
+		for _, r := range e.Recovered {
+			if r.LostBatches == 0 {
+				continue // only a write the broker never finished (never acknowledged)
+			}
+			if err := raiseAlarm(h.cfg.DataDir, "broker-log", "embedded kafka log damaged: "+r.String()); err != nil {
+				return err
+			}
+		}
+		h.log.Info("embedded kafka started", "addr", h.kafka.brokers[0], "data", dir, "sasl", sec.SASL != nil,
+			"retention_time", cfg.Retention.Time, "retention_bytes_per_partition", cfg.Retention.Bytes)
+		if sec.SASL == nil {
+			h.log.Warn("embedded kafka takes clients without credentials (kafka.embedded_open): any local process may read and write its topics")
+		}
+		h.kafka.workers = h.newWorkers()
+		h.kafka.workers.Go("kafka retention", h.runRetention)
+	} else if err := bus.Secure(cfg.Brokers, sec); err != nil {
+		return err
 	}
 	topics := []string{schema.AuditTopic}
 	for _, s := range h.cfg.Sources {
@@ -48,11 +69,15 @@ func (h *Hub) startKafka(ctx context.Context) error {
 	return bus.EnsureReplicatedTopics(ctx, h.kafka.brokers, cfg.Partitions, replicas, topics...)
 }
 
-func (h *Hub) stopKafka(context.Context) error {
+func (h *Hub) stopKafka(ctx context.Context) error {
+	var err error
+	if h.kafka.workers != nil {
+		err = h.kafka.workers.stop(ctx)
+	}
 	if h.kafka.embedded != nil {
 		h.kafka.embedded.Close()
 	}
-	return nil
+	return err
 }
 
 // startClickHouse opens the connection (it does not wait for ClickHouse to
@@ -165,7 +190,7 @@ func (h *Hub) startPipelines(context.Context) error {
 	}
 	h.pipelines.runner = runner
 	h.pipelines.workers = h.newWorkers()
-	h.pipelines.workers.Go("pipelines", h.afterMigrations(runner.Run))
+	h.pipelines.workers.Go("pipelines", h.afterMigrations(h.checkedConsumer(h.cfg.Pipelines.GroupID, rawTopics(h.cfg), runner.Run)))
 	return nil
 }
 
@@ -224,7 +249,7 @@ func (h *Hub) startAPI(context.Context) error {
 	if h.plan.api {
 		sink := audit.NewSink(h.clickhouse.conn, h.cfg.ClickHouse, h.kafka.brokers, h.log)
 		sink.Partitions = h.cfg.Kafka.Partitions
-		h.api.workers.Go("audit", h.afterMigrations(sink.Run))
+		h.api.workers.Go("audit", h.afterMigrations(h.checkedConsumer(sink.GroupID, []string{schema.AuditTopic}, sink.Run)))
 	}
 	ln, err := net.Listen("tcp", h.cfg.HTTP.Listen)
 	if err != nil {

@@ -40,7 +40,11 @@ func cmdReport(args []string) error {
 	for _, n := range names {
 		fmt.Printf("  %-18s %8d\n", n, counts[n])
 	}
-	dead, err := bus.CountDeadLetters(ctx, brokersOf(cfg), sourceNames(cfg))
+	brokers, err := brokersOf(cfg)
+	if err != nil {
+		return err
+	}
+	dead, err := bus.CountDeadLetters(ctx, brokers, sourceNames(cfg))
 	if err != nil {
 		return err
 	}
@@ -54,15 +58,33 @@ func cmdReport(args []string) error {
 	if err := failedFiles(cfg); err != nil {
 		fmt.Println(err) // listed, not fatal: the counts above stand
 	}
-	return nil
+	open, err := openAlarms(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	if len(open) == 0 {
+		fmt.Println("alarms: none")
+		return nil
+	}
+	fmt.Printf("ALARMS: %d open (data_dir/alarms; acknowledge with `residenthub ack-alarms` once handled):\n", len(open))
+	for _, a := range open {
+		fmt.Println("  " + a.text)
+	}
+	return fmt.Errorf("%d open alarm(s)", len(open))
 }
 
-// brokersOf returns the configured brokers, or the embedded broker's address.
-func brokersOf(cfg *config.Config) []string {
-	if len(cfg.Kafka.Brokers) > 0 {
-		return cfg.Kafka.Brokers
+// brokersOf returns the configured brokers, or the embedded broker's
+// address, with the hub's Kafka credentials set up for them (bus.Secure).
+func brokersOf(cfg *config.Config) ([]string, error) {
+	brokers := cfg.Kafka.Brokers
+	if len(brokers) == 0 {
+		brokers = []string{cfg.Kafka.EmbeddedListen}
 	}
-	return []string{cfg.Kafka.EmbeddedListen}
+	sec, err := bus.SecurityFor(cfg.Kafka, cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	return brokers, bus.Secure(brokers, sec)
 }
 
 // sourceNames lists the configured sources' names in configuration order.

@@ -11,8 +11,12 @@ import (
 	"github.com/residenthub/residenthub/store"
 )
 
-// ready is GET /readyz: Kafka answers, ClickHouse answers, no migration pending.
+// ready is GET /readyz: no open alarm (alarms.go), Kafka answers, ClickHouse
+// answers, no migration pending.
 func (h *Hub) ready(ctx context.Context) error {
+	if err := alarmsError(h.cfg.DataDir); err != nil {
+		return err
+	}
 	if err := bus.Ping(ctx, h.kafka.brokers); err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"strings"
@@ -28,8 +29,15 @@ func cmdWaitLoaded(args []string) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
-	if err := waitLoaded(ctx, brokersOf(cfg), cfg, 500*time.Millisecond); err != nil {
+	brokers, err := brokersOf(cfg)
+	if err != nil {
+		return err
+	}
+	if err := waitLoaded(ctx, brokers, cfg, 500*time.Millisecond); err != nil {
 		return fmt.Errorf("cannot wait longer than -timeout %s: %w", *timeout, err)
+	}
+	if err := alarmsError(cfg.DataDir); err != nil {
+		return err
 	}
 	if err := failedFiles(cfg); err != nil {
 		return err
@@ -115,11 +123,25 @@ func pendingDropFiles(cfg *config.Config) (int, error) {
 }
 
 // pipelineLag sums, over every raw topic, the messages not yet committed by
-// the pipelines' consumer group (bus.TotalGroupLag). No raw topic yet: 0.
+// the pipelines' consumer group (bus.TotalGroupLag). No raw topic yet: 0. A
+// committed offset outside the log (bus.OutOfRange) is an error: the
+// pipelines have not consumed what the log holds, whatever the lag says.
 func pipelineLag(ctx context.Context, brokers []string, cfg *config.Config) (int64, error) {
+	resets, err := bus.OutOfRange(ctx, brokers, cfg.Pipelines.GroupID, rawTopics(cfg))
+	if err != nil {
+		return 0, err
+	}
+	if len(resets) > 0 {
+		return 0, errors.New(resets[0].String())
+	}
+	return bus.TotalGroupLag(ctx, brokers, cfg.Pipelines.GroupID, rawTopics(cfg))
+}
+
+// rawTopics lists the raw topics of the configured sources.
+func rawTopics(cfg *config.Config) []string {
 	var topics []string
 	for _, s := range cfg.Sources {
 		topics = append(topics, schema.RawTopic(s.Name))
 	}
-	return bus.TotalGroupLag(ctx, brokers, cfg.Pipelines.GroupID, topics)
+	return topics
 }

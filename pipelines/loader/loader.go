@@ -55,6 +55,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/residenthub/residenthub/bus"
 	"github.com/residenthub/residenthub/retry"
 	"github.com/segmentio/kafka-go"
 )
@@ -170,6 +171,7 @@ func ReaderConfig(brokers []string, groupID string, topics []string, log *slog.L
 	}
 	return kafka.ReaderConfig{
 		Brokers:           brokers,
+		Dialer:            bus.Dialer(brokers), // the hub's Kafka credentials (bus.Secure)
 		GroupID:           groupID,
 		GroupTopics:       topics,
 		MinBytes:          1,
