@@ -64,9 +64,10 @@ func (c Call) GroupKey() string {
 	return "t\x00" + c.Source + "\x00" + c.RecordKey
 }
 
-// GroupCases forms the problem cases of calls: calls with one GroupKey,
-// in time order, belong to one case while each comes at most window after
-// the previous one (a later call starts a new case). A case takes its
+// GroupCases forms the problem cases of calls: calls with one case id are
+// one case; calls by one caller about one kind in one place, in time order,
+// belong to one case while each comes at most window after the previous
+// one (a later call starts a new case). A case takes its
 // community, kind and category from its first call and its status from its
 // latest. Cases are returned in order of first call.
 func GroupCases(calls []Call, window time.Duration) []Case {
@@ -86,7 +87,7 @@ func GroupCases(calls []Call, window time.Duration) []Case {
 		var cur *Case
 		var last time.Time
 		for _, c := range g {
-			if cur == nil || c.Time.Sub(last) > window {
+			if cur == nil || k[0] == 'p' && c.Time.Sub(last) > window {
 				if cur != nil {
 					out = append(out, *cur)
 				}

@@ -123,7 +123,8 @@ func (t *Taxonomy) Kinds() []string { return append([]string(nil), t.kinds...) }
 
 // Kind returns the problem kind of a department category and whether it is
 // mapped: an exact match of the normalized category first, else the
-// longest mapped category it contains. An unmapped category gives ("",
+// longest mapped category it contains (of equal lengths, the one that
+// starts first: 装修垃圾清运 → 装修垃圾). An unmapped category gives ("",
 // false); callers report it, never drop the ticket silently.
 func (t *Taxonomy) Kind(category string) (string, bool) {
 	c := CategoryKey(category)
@@ -133,12 +134,19 @@ func (t *Taxonomy) Kind(category string) (string, bool) {
 	if k, ok := t.exact[c]; ok {
 		return k, true
 	}
-	for _, kw := range t.keywords {
-		if strings.Contains(c, kw.text) {
-			return kw.kind, true
+	best, at := "", -1
+	for _, kw := range t.keywords { // longest first
+		if best != "" && len(kw.text) < len(best) {
+			break
+		}
+		if i := strings.Index(c, kw.text); i >= 0 && (at < 0 || i < at) {
+			best, at = kw.text, i
 		}
 	}
-	return "", false
+	if best == "" {
+		return "", false
+	}
+	return t.exact[best], true
 }
 
 // CategoryKey normalizes a category for matching: width-folded and cleaned

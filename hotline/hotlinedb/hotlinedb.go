@@ -50,8 +50,8 @@ type Counts struct {
 
 // Counts aggregates the cases opened in year and year−1 (China Standard
 // Time) in community (12 digits), or the whole district when community is
-// "". Tickets from window days before year−1 are read so a case begun then
-// is not counted again. Errors: "cannot read hotline counts: …".
+// "", with the calls received up to the end of year. Tickets from window
+// days before year−1 are read so a case begun then is not counted again. Errors: "cannot read hotline counts: …".
 func (r *Reader) Counts(ctx context.Context, year int, community string) (*Counts, error) {
 	if community != "" && (len(community) != 12 || strings.Trim(community, "0123456789") != "") {
 		return nil, fmt.Errorf("cannot read hotline counts: community %q is not a 12-digit code", community)
@@ -226,7 +226,7 @@ FROM (
             FROM (
                 SELECT grp,
                     arraySort(x -> x.1, groupArray((t, community, kind, ucat, status, closed))) AS calls,
-                    arrayCumSum(arrayMap(i -> if(i = 1 OR toInt64(calls[i].1) - toInt64(calls[i - 1].1) > %d, 1, 0), arrayEnumerate(calls))) AS case_nos
+                    arrayCumSum(arrayMap(i -> if(i = 1 OR substring(grp, 1, 1) = 'p' AND toInt64(calls[i].1) - toInt64(calls[i - 1].1) > %d, 1, 0), arrayEnumerate(calls))) AS case_nos
                 FROM (
                     SELECT multiIf(case_id != '', concat('c', case_id),
                                    caller != '', concat('p', caller, '|', if(kind != '', kind, concat('?', ckey)), '|', community),
