@@ -50,6 +50,9 @@ func (s *Server) routes() []route {
 		{Method: "GET", Pattern: "/v1/residents/{id_number}/certificates/residence", Roles: readers, Person: true, Handle: s.getResidenceCertificate},
 
 		{Method: "GET", Pattern: "/v1/sources", Roles: caseworkers, Handle: s.listSources},
+
+		{Method: "GET", Pattern: "/v1/hotline/top-problems", Roles: caseworkers, Handle: s.getTopProblems},
+		{Method: "GET", Pattern: "/v1/hotline/summary", Roles: caseworkers, Handle: s.getHotlineSummary},
 	}
 	if s.deps.Push != nil {
 		rs = append(rs, route{Method: "POST", Pattern: "/v1/sources/{source}/records", Roles: departments, Raw: s.deps.Push})

@@ -21,7 +21,7 @@ func TestTaxonomyKind(t *testing.T) {
 	f("供暖－暖气不热", KindHeating, true)
 	f("ＷＩＦＩ", "", false)
 	f("宠物扰民", KindNoise, true) // config overrides the default 扰民 match
-	f("社区活动", "文体活动", true)  // config adds a kind
+	f("社区活动", "文体活动", true)    // config adds a kind
 	f("装修垃圾清运", KindRenovation, true)
 	f("其他", "", false)
 	f("", "", false)
@@ -84,8 +84,8 @@ func TestGroupCases(t *testing.T) {
 		{RecordKey: "1", Caller: "13800000001", Kind: KindParking, Community: "A", Time: day(0)},
 		{RecordKey: "2", Caller: "13800000001", Kind: KindParking, Community: "A", Time: day(20)},
 		{RecordKey: "3", Caller: "13800000001", Kind: KindParking, Community: "A", Time: day(45), Status: StatusClosed, ClosedTime: day(48)}, // within 30 days of the previous call
-		{RecordKey: "4", Caller: "13800000001", Kind: KindParking, Community: "A", Time: day(90)},                                          // a new case
-		{RecordKey: "5", Caller: "13800000001", Kind: KindNoise, Community: "A", Time: day(1)},                                            // another kind
+		{RecordKey: "4", Caller: "13800000001", Kind: KindParking, Community: "A", Time: day(90)},                                            // a new case
+		{RecordKey: "5", Caller: "13800000001", Kind: KindNoise, Community: "A", Time: day(1)},                                               // another kind
 		{RecordKey: "6", CaseID: "C1", Caller: "1", Kind: KindHeating, Community: "B", Time: day(2)},
 		{RecordKey: "7", CaseID: "C1", Caller: "2", Kind: KindHeating, Community: "B", Time: day(200), Status: StatusClosed},
 		{RecordKey: "8", Kind: KindHeating, Community: "B", Time: day(3)}, // anonymous: alone
