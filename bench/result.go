@@ -18,6 +18,7 @@ type Result struct {
 	Checks     *Checks   `json:"checks,omitempty"`
 	Freshness  *Fresh    `json:"freshness,omitempty"`
 	GoBench    []GoBench `json:"gobench,omitempty"`
+	Hotline    *Hotline  `json:"hotline,omitempty"` // bench/hotline.go
 	Seconds    float64   `json:"seconds"` // the whole run
 }
 

@@ -148,7 +148,7 @@ func (r *Reader) tables(ctx context.Context, from, to time.Time) (*ext.Table, *e
 	if err != nil {
 		return nil, nil, err
 	}
-	rows, err := r.conn.Query(ctx, "SELECT DISTINCT category FROM "+r.db+".hotline_ticket WHERE "+r.timeRange(from, to))
+	rows, err := r.conn.Query(ctx, "SELECT DISTINCT category FROM "+r.db+".hotline_ticket_current WHERE "+r.timeRange(from, to))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -172,7 +172,7 @@ func (r *Reader) tables(ctx context.Context, from, to time.Time) (*ext.Table, *e
 	if err != nil {
 		return nil, nil, err
 	}
-	rows, err = r.conn.Query(ctx, "SELECT DISTINCT area, address FROM "+r.db+".hotline_ticket WHERE length(community_code) != 12 AND "+r.timeRange(from, to))
+	rows, err = r.conn.Query(ctx, "SELECT DISTINCT area, address FROM "+r.db+".hotline_ticket_current WHERE length(community_code) != 12 AND "+r.timeRange(from, to))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -197,12 +197,13 @@ func (r *Reader) tables(ctx context.Context, from, to time.Time) (*ext.Table, *e
 }
 
 // query is the aggregation. Levels, inside out: the current version of each
-// ticket; its community and kind (external tables); its group key
-// (hotline.Call.GroupKey); the calls of a group in time order, split into
-// cases where the gap to the previous call exceeds the window
-// (hotline.GroupCases); per case its first call, calls, last status and
-// closed time; per (year, kind, unmapped category) the counts and the exact
-// median of the days to close.
+// ticket (hotline_ticket_current FINAL, migration 0091); its community and
+// kind (external tables); its group key (hotline.Call.GroupKey, hashed to
+// 64 bits); the calls of a group in time order and where its cases start
+// (a caller's group: where the gap to the previous call exceeds the window;
+// hotline.GroupCases); one row per case with its first call, calls, last
+// status and closed time; per (year, kind, unmapped category) the counts
+// and the exact median of the days to close.
 func (r *Reader) query(from, to time.Time, year int, community string) string {
 	where := ""
 	if community != "" {
@@ -215,44 +216,34 @@ SELECT toYear(opened, 'Asia/Shanghai') AS y, kind, ucat, count() AS n_cases, sum
     if(n_closed = 0, 0., (ds[intDiv(n_closed + 1, 2)] + ds[intDiv(n_closed, 2) + 1]) / 2) AS median,
     sumIf(calls, community = '') AS unresolved
 FROM (
-        SELECT grp, case_no,
-            argMin(c_community, t) AS community, argMin(c_kind, t) AS kind, argMin(c_ucat, t) AS ucat,
-            min(t) AS opened, count() AS calls,
-            argMax(c_status, t) = 'closed' AS resolved, argMax(c_closed, t) AS closed_at,
-            resolved AND toUInt32(closed_at) > 0 AS known,
-            greatest(toInt64(closed_at) - toInt64(opened), 0) / 86400 AS days
+    SELECT toUInt64(starts[j]) AS first, if(j < length(starts), toUInt64(starts[j + 1] - 1), length(cs)) AS last,
+        cs[first].1 AS opened, cs[first].2 AS community, cs[first].3 AS kind, cs[first].4 AS ucat,
+        toUInt64(last - first + 1) AS calls, cs[last].5 = 'closed' AS resolved, cs[last].6 AS closed_at,
+        resolved AND toUInt32(closed_at) > 0 AS known,
+        greatest(toInt64(closed_at) - toInt64(opened), 0) / 86400 AS days
+    FROM (
+        SELECT grp, any(windowed) AS w,
+            arraySort(x -> x.1, groupArray((t, community, kind, ucat, status, closed))) AS cs,
+            if(w, arrayFilter(i -> i = 1 OR toInt64(cs[i].1) - toInt64(cs[i - 1].1) > %d, arrayEnumerate(cs)), [1]) AS starts
         FROM (
-            SELECT grp, c.1 AS t, c.2 AS c_community, c.3 AS c_kind, c.4 AS c_ucat, c.5 AS c_status, c.6 AS c_closed, case_no
+            SELECT multiIf(case_id != '', cityHash64('c', case_id),
+                           caller != '', cityHash64('p', caller, if(kind != '', kind, concat('?', ckey)), community),
+                           cityHash64('t', source, record_key)) AS grp,
+                case_id = '' AND caller != '' AS windowed,
+                t, community, kind, if(kind = '', category, '') AS ucat, status, closed
             FROM (
-                SELECT grp,
-                    arraySort(x -> x.1, groupArray((t, community, kind, ucat, status, closed))) AS calls,
-                    arrayCumSum(arrayMap(i -> if(i = 1 OR substring(grp, 1, 1) = 'p' AND toInt64(calls[i].1) - toInt64(calls[i - 1].1) > %d, 1, 0), arrayEnumerate(calls))) AS case_nos
+                SELECT source, record_key, t, if(length(code) = 12, code, pc) AS community, category, status, closed, case_id, caller
                 FROM (
-                    SELECT multiIf(case_id != '', concat('c', case_id),
-                                   caller != '', concat('p', caller, '|', if(kind != '', kind, concat('?', ckey)), '|', community),
-                                   concat('t', source, '|', record_key)) AS grp,
-                        t, community, kind, if(kind = '', category, '') AS ucat, status, closed
-                    FROM (
-                        SELECT source, record_key, t, if(length(code) = 12, code, pc) AS community, category, status, closed, case_id, caller
-                        FROM (
-                            SELECT source, record_key,
-                                argMax(deleted, source_time) AS del, argMax(time, source_time) AS t,
-                                argMax(community_code, source_time) AS code, argMax(area, source_time) AS area,
-                                argMax(address, source_time) AS address, argMax(category, source_time) AS category,
-                                argMax(status, source_time) AS status, argMax(closed_time, source_time) AS closed,
-                                argMax(case_id, source_time) AS case_id, argMax(caller, source_time) AS caller
-                            FROM %s.hotline_ticket
-                            WHERE %s
-                            GROUP BY source, record_key
-                            HAVING del = 0
-                        ) ANY LEFT JOIN (SELECT area, address, community AS pc FROM _places) USING (area, address)
-                    ) ANY LEFT JOIN (SELECT category, kind, ckey FROM _kinds) USING (category)
-                )
-                GROUP BY grp
-            )
-            ARRAY JOIN calls AS c, case_nos AS case_no
+                    SELECT source, record_key, time AS t, community_code AS code, area, address, category, status,
+                        closed_time AS closed, case_id, caller
+                    FROM %s.hotline_ticket_current FINAL
+                    WHERE deleted = 0 AND %s
+                ) ANY LEFT JOIN (SELECT area, address, community AS pc FROM _places) USING (area, address)
+            ) ANY LEFT JOIN (SELECT category, kind, ckey FROM _kinds) USING (category)
         )
-        GROUP BY grp, case_no
+        GROUP BY grp
+    )
+    ARRAY JOIN arrayEnumerate(starts) AS j
 )
 WHERE %s y IN (%d, %d)
 GROUP BY y, kind, ucat
