@@ -19,7 +19,7 @@ type Result struct {
 	Freshness  *Fresh    `json:"freshness,omitempty"`
 	GoBench    []GoBench `json:"gobench,omitempty"`
 	Hotline    *Hotline  `json:"hotline,omitempty"` // bench/hotline.go
-	Seconds    float64   `json:"seconds"` // the whole run
+	Seconds    float64   `json:"seconds"`           // the whole run
 }
 
 // Machine is where the run happened. The load averages say how busy the
