@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/residenthub/residenthub/api/audit"
 	"github.com/residenthub/residenthub/config"
 	"github.com/residenthub/residenthub/eligibility"
@@ -29,56 +30,7 @@ import (
 // HTML, roles, and 400s that say what is wrong in Chinese and English.
 func TestHotlineTopProblems(t *testing.T) {
 	conn, ch := storetest.New(t)
-	const hjd = "110105026001"
-	loc, _ := time.LoadLocation("Asia/Shanghai")
-	at := func(m, d int) time.Time { return time.Date(2026, time.Month(m), d, 9, 0, 0, 0, loc).UTC() }
-	var rows []storetest.Row
-	n := 0
-	ticket := func(tm time.Time, category, caller string, extra map[string]any) {
-		n++
-		r := storetest.Row{"ticket_id": fmt.Sprint("T", n), "time": tm, "category": category, "community_code": hjd,
-			"caller": caller, "status": "closed", "closed_time": tm.Add(72 * time.Hour), "source": "hotline",
-			"record_key": fmt.Sprint("T", n), "source_time": tm, "ingest_time": tm}
-		for k, v := range extra {
-			r[k] = v
-		}
-		rows = append(rows, r)
-	}
-	// Parking: 12 cases by 12 callers, one of them calling 3 times in a week.
-	for i := range 12 {
-		ticket(at(3, 1+i), "停车难", fmt.Sprint("1390000", 1000+i), nil)
-	}
-	ticket(at(3, 3), "停车难", "13900001000", nil)
-	ticket(at(3, 5), "停车难", "13900001000", nil)
-	// Heating: 7 cases in winter, one only by address, one still open.
-	for i := range 6 {
-		ticket(at(12, 1+i), "供暖/暖气不热", fmt.Sprint("1380000", 1000+i), nil)
-	}
-	ticket(at(12, 10), "暖气", "13800009999", map[string]any{"community_code": "", "address": "望京花园3号楼2单元", "status": "open", "closed_time": time.Unix(0, 0)})
-	// Garbage: 2 cases (withheld in the summary); an unmapped category.
-	ticket(at(5, 1), "垃圾分类", "13700001000", nil)
-	ticket(at(5, 2), "垃圾分类", "13700001001", nil)
-	ticket(at(6, 1), "宠物饲养", "13600001000", nil)
-	// Last year: 4 parking cases.
-	for i := range 4 {
-		ticket(at(3, 1+i).AddDate(-1, 0, 0), "停车", fmt.Sprint("1350000", 1000+i), nil)
-	}
-	storetest.Insert(t, conn, ch, "hotline_ticket", rows...)
-
-	cfg := hotline.DefaultConfig()
-	cfg.Places = map[string]string{"望京花园": hjd}
-	settings, err := cfg.Settings()
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := settings.Resolver(map[string]string{hjd: "花家地社区"}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	reader, err := hotlinedb.NewReader(conn, ch.Database, settings, res)
-	if err != nil {
-		t.Fatal(err)
-	}
+	reader := loadHotline(t, conn, ch)
 	programs, err := eligibility.Default()
 	if err != nil {
 		t.Fatal(err)
@@ -179,4 +131,64 @@ func TestHotlineTopProblems(t *testing.T) {
 			t.Errorf("GET %s: %d %s, want %s with %q", c.path, code, body, c.code, c.want)
 		}
 	}
+}
+
+// hjd is 花家地社区 (testPlaces).
+const hjd = "110105026001"
+
+// loadHotline stores the tickets of TestHotlineTopProblems (2026 and 2025,
+// 花家地社区) and returns a reader with the default taxonomy and committees
+// and 望京花园 → 花家地社区 as an address mapping.
+func loadHotline(t *testing.T, conn driver.Conn, ch config.ClickHouse) *hotlinedb.Reader {
+	t.Helper()
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	at := func(m, d int) time.Time { return time.Date(2026, time.Month(m), d, 9, 0, 0, 0, loc).UTC() }
+	var rows []storetest.Row
+	n := 0
+	ticket := func(tm time.Time, category, caller string, extra map[string]any) {
+		n++
+		r := storetest.Row{"ticket_id": fmt.Sprint("T", n), "time": tm, "category": category, "community_code": hjd,
+			"caller": caller, "status": "closed", "closed_time": tm.Add(72 * time.Hour), "source": "hotline",
+			"record_key": fmt.Sprint("T", n), "source_time": tm, "ingest_time": tm}
+		for k, v := range extra {
+			r[k] = v
+		}
+		rows = append(rows, r)
+	}
+	// Parking: 12 cases by 12 callers, one of them calling 3 times in a week.
+	for i := range 12 {
+		ticket(at(3, 1+i), "停车难", fmt.Sprint("1390000", 1000+i), nil)
+	}
+	ticket(at(3, 3), "停车难", "13900001000", nil)
+	ticket(at(3, 5), "停车难", "13900001000", nil)
+	// Heating: 7 cases in winter, one only by address, one still open.
+	for i := range 6 {
+		ticket(at(12, 1+i), "供暖/暖气不热", fmt.Sprint("1380000", 1000+i), nil)
+	}
+	ticket(at(12, 10), "暖气", "13800009999", map[string]any{"community_code": "", "address": "望京花园3号楼2单元", "status": "open", "closed_time": time.Unix(0, 0)})
+	// Garbage: 2 cases (withheld in the summary); an unmapped category.
+	ticket(at(5, 1), "垃圾分类", "13700001000", nil)
+	ticket(at(5, 2), "垃圾分类", "13700001001", nil)
+	ticket(at(6, 1), "宠物饲养", "13600001000", nil)
+	// Last year: 4 parking cases.
+	for i := range 4 {
+		ticket(at(3, 1+i).AddDate(-1, 0, 0), "停车", fmt.Sprint("1350000", 1000+i), nil)
+	}
+	storetest.Insert(t, conn, ch, "hotline_ticket", rows...)
+
+	cfg := hotline.DefaultConfig()
+	cfg.Places = map[string]string{"望京花园": hjd}
+	settings, err := cfg.Settings()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := settings.Resolver(map[string]string{hjd: "花家地社区"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reader, err := hotlinedb.NewReader(conn, ch.Database, settings, res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reader
 }
