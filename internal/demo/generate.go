@@ -52,6 +52,7 @@ type generator struct {
 	// hotline tickets: cases so far, counts by community and kind (hotline.go)
 	hotlineSeq    int
 	hotlineCounts map[string]map[string]*hotlineCount
+	hotlineMonths [2][12]int // cases, calls of the year by month
 }
 
 // Generate writes the demo extracts and truth.json under opts.Dir and

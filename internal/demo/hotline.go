@@ -11,8 +11,9 @@ import (
 // in the year of AsOf and the year before, with seasons (heating in winter,
 // noise in summer), repeated calls about one case (by one caller within a
 // few days, or under one merged case id), anonymous calls, a few tickets
-// that give only an address (光华里5号院, which the demo config maps to
-// 建外街道's first community) and some categories no kind covers. The
+// about a place they give only by its address (光华里5号院, which the demo
+// config maps to 建外街道's first community) and some categories no kind
+// covers. The
 // truth counts each community's cases per kind as generated: the hub's
 // ranking must arrive at it by grouping the calls.
 
@@ -20,15 +21,22 @@ import (
 type HotlineTruth struct {
 	Year        int                `json:"year"` // the year of AsOf (China time)
 	Communities []HotlineCommunity `json:"communities"`
+	// District-wide cases and calls of Year by the month of the first call.
+	CasesByMonth [12]int `json:"cases_by_month"`
+	CallsByMonth [12]int `json:"calls_by_month"`
 }
 
 // HotlineCommunity is one community's expected ranking of Year.
 type HotlineCommunity struct {
-	Code     string           `json:"code"`
-	Cases    int              `json:"cases"` // every case of the year, unmapped included
-	Calls    int              `json:"calls"`
-	Unmapped int              `json:"unmapped"` // cases whose category maps to no kind
-	Top      []HotlineProblem `json:"top"`      // at most 10: cases desc, calls desc, kind
+	Code     string `json:"code"`
+	Cases    int    `json:"cases"` // every case of the year, unmapped included
+	Calls    int    `json:"calls"`
+	Unmapped int    `json:"unmapped"` // cases whose category maps to no kind
+	Resolved int    `json:"resolved"` // cases resolved, every kind
+	// AddressOnly counts the cases whose tickets give only an address (no
+	// community code): the hub places them by hotline.places.
+	AddressOnly int              `json:"address_only"`
+	Top         []HotlineProblem `json:"top"` // at most 10: cases desc, calls desc, kind
 }
 
 // HotlineProblem is one expected row of the ranking.
@@ -78,7 +86,20 @@ var hotlineSource = &source{name: "hotline_export", dataset: "hotline_ticket", f
 	key:    []string{"工单编号"}, rows: (*generator).hotline}
 
 // hotlineCount is one (community, kind) cell of the truth while generating.
-type hotlineCount struct{ cases, calls, resolved, prev int }
+type hotlineCount struct{ cases, calls, resolved, prev, addressOnly int }
+
+// HotlineKind is the problem kind the export's category stands for ("" for
+// the unmapped ones), by the generator's own table.
+func HotlineKind(category string) string {
+	for _, k := range hotlineKinds {
+		for _, w := range k.wordings {
+			if w == category {
+				return k.kind
+			}
+		}
+	}
+	return ""
+}
 
 // hotline writes the tickets of a block's households and counts them.
 func (g *generator) hotline(r *rand.Rand, x *extract, b *block) {
@@ -136,9 +157,11 @@ func (g *generator) hotlineCase(r *rand.Rand, x *extract, h *household, y int, e
 	case p < 30:
 		caller, calls = "", 1 // anonymous: one call, one case
 	}
-	code, area, address := h.comm.code, "朝阳区"+h.comm.street.name+h.comm.name, h.address
-	if h.comm.code == HotlineAddressCommunity && r.IntN(100) < 30 {
-		code, area, address = "", "", "朝阳区建外街道"+HotlineAddressOnly+fmt.Sprintf("%d号楼", 1+r.IntN(12))
+	// Most problems are where the caller lives; a few are at 光华里5号院,
+	// which the ticket names by its address only.
+	community, code, area, address := h.comm.code, h.comm.code, "朝阳区"+h.comm.street.name+h.comm.name, h.address
+	if r.IntN(100) < 3 {
+		community, code, area, address = HotlineAddressCommunity, "", "", "朝阳区建外街道"+HotlineAddressOnly+fmt.Sprintf("%d号楼", 1+r.IntN(12))
 	}
 	resolved := r.IntN(100) < 80
 	t := first
@@ -156,10 +179,10 @@ func (g *generator) hotlineCase(r *rand.Rand, x *extract, h *household, y int, e
 		x.add(fmt.Sprintf("GD%d%07d%d", y, seq, c), t.Format("2006-01-02 15:04:05"), pick(r, []string{"12345热线", "12345热线", "12345热线", "微信", "12333热线", "来访"}),
 			code, area, address, category, "来电反映"+category+"问题", status, closed, satisfaction, caseID, caller, "", updated)
 	}
-	cells := g.hotlineCounts[h.comm.code]
+	cells := g.hotlineCounts[community]
 	if cells == nil {
 		cells = map[string]*hotlineCount{}
-		g.hotlineCounts[h.comm.code] = cells
+		g.hotlineCounts[community] = cells
 	}
 	cell := cells[kind]
 	if cell == nil {
@@ -175,6 +198,11 @@ func (g *generator) hotlineCase(r *rand.Rand, x *extract, h *household, y int, e
 	if resolved {
 		cell.resolved++
 	}
+	if code == "" {
+		cell.addressOnly++
+	}
+	g.hotlineMonths[0][month-1]++
+	g.hotlineMonths[1][month-1] += calls
 }
 
 // hotlineMonth draws the month of a case in year y (1..12), only months
@@ -192,12 +220,15 @@ func (g *generator) hotlineMonth(r *rand.Rand, y int, end time.Time) int {
 
 // hotlineTruth ranks the counted cells of each community.
 func (g *generator) hotlineTruth() *HotlineTruth {
-	t := &HotlineTruth{Year: g.w.asOf.AddDate(0, 0, -40).In(cst).Year(), Communities: []HotlineCommunity{}}
+	t := &HotlineTruth{Year: g.w.asOf.AddDate(0, 0, -40).In(cst).Year(), Communities: []HotlineCommunity{},
+		CasesByMonth: g.hotlineMonths[0], CallsByMonth: g.hotlineMonths[1]}
 	for code, cells := range g.hotlineCounts {
 		c := HotlineCommunity{Code: code}
 		for kind, cell := range cells {
 			c.Cases += cell.cases
 			c.Calls += cell.calls
+			c.Resolved += cell.resolved
+			c.AddressOnly += cell.addressOnly
 			if kind == "" {
 				c.Unmapped += cell.cases
 				continue
