@@ -6,10 +6,10 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/residenthub/residenthub/hotline"
 	"github.com/residenthub/residenthub/messages"
+	"github.com/residenthub/residenthub/schema"
 )
 
 // Hotline answers the 12345 hotline ranking; *hotlinedb.Reader satisfies it.
@@ -84,7 +84,7 @@ func (p summaryPage) Mark() string { return "<" + strconv.Itoa(p.SuppressBelow) 
 
 func (s *Server) hotlineRanking(r *http.Request) (*hotline.Ranking, *apiError) {
 	q := r.URL.Query()
-	now := s.now().In(chinaTime)
+	now := s.now().In(schema.ChinaTime)
 	year := now.Year()
 	if y := q.Get("year"); y != "" {
 		n, err := strconv.Atoi(y)
@@ -125,14 +125,6 @@ func clip(s string) string {
 	}
 	return s
 }
-
-var chinaTime = func() *time.Location {
-	loc, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		return time.FixedZone("CST", 8*3600)
-	}
-	return loc
-}()
 
 // summaryFuncs format the public summary's cells.
 var summaryFuncs = map[string]any{

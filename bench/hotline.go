@@ -8,6 +8,7 @@ import (
 
 	"github.com/residenthub/residenthub/hotline"
 	"github.com/residenthub/residenthub/hotline/hotlinedb"
+	"github.com/residenthub/residenthub/schema"
 	"github.com/residenthub/residenthub/store"
 )
 
@@ -86,7 +87,7 @@ SELECT concat('T', toString(number)) AS ticket_id, '' AS id_number, t AS time,
     'hotline' AS source, ticket_id AS record_key, 0 AS deleted, t AS source_time, t AS ingest_time, 'bench' AS pipeline_version
 FROM (SELECT number, cityHash64(number) AS h, h %% %[2]d AS c,
              toDateTime(%[3]d + intDiv(number * 63072000, %[4]d)) AS t
-      FROM numbers(%[4]d))`, db, hotlineCommunities, time.Date(hotlineYear-1, 1, 1, 0, 0, 0, 0, chinaTZ).Unix(), 2*hotlineTickets)
+      FROM numbers(%[4]d))`, db, hotlineCommunities, time.Date(hotlineYear-1, 1, 1, 0, 0, 0, 0, schema.ChinaTime).Unix(), 2*hotlineTickets)
 	if err := conn.Exec(ctx, gen); err != nil {
 		return fmt.Errorf("hotline: cannot generate tickets: %w", err)
 	}
@@ -130,8 +131,8 @@ FROM (SELECT number, cityHash64(number) AS h, h %% %[2]d AS c,
 		return ms, nil
 	}
 	o.logf("hotline: ranking district-wide and for one community, %d times each, and the floor", hotlineRepeats)
-	from := time.Date(hotlineYear-1, 1, 1, 0, 0, 0, 0, chinaTZ).Add(-settings.Window).Unix()
-	to := time.Date(hotlineYear+1, 1, 1, 0, 0, 0, 0, chinaTZ).Unix()
+	from := time.Date(hotlineYear-1, 1, 1, 0, 0, 0, 0, schema.ChinaTime).Add(-settings.Window).Unix()
+	to := time.Date(hotlineYear+1, 1, 1, 0, 0, 0, 0, schema.ChinaTime).Unix()
 	floor, err := timeIt("floor", func() error {
 		rows, err := conn.Query(ctx, fmt.Sprintf("SELECT category, count() FROM %s.hotline_ticket_current WHERE time >= toDateTime(%d) AND time < toDateTime(%d) GROUP BY category", db, from, to))
 		if err != nil {
@@ -171,11 +172,3 @@ FROM (SELECT number, cityHash64(number) AS h, h %% %[2]d AS c,
 	r.res.Hotline = h
 	return nil
 }
-
-var chinaTZ = func() *time.Location {
-	loc, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		return time.FixedZone("CST", 8*3600)
-	}
-	return loc
-}()

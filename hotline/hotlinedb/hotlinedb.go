@@ -20,6 +20,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/ext"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/residenthub/residenthub/hotline"
+	"github.com/residenthub/residenthub/schema"
 )
 
 // Reader answers rankings from one profile database.
@@ -33,11 +34,7 @@ type Reader struct {
 
 // NewReader reads from database db (the profile database) over conn.
 func NewReader(conn driver.Conn, db string, s *hotline.Settings, r *hotline.Resolver) (*Reader, error) {
-	loc, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		return nil, fmt.Errorf("cannot load Asia/Shanghai: %w", err)
-	}
-	return &Reader{conn: conn, db: "`" + strings.ReplaceAll(db, "`", "") + "`", settings: s, resolver: r, loc: loc}, nil
+	return &Reader{conn: conn, db: "`" + strings.ReplaceAll(db, "`", "") + "`", settings: s, resolver: r, loc: schema.ChinaTime}, nil
 }
 
 // Counts are the per-kind statistics of a year and the year before, and the
