@@ -94,6 +94,9 @@ func TestHotlineTopProblems(t *testing.T) {
 		t.Errorf("shape: %s", body)
 	}
 
+	if code, _, body := get("/v1/hotline/top-problems?year=2026&community="+hjd, keyGovernance, ""); code != 200 || !strings.Contains(body, `"kind":"停车管理"`) {
+		t.Errorf("governance: %d %s", code, body)
+	}
 	if code, _, body = get("/v1/hotline/top-problems?year=2026", keyAdmin, ""); code != 200 || !strings.Contains(body, `"name":"全区"`) || !strings.Contains(body, `"cases":22`) {
 		t.Errorf("district: %d %s", code, body)
 	}
@@ -123,6 +126,7 @@ func TestHotlineTopProblems(t *testing.T) {
 		{"/v1/hotline/top-problems?community=abc", keyCaseworker, "en", "invalid_community", "12-digit division code"},
 		{"/v1/hotline/summary?format=xlsx", keyCaseworker, "", "invalid_format", "json、csv 或 html"},
 		{"/v1/hotline/top-problems", keyCounter, "", "forbidden", "counter"},
+		{"/v1/residents/" + idZhang, keyGovernance, "", "forbidden", "governance"},
 	} {
 		code, _, body := get(c.path, c.key, c.lang)
 		var e errorBody
