@@ -19,11 +19,12 @@ const (
 	RoleCounter    = "counter"    // eligibility checks; profiles with ID numbers and phones masked
 	RoleCaseworker = "caseworker" // full profiles
 	RoleDepartment = "department" // push to its own sources only
+	RoleGovernance = "governance" // the 12345 hotline ranking and its public summary only (no person's data)
 	RoleAdmin      = "admin"      // everything
 )
 
 // Roles lists every role a caller may have (api_keys[].role).
-var Roles = []string{RoleCounter, RoleCaseworker, RoleDepartment, RoleAdmin}
+var Roles = []string{RoleCounter, RoleCaseworker, RoleDepartment, RoleGovernance, RoleAdmin}
 
 // APIKey binds a caller's key (stored as its SHA-256, hex) to a role: one
 // entry of the config's api_keys (config.Validate checks it).

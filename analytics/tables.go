@@ -70,6 +70,7 @@ const (
 	householdOrigin = "view resident"
 	publishedOrigin = "views resident, household and health"
 	suppressed      = "count; NULL when the cell counts fewer than 5 households"
+	caseOrigin      = "view hotline_ticket (12345 citizen hotline)"
 )
 
 func extraTables() []Table {
@@ -105,6 +106,24 @@ func extraTables() []Table {
 				typed("persons", "UInt64", "Everyone filed under the household, deceased and moved-out persons included.", "persons", householdOrigin, Derived),
 				textColumn("community_code", "The community most counted members live in, by their residence records (ties: the smaller code; '' = none has one). Group households by this.",
 					"12-digit division code", householdOrigin, Derived),
+			}},
+		{Name: "hotline_case", Engine: "View", Description: "One row per 12345 problem case: repeated calls counted once — tickets with one case_id are one case; " +
+			"tickets by one caller_key with one category in one community_code are one case while each comes within 30 days of the previous one; " +
+			"anonymous tickets are one case each (the hub's rule, package hotline). The problem kinds, committees and the area/address → community " +
+			"mapping are the hub's configuration, applied by GET /v1/hotline/top-problems, not here.",
+			Columns: []Column{
+				textColumn("case_key", "The case: a hash of its case_id, or of caller, category and community, or of the ticket (changes when a later call splits or joins cases).", "16 hex digits", caseOrigin, Derived),
+				textColumn("community_code", "Community of the first call, as delivered ('' = the ticket named only an area or address).", "12-digit division code", caseOrigin, "copied"),
+				textColumn("category", "The hotline's category (诉求类别) of the first call.", "", caseOrigin, "copied"),
+				keyColumn("caller_key", "The caller of a case grouped by caller ('' for case ids and anonymous tickets).", caseOrigin),
+				typed("opened", "DateTime", "The first call.", "instant, UTC", caseOrigin, "copied"),
+				localDate("opened_date", "opened"),
+				typed("calls", "UInt64", "Tickets of the case.", "tickets", caseOrigin, Derived),
+				textColumn("status", "Status of the latest call's ticket.", "one of open, in_progress, closed", caseOrigin, "copied"),
+				typed("resolved", "UInt8", "1 when the latest call's ticket is closed.", "1 = resolved, 0 = not", caseOrigin, Derived),
+				typed("closed_time", "DateTime", "When the latest call's ticket was closed (1970-01-01 when open or unknown).", "instant, UTC", caseOrigin, "copied"),
+				localDate("closed_date", "closed_time"),
+				typed("days_to_close", "Nullable(Float64)", "Days from the first call to the close (NULL when not resolved or no closed time).", "days", caseOrigin, Derived),
 			}},
 		{Name: "community_published", Engine: "View", Description: "Counts per community meant for publication, with small-count suppression: " +
 			"every cell that counts fewer than 5 households is NULL. People are counted members (status normal), placed in the community of their household.",

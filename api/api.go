@@ -82,6 +82,12 @@ type Deps struct {
 	// Places names division codes (nil: places.Default(), the public tables
 	// without community names).
 	Places *places.Names
+	// Hotline answers the 12345 hotline ranking and its public summary
+	// (GET /v1/hotline/...); nil answers 503 hotline_unavailable.
+	Hotline Hotline
+	// HotlineSuppressBelow withholds public-summary counts under it
+	// (config hotline.suppress_below; values under 5 count as 5).
+	HotlineSuppressBelow int
 	// Certificate is the district's certificate settings (zero: the
 	// defaults of config.Default: issuer 社区便民服务大厅, ID number in full).
 	Certificate config.Certificate

@@ -35,6 +35,7 @@ const (
 	keyCaseworker = "caseworker-secret"
 	keyDepartment = "hukou-dept-secret"
 	keyAdmin      = "admin-secret"
+	keyGovernance = "governance-secret"
 )
 
 func testKeys() *access.Keys {
@@ -42,6 +43,7 @@ func testKeys() *access.Keys {
 		{Name: "hall-1", Role: access.RoleCounter, KeySHA256: config.HashKey(keyCounter)},
 		{Name: "desk-2", Role: access.RoleCaseworker, KeySHA256: config.HashKey(keyCaseworker)},
 		{Name: "hukou-it", Role: access.RoleDepartment, KeySHA256: config.HashKey(keyDepartment), Sources: []string{"hukou"}},
+		{Name: "community-office", Role: access.RoleGovernance, KeySHA256: config.HashKey(keyGovernance)},
 		{Name: "ops", Role: access.RoleAdmin, KeySHA256: config.HashKey(keyAdmin)},
 	})
 }

@@ -23,7 +23,7 @@ const ResidenceCertificateProgram = "residence_certificate"
 //go:embed templates/*.html
 var templateFiles embed.FS
 
-var templates = template.Must(template.ParseFS(templateFiles, "templates/*.html"))
+var templates = template.Must(template.New("").Funcs(summaryFuncs).ParseFS(templateFiles, "templates/*.html"))
 
 // certificate is the residence certificate (居住证明), as JSON and as the
 // data of the HTML document (certdoc.go). It shows the holder's full name

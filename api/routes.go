@@ -30,6 +30,7 @@ var (
 	readers     = []string{access.RoleCounter, access.RoleCaseworker}
 	caseworkers = []string{access.RoleCaseworker}
 	departments = []string{access.RoleDepartment}
+	governance  = []string{access.RoleCaseworker, access.RoleGovernance}
 )
 
 // routes lists every endpoint of the API (also documented in openapi.json;
@@ -50,6 +51,9 @@ func (s *Server) routes() []route {
 		{Method: "GET", Pattern: "/v1/residents/{id_number}/certificates/residence", Roles: readers, Person: true, Handle: s.getResidenceCertificate},
 
 		{Method: "GET", Pattern: "/v1/sources", Roles: caseworkers, Handle: s.listSources},
+
+		{Method: "GET", Pattern: "/v1/hotline/top-problems", Roles: governance, Handle: s.getTopProblems},
+		{Method: "GET", Pattern: "/v1/hotline/summary", Roles: governance, Handle: s.getHotlineSummary},
 	}
 	if s.deps.Push != nil {
 		rs = append(rs, route{Method: "POST", Pattern: "/v1/sources/{source}/records", Roles: departments, Raw: s.deps.Push})

@@ -10,7 +10,9 @@
 // Parts (-parts): ingest (end to end, pipelines alone, floor, peer),
 // checks (dibao, residence certificate, profile; 1 and C clients; a
 // burst), freshness (pushes and SQL pulls until a profile shows them),
-// gobench (the Go benchmarks of the hot functions, optional). Checks and
+// gobench (the Go benchmarks of the hot functions, optional), hotline (the
+// top-problems ranking over a generated district-year of a million 12345
+// tickets, optional; alone it needs no district). Checks and
 // freshness need the district loaded, which the first step always does.
 package bench
 
@@ -71,7 +73,7 @@ type Options struct {
 // AllParts are the parts run by default; gobench is optional.
 var AllParts = []string{"ingest", "checks", "freshness"}
 
-var knownParts = []string{"ingest", "checks", "freshness", "gobench"}
+var knownParts = []string{"ingest", "checks", "freshness", "gobench", "hotline"}
 
 func (o *Options) has(part string) bool { return slices.Contains(o.Parts, part) }
 

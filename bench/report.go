@@ -65,6 +65,11 @@ func Print(w io.Writer, r *Result) {
 			fmt.Sprintf("linger + half the %s s schedule: %s ms", num(f.SQLScheduleMs/1000), ms(f.SQLFloorMs)), "p50 ×"+times(f.SQLP50VsFloor))
 	}
 	printCluster(row, r.Cluster)
+	if h := r.Hotline; h != nil {
+		row(fmt.Sprintf("hotline top problems, %s tickets/year (2 years read)", num(float64(h.TicketsPerYear))),
+			fmt.Sprintf("district p50 %s, max %s ms; one community p50 %s, max %s ms", ms(h.DistrictP50Ms), ms(h.DistrictMaxMs), ms(h.CommunityP50Ms), ms(h.CommunityMaxMs)),
+			fmt.Sprintf("GROUP BY category, same rows: %s ms", ms(h.FloorP50Ms)), "p50 ×"+times(h.DistrictVsFloor))
+	}
 	t.Flush()
 	if len(r.GoBench) > 0 {
 		fmt.Fprintln(w, "\nGo benchmarks (go test -bench -benchmem):")

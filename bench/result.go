@@ -19,6 +19,7 @@ type Result struct {
 	Freshness  *Fresh    `json:"freshness,omitempty"`
 	GoBench    []GoBench `json:"gobench,omitempty"`
 	Cluster    *Cluster  `json:"cluster,omitempty"` // -cluster (bench/cluster.go)
+	Hotline    *Hotline  `json:"hotline,omitempty"` // bench/hotline.go
 	Seconds    float64   `json:"seconds"`           // the whole run
 }
 

@@ -56,6 +56,15 @@ func (r *run) all(ctx context.Context) error {
 	if r.work, err = filepath.Abs(filepath.Join(o.Dir, "run-"+r.id)); err != nil {
 		return err
 	}
+	if o.has("hotline") {
+		if err := r.hotline(ctx); err != nil {
+			return err
+		}
+		r.stepDone("hotline")
+		if len(o.Parts) == 1 {
+			return nil // the hotline part needs no district
+		}
+	}
 	if err := r.district(); err != nil {
 		return err
 	}

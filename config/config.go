@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/residenthub/residenthub/access"
+	"github.com/residenthub/residenthub/hotline"
 	"github.com/residenthub/residenthub/schema"
 	"github.com/robfig/cron/v3"
 	"gopkg.in/yaml.v3"
@@ -35,6 +36,8 @@ type Config struct {
 	Certificate Certificate `yaml:"certificate"`
 	// Places names the district's communities for pages and certificates.
 	Places Places `yaml:"places"`
+	// Hotline configures the 12345 hotline ranking (config/hotline.go).
+	Hotline Hotline `yaml:"hotline"`
 	// Dir is the folder of the config file (not read from YAML).
 	Dir string `yaml:"-"`
 }
@@ -254,6 +257,7 @@ func Default() Config {
 		Pipelines: Pipelines{GroupID: "residenthub-pipelines", BatchRows: 20000, Linger: 200 * time.Millisecond, MaxBackoff: 30 * time.Second},
 
 		Certificate: Certificate{Issuer: DefaultIssuer, IDNumber: IDNumberFull},
+		Hotline:     hotline.DefaultConfig(),
 	}
 }
 
@@ -341,6 +345,9 @@ func (c *Config) Validate() error {
 		return err
 	}
 	if err := validatePlaces(c.Places.Names); err != nil {
+		return err
+	}
+	if err := c.validateHotline(); err != nil {
 		return err
 	}
 	seen := map[string]bool{}

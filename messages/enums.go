@@ -97,6 +97,19 @@ var enumTexts = map[string]map[string]Text{
 		"in_progress": {Zh: "处理中", En: "in progress"},
 		"closed":      {Zh: "已办结", En: "closed"},
 	},
+	"hotline_ticket.channel": {
+		"12345":          {Zh: "12345 热线", En: "12345 hotline"},
+		"12333":          {Zh: "12333 人社热线", En: "12333 social security line"},
+		"wechat":         {Zh: "微信", En: "WeChat"},
+		"suggestion_box": {Zh: "意见箱", En: "suggestion box"},
+		"walk_in":        {Zh: "来访", En: "walk-in"},
+		"other":          {Zh: "其他渠道", En: "other channel"},
+	},
+	"hotline_ticket.satisfaction": {
+		"satisfied":           {Zh: "满意", En: "satisfied"},
+		"basically_satisfied": {Zh: "基本满意", En: "basically satisfied"},
+		"dissatisfied":        {Zh: "不满意", En: "dissatisfied"},
+	},
 	// GB/T 2261.1-2003
 	"sex": {
 		"0": {Zh: "未知", En: "unknown"},

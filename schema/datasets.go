@@ -149,6 +149,16 @@ var Datasets = map[string]Dataset{
 		{Name: "category", Kind: KindText},
 		{Name: "summary", Kind: KindText, Sensitive: true},
 		{Name: "status", Kind: KindEnum, Values: []string{"open", "in_progress", "closed"}},
+		// The fields the hotline ranking reads (migration 0090): the line
+		// the resident used, when the ticket was closed, the resident's
+		// rating, the hotline's case (工单合并) id, and the caller — personal
+		// data kept like a phone number: masked for the counter role,
+		// pseudonymized for analysts, never in an answer.
+		{Name: "channel", Kind: KindEnum, Values: []string{"12345", "12333", "wechat", "suggestion_box", "walk_in", "other"}},
+		{Name: "closed_time", Kind: KindDateTime},
+		{Name: "satisfaction", Kind: KindEnum, Values: []string{"satisfied", "basically_satisfied", "dissatisfied"}},
+		{Name: "case_id", Kind: KindText},
+		{Name: "caller", Kind: KindPhone, Sensitive: true},
 	}},
 }
 

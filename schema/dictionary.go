@@ -171,5 +171,10 @@ var Dictionary = []DatasetDoc{
 			"category":       {Description: "The hotline's category (诉求类别), free text of the hotline's own list.", Analytics: DeidCopied},
 			"summary":        {Description: "What the caller said.", Analytics: DeidDropped},
 			"status":         {Description: "Ticket status.", Analytics: DeidCopied},
+			"channel":        {Description: "The line the resident used: 12345, 12333, WeChat, the suggestion box or a walk-in visit.", Analytics: DeidCopied},
+			"closed_time":    {Description: "When the ticket was closed (办结); 1970-01-01 when open or unknown.", Analytics: DeidCopied, LocalDate: "closed_date"},
+			"satisfaction":   {Description: "The resident's rating of the answer, where the hotline asked ('' = not given).", Analytics: DeidCopied},
+			"case_id":        {Description: "The hotline's case (工单合并) id: tickets about one case share it ('' = none).", Analytics: DeidCopied},
+			"caller":         {Description: "The caller's phone number (or ID number), as the pseudonym caller_key: calls by one caller share it, so repeated calls about a case are counted once.", Analytics: DeidPseudonym, Column: "caller_key"},
 		}},
 }

@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path"
 	"regexp"
 	"strings"
 	"testing"
@@ -70,23 +71,33 @@ func TestHandler(t *testing.T) {
 // (the hall's machines are offline: no CDN) by relative URLs, so that the
 // hub also works behind a path prefix.
 func TestPageIsSelfContained(t *testing.T) {
-	_, page := serve(t, "GET", "/", nil)
-	refs := regexp.MustCompile(`(?:src|href)="([^"]*)"`).FindAllStringSubmatch(page, -1)
-	if len(refs) != 2 {
-		t.Fatalf("page references %v, want the script and the style sheet", refs)
-	}
-	for _, m := range refs {
-		if strings.Contains(m[1], ":") || strings.HasPrefix(m[1], "/") {
-			t.Errorf("page references %q: want a relative URL of its own files", m[1])
+	for page, want := range map[string]int{"/": 3, "/web/hotline.html": 3} {
+		base := "/"
+		if page != "/" {
+			base = "/web/"
 		}
-		if resp, _ := serve(t, "GET", "/"+m[1], nil); resp.StatusCode != 200 {
-			t.Errorf("page references %q, which answers %d", m[1], resp.StatusCode)
+		_, body := serve(t, "GET", page, nil)
+		refs := regexp.MustCompile(`(?:src|href)="([^"]*)"`).FindAllStringSubmatch(body, -1)
+		if len(refs) != want {
+			t.Fatalf("%s references %v, want the script, the style sheet and the other page", page, refs)
+		}
+		for _, m := range refs {
+			if strings.Contains(m[1], ":") || strings.HasPrefix(m[1], "/") {
+				t.Errorf("%s references %q: want a relative URL of its own files", page, m[1])
+			}
+			if resp, _ := serve(t, "GET", path.Clean(base+m[1]), nil); resp.StatusCode != 200 {
+				t.Errorf("%s references %q, which answers %d", page, m[1], resp.StatusCode)
+			}
 		}
 	}
-	_, js := serve(t, "GET", "/web/app.js", nil)
-	for _, bad := range []string{"innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "localStorage", "http://", "https://"} {
-		if strings.Contains(js, bad) {
-			t.Errorf("app.js uses %q: API data must go in as text, the key in sessionStorage only, no other hosts", bad)
+	for _, name := range []string{"/web/app.js", "/web/hotline.js"} {
+		_, js := serve(t, "GET", name, nil)
+		// The SVG namespace is a name, not a host the page loads from.
+		js = strings.ReplaceAll(js, "'http://www.w3.org/2000/svg'", "")
+		for _, bad := range []string{"innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "localStorage", "http://", "https://"} {
+			if strings.Contains(js, bad) {
+				t.Errorf("%s uses %q: API data must go in as text, the key in sessionStorage only, no other hosts", name, bad)
+			}
 		}
 	}
 }

@@ -55,7 +55,8 @@ func fixture(t *testing.T) (driver.Conn, config.ClickHouse) {
 			"gross_income_fen": int64(-1250), "income_kind": "wage", "source": "payroll", "record_key": "p1", "source_time": t0, "ingest_time": t0},
 	)
 	storetest.Insert(t, conn, cfg, "hotline_ticket",
-		storetest.Row{"ticket_id": "T-1", "time": t0, "community_code": "110105001001", "category": "供暖", "summary": "不导出", "status": "open",
+		storetest.Row{"ticket_id": "T-1", "time": t0, "community_code": "110105001001", "category": "供暖", "summary": "不导出", "status": "closed",
+			"closed_time": t0.Add(48 * time.Hour), "caller": "13800001234", "case_id": "HB-1", "channel": "12345",
 			"source": "hotline", "record_key": "T-1", "source_time": t0, "ingest_time": t0},
 	)
 	return conn, cfg

@@ -137,6 +137,16 @@ func TestAnalyticsExamplesOnDemoDistrict(t *testing.T) {
 		}
 		equalRows(t, got, want)
 	})
+	hotlineYear := map[string]string{"year": strconv.Itoa(truth.Hotline.Year)}
+	check("hotline_cases_per_community_and_category.sql", hotlineYear, nil, func(t *testing.T, got, _ [][]string) {
+		checkHotlinePerCommunity(t, got, truth.Hotline)
+	})
+	check("hotline_cases_per_month.sql", hotlineYear, nil, func(t *testing.T, got, _ [][]string) {
+		checkHotlinePerMonth(t, got, truth.Hotline)
+	})
+	check("hotline_days_to_close_per_category.sql", hotlineYear, nil, func(t *testing.T, got, _ [][]string) {
+		checkHotlineDaysToClose(t, got, truth.Hotline)
+	})
 	for _, f := range files {
 		if !checked[filepath.Base(f)] {
 			t.Errorf("example query %s is not checked by this test", filepath.Base(f))

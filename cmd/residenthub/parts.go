@@ -238,6 +238,10 @@ func (h *Hub) startAPI(context.Context) error {
 	if deps.Places, err = places.New(h.cfg.Places.Names); err != nil {
 		return err
 	}
+	if deps.Hotline, err = newHotlineReader(h.cfg, reads, deps.Places); err != nil {
+		return err
+	}
+	deps.HotlineSuppressBelow = h.cfg.Hotline.SuppressBelow
 	if h.connectors.scheduler != nil && pushNeedsHTTP(h.cfg) {
 		deps.Push = push.NewHandler(h.cfg, h.connectors.publisher, h.connectors.scheduler, h.log)
 	}

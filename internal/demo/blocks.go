@@ -58,7 +58,7 @@ func (s *source) extract(stamp string, part int) *extract {
 }
 
 // sources lists the department extracts in the order they are written.
-var sources = []*source{hukouSource, residenceSource, socialInsuranceSource, payrollSource, healthSource, assetSource}
+var sources = []*source{hukouSource, residenceSource, socialInsuranceSource, payrollSource, healthSource, assetSource, hotlineSource}
 
 // write generates the district block by block and renders every block
 // into each extract's current file under Dir/drop/<source>/, then adds the

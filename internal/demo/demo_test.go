@@ -85,8 +85,8 @@ func TestGenerateIsDeterministic(t *testing.T) {
 		t.Fatal(err)
 	}
 	ha, hb, hc := hashDir(t, a), hashDir(t, b), hashDir(t, c)
-	if len(ha) != 7 {
-		t.Fatalf("want 6 extracts and truth.json, got %v", ha)
+	if len(ha) != 8 {
+		t.Fatalf("want 7 extracts and truth.json, got %v", ha)
 	}
 	for f, h := range ha {
 		if hb[f] != h {
@@ -293,7 +293,7 @@ func TestInvalidRecords(t *testing.T) {
 		}
 	}
 	sort.Strings(names)
-	if strings.Join(names, ",") != "asset,employment,health,person,residence,social_insurance" {
+	if strings.Join(names, ",") != "asset,employment,health,hotline_ticket,person,residence,social_insurance" {
 		t.Errorf("counts for %v", names)
 	}
 	if tr.Counts["person"].Current != len(tr.Residents) {

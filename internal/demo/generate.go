@@ -49,6 +49,10 @@ type generator struct {
 	archs       []string
 	empCount    int // payroll lines generated so far (all blocks)
 	assetCount  int // assets generated so far (all blocks)
+	// hotline tickets: cases so far, counts by community and kind (hotline.go)
+	hotlineSeq    int
+	hotlineCounts map[string]map[string]*hotlineCount
+	hotlineMonths [2][12]int // cases, calls of the year by month
 }
 
 // Generate writes the demo extracts and truth.json under opts.Dir and
@@ -64,6 +68,7 @@ func Generate(opts Options) (*Truth, error) {
 	if err := g.write(); err != nil {
 		return nil, err
 	}
+	g.truth.Hotline = g.hotlineTruth()
 	if err := writeTruthFile(filepath.Join(opts.Dir, "truth.json"), g.truth); err != nil {
 		return nil, err
 	}

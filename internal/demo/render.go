@@ -120,7 +120,7 @@ func (x *extract) insert(r *rand.Rand, rw *row, from int) {
 // sourceTimeColumns names each source's source_time column (as
 // deploy/demo/residenthub.yaml maps it).
 var sourceTimeColumns = map[string]string{"hukou": "变更时间", "residence": "登记时间", "social_insurance": "更新时间",
-	"payroll": "发放日期", "health": "更新时间", "asset": "更新时间"}
+	"payroll": "发放日期", "health": "更新时间", "asset": "更新时间", "hotline_export": "更新时间"}
 
 // sourceTime reads the row's source_time cell as written (timeText's
 // layouts, or a date: midnight), in China time; zero when it has none.

@@ -18,12 +18,14 @@ type Truth struct {
 	MaxRealEstate      int      `json:"max_real_estate"`
 	MaxVehicles        int      `json:"max_vehicles"`
 
-	Files      []File                  `json:"files"`
-	Counts     map[string]DatasetCount `json:"counts"` // by dataset name
-	Summary    Summary                 `json:"summary"`
-	Invalid    []InvalidRecord         `json:"invalid"`
-	Households []Household             `json:"households"`
-	Residents  []Resident              `json:"residents"`
+	Files   []File                  `json:"files"`
+	Counts  map[string]DatasetCount `json:"counts"` // by dataset name
+	Summary Summary                 `json:"summary"`
+	// Hotline is each community's expected top problems of the year.
+	Hotline    *HotlineTruth   `json:"hotline"`
+	Invalid    []InvalidRecord `json:"invalid"`
+	Households []Household     `json:"households"`
+	Residents  []Resident      `json:"residents"`
 }
 
 // File is one extract written under Options.Dir.

@@ -52,6 +52,15 @@ var synonyms = map[string][]string{
 	"open":        {"待处理", "未办结", "受理", "已受理", "新建"},
 	"in_progress": {"处理中", "办理中", "in progress", "in-progress"},
 	"closed":      {"已办结", "办结", "已关闭", "关闭", "已完成"},
+	// hotline_ticket.channel and satisfaction
+	"wechat":              {"微信", "微信公众号", "微信小程序", "we chat"},
+	"suggestion_box":      {"意见箱", "信箱", "suggestion box"},
+	"walk_in":             {"来访", "现场", "走访", "walk-in", "walk in"},
+	"12345":               {"12345热线", "市民热线", "12345 热线"},
+	"12333":               {"12333热线", "人社热线", "12333 热线"},
+	"satisfied":           {"满意", "非常满意"},
+	"basically_satisfied": {"基本满意", "basically satisfied"},
+	"dissatisfied":        {"不满意", "非常不满意"},
 }
 
 // Enum maps a value to one of values (the field's allowed English words).
