@@ -57,6 +57,9 @@ func TestDemoDistrictOnCluster(t *testing.T) {
 	}
 	kafkaAddr := freeAddr(t)
 	brokers := []string{kafkaAddr}
+	if err := bus.Secure(brokers, bus.Security{SASL: &testKafkaUser}); err != nil {
+		t.Fatal(err)
+	}
 	connCfg := writeDemoConfig(t, root, "connectors", kafkaAddr, "", config.ClickHouse{}, "unused")
 	fill := startProcess(t, ctx, connCfg.path, "connectors")
 	waitFor := func(what string, cond func() bool) {
