@@ -2,7 +2,6 @@ package api
 
 import (
 	"os"
-	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -27,16 +26,7 @@ func TestHotlinePage(t *testing.T) {
 	b := newBrowser(t)
 	visible := func(what, got string, want []string, notWant ...string) {
 		t.Helper()
-		for _, w := range want {
-			if !strings.Contains(got, w) {
-				t.Errorf("%s does not show %q:\n%s", what, w, got)
-			}
-		}
-		for _, w := range notWant {
-			if strings.Contains(got, w) {
-				t.Errorf("%s shows %q:\n%s", what, w, got)
-			}
-		}
+		visibleIn(t, what, got, want, notWant...)
 	}
 
 	b.do(chromedp.Navigate(e.url + "/web/hotline.html?year=2026&community=" + hjd))

@@ -78,16 +78,7 @@ func TestServiceHallPage(t *testing.T) {
 	b := newBrowser(t)
 	visible := func(what, got string, want []string, notWant ...string) {
 		t.Helper()
-		for _, w := range want {
-			if !strings.Contains(got, w) {
-				t.Errorf("%s does not show %q:\n%s", what, w, got)
-			}
-		}
-		for _, w := range notWant {
-			if strings.Contains(got, w) {
-				t.Errorf("%s shows %q:\n%s", what, w, got)
-			}
-		}
+		visibleIn(t, what, got, want, notWant...)
 	}
 
 	b.do(chromedp.Navigate(e.url + "/"))
@@ -389,4 +380,20 @@ func (b *browser) checkConsole() {
 // jsString quotes s as a JavaScript string literal (test selectors only).
 func jsString(s string) string {
 	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
+}
+
+// visibleIn fails t unless the page text got (what names it) holds every
+// want and none of notWant.
+func visibleIn(t *testing.T, what, got string, want []string, notWant ...string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(got, w) {
+			t.Errorf("%s does not show %q:\n%s", what, w, got)
+		}
+	}
+	for _, w := range notWant {
+		if strings.Contains(got, w) {
+			t.Errorf("%s shows %q:\n%s", what, w, got)
+		}
+	}
 }
