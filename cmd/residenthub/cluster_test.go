@@ -51,17 +51,8 @@ func TestDemoDistrictOnCluster(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	root := t.TempDir()
-	truth, err := demo.Generate(demo.Options{Dir: filepath.Join(root, "demo"), Seed: 13, Households: 800})
-	if err != nil {
-		t.Fatal(err)
-	}
-	kafkaAddr := freeAddr(t)
+	truth, kafkaAddr, connCfg, fill := fillBroker(t, ctx, root, 13, 800)
 	brokers := []string{kafkaAddr}
-	if err := bus.Secure(brokers, bus.Security{SASL: &testKafkaUser}); err != nil {
-		t.Fatal(err)
-	}
-	connCfg := writeDemoConfig(t, root, "connectors", kafkaAddr, "", config.ClickHouse{}, "unused")
-	fill := startProcess(t, ctx, connCfg.path, "connectors")
 	waitFor := func(what string, cond func() bool) {
 		t.Helper()
 		for !cond() {
@@ -70,7 +61,6 @@ func TestDemoDistrictOnCluster(t *testing.T) {
 			}
 		}
 	}
-	waitFor("the connectors take the drop folders in", func() bool { n, err := pendingDropFiles(connCfg.cfg); return err == nil && n == 0 })
 	topics := rawTopics(connCfg.cfg)
 	total := messagesIn(t, ctx, kafkaAddr, topics)
 	lag := func() int64 {

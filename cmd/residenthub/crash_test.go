@@ -39,28 +39,8 @@ func TestPipelineProcessesCrashShareAndStop(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	root := t.TempDir()
-	truth, err := demo.Generate(demo.Options{Dir: filepath.Join(root, "demo"), Seed: 11, Households: 1200})
-	if err != nil {
-		t.Fatal(err)
-	}
-	kafkaAddr := freeAddr(t)
+	truth, kafkaAddr, connCfg, fill := fillBroker(t, ctx, root, 11, 1200)
 	brokers := []string{kafkaAddr}
-	if err := bus.Secure(brokers, bus.Security{SASL: &testKafkaUser}); err != nil {
-		t.Fatal(err)
-	}
-
-	// The connectors process: embedded broker, file connectors, push API.
-	connCfg := writeDemoConfig(t, root, "connectors", kafkaAddr, "", config.ClickHouse{}, "unused")
-	fill := startProcess(t, ctx, connCfg.path, "connectors")
-	for {
-		n, err := pendingDropFiles(connCfg.cfg)
-		if err == nil && n == 0 {
-			break
-		}
-		if !sleepOrDone(ctx, 200*time.Millisecond) {
-			t.Fatalf("the connectors did not take the drop folders in: %v", fill.log())
-		}
-	}
 	topics := rawTopics(connCfg.cfg)
 	total := messagesIn(t, ctx, kafkaAddr, topics)
 	if total == 0 {
@@ -376,4 +356,31 @@ func (p *process) kill(t *testing.T) {
 	_ = p.cmd.Process.Kill()
 	err := <-p.done
 	p.done <- err
+}
+
+// fillBroker generates a demo district (seed, households) under root and
+// starts a connectors process (embedded broker on a free port, the hub's
+// SASL user) that publishes its drop folders; it returns once no file
+// waits. The process keeps running (the broker) until ctx or the test ends.
+func fillBroker(t *testing.T, ctx context.Context, root string, seed int64, households int) (*demo.Truth, string, demoConfig, *process) {
+	t.Helper()
+	truth, err := demo.Generate(demo.Options{Dir: filepath.Join(root, "demo"), Seed: seed, Households: households})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kafkaAddr := freeAddr(t)
+	if err := bus.Secure([]string{kafkaAddr}, bus.Security{SASL: &testKafkaUser}); err != nil {
+		t.Fatal(err)
+	}
+	connCfg := writeDemoConfig(t, root, "connectors", kafkaAddr, "", config.ClickHouse{}, "unused")
+	fill := startProcess(t, ctx, connCfg.path, "connectors")
+	for {
+		n, err := pendingDropFiles(connCfg.cfg)
+		if err == nil && n == 0 {
+			return truth, kafkaAddr, connCfg, fill
+		}
+		if !sleepOrDone(ctx, 200*time.Millisecond) {
+			t.Fatalf("the connectors did not take the drop folders in: %v", fill.log())
+		}
+	}
 }
