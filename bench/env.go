@@ -117,6 +117,10 @@ func writeConfig(o *Options, hc hubConfig, k keys) (*config.Config, error) {
 	// The bench's peer, ClickHouse's Kafka table engine, reads hub A's
 	// topics and cannot authenticate: the bench's broker stays open.
 	cfg.Kafka.EmbeddedOpen = true
+	// The later steps read hub A's raw topics from the start: its embedded
+	// broker must keep every message (at 1,000,000 residents the default
+	// 1 GiB per partition trimmed half the district before them).
+	cfg.Kafka.Retention.Time, cfg.Kafka.Retention.Bytes = 0, 0
 	cfg.Kafka.EmbeddedListen = fmt.Sprintf("127.0.0.1:%d", hc.kafkaPort)
 	cfg.HTTP.Listen = fmt.Sprintf("127.0.0.1:%d", hc.httpPort)
 	cfg.ClickHouse = hc.clickhouse

@@ -75,8 +75,9 @@ func waitLoaded(ctx context.Context, p *hubProc, cfg *config.Config, brokers []s
 	return first, nil
 }
 
-// topicMessages counts the messages retained on topics (end minus first
-// offset, summed over partitions).
+// topicMessages counts the messages on topics (end offsets summed over
+// partitions). It fails when a partition no longer starts at offset 0: a
+// step reading the topics would then measure part of the district.
 func topicMessages(ctx context.Context, brokers []string, topics []string) (int64, error) {
 	client := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 10 * time.Second}
 	meta, err := client.Metadata(ctx, &kafka.MetadataRequest{Topics: topics})
@@ -99,7 +100,10 @@ func topicMessages(ctx context.Context, brokers []string, topics []string) (int6
 			if p.Error != nil {
 				return 0, fmt.Errorf("cannot list offsets of %s/%d: %w", topic, p.Partition, p.Error)
 			}
-			n += p.LastOffset - p.FirstOffset
+			if p.FirstOffset != 0 {
+				return 0, fmt.Errorf("%s/%d starts at offset %d, not 0: the broker deleted messages (retention), so the topics no longer hold the whole district", topic, p.Partition, p.FirstOffset)
+			}
+			n += p.LastOffset
 		}
 	}
 	return n, nil
