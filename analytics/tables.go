@@ -71,6 +71,7 @@ const (
 	publishedOrigin = "views resident, household and health"
 	suppressed      = "count; NULL when the cell counts fewer than 5 households"
 	caseOrigin      = "view hotline_ticket (12345 citizen hotline)"
+	parameterOrigin = "the eligibility program files, published by the API (migration 0120)"
 )
 
 func extraTables() []Table {
@@ -125,6 +126,12 @@ func extraTables() []Table {
 				localDate("closed_date", "closed_time"),
 				typed("days_to_close", "Nullable(Float64)", "Days from the first call to the close (NULL when not resolved or no closed time).", "days", caseOrigin, Derived),
 			}},
+		{Name: "program_parameter_history", Engine: "ReplacingMergeTree", Columns: parameterColumns(false),
+			Description: "Every publication of the eligibility programs' parameters by the hub's API. Read the view program_parameter instead."},
+		{Name: "program_parameter", Engine: "View", Description: "The eligibility programs' effective-dated parameters (the dibao standard, asset limits, ...) as the hub's API runs them, " +
+			"published at its start (each program's latest publication only). Read the value in force on a day from here instead of typing it into a query: " +
+			"argMax(value, effective_from) … WHERE program = 'dibao' AND parameter = 'standard_fen' AND effective_from <= day.",
+			Columns: parameterColumns(true)},
 		{Name: "community_published", Engine: "View", Description: "Counts per community meant for publication, with small-count suppression: " +
 			"every cell that counts fewer than 5 households is NULL. People are counted members (status normal), placed in the community of their household.",
 			Columns: []Column{
@@ -135,4 +142,20 @@ func extraTables() []Table {
 				typed("disabled", "Nullable(UInt64)", "Members with a disability grade.", suppressed+" with such a member", publishedOrigin, Derived),
 			}},
 	}
+}
+
+func parameterColumns(view bool) []Column {
+	cols := []Column{
+		textColumn("program", "The program's id (its YAML file: eligibility/programs/ or programs.dir).", "e.g. dibao", parameterOrigin, "copied"),
+		textColumn("parameter", "The parameter's name in the program file.", "e.g. standard_fen", parameterOrigin, "copied"),
+		typed("effective_from", "Date", "First day the value is in force; it holds until the next value's effective_from.", "calendar day", parameterOrigin, "copied"),
+		textColumn("value", "The value as text: an integer in decimal (toInt64(value) for fen, months, counts), a text, or JSON for a list.", "unit as the parameter's name says (_fen: fen)", parameterOrigin, "copied"),
+		textColumn("source_zh", "Where the value comes from (regulation, report), in Chinese.", "", parameterOrigin, "copied"),
+		textColumn("source_en", "Where the value comes from, in English.", "", parameterOrigin, "copied"),
+		typed("published_at", "DateTime", "When an API process published this set of the program's values.", "instant, UTC", parameterOrigin, "copied"),
+	}
+	if view {
+		cols = append(cols, localDate("published_date", "published_at"))
+	}
+	return cols
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/residenthub/residenthub/connectors/push"
 	"github.com/residenthub/residenthub/connectors/runtime"
 	"github.com/residenthub/residenthub/eligibility"
+	"github.com/residenthub/residenthub/eligibility/paramdb"
 	"github.com/residenthub/residenthub/pipelines"
 	"github.com/residenthub/residenthub/places"
 	"github.com/residenthub/residenthub/profile"
@@ -254,6 +255,9 @@ func (h *Hub) startAPI(context.Context) error {
 		sink := audit.NewSink(h.clickhouse.conn, h.cfg.ClickHouse, h.kafka.brokers, h.log)
 		sink.Partitions = h.cfg.Kafka.Partitions
 		h.api.workers.Go("audit", h.afterMigrations(h.checkedConsumer(sink.GroupID, []string{schema.AuditTopic}, sink.Run)))
+		h.api.workers.Go("program parameters", h.afterMigrations(func(ctx context.Context) error {
+			return h.publishParameters(ctx, programs)
+		}))
 	}
 	ln, err := net.Listen("tcp", h.cfg.HTTP.Listen)
 	if err != nil {
@@ -296,4 +300,23 @@ func loadPrograms(cfg *config.Config) (*eligibility.Registry, error) {
 // readOptions are the profile reader's options from the configuration.
 func readOptions(ch config.ClickHouse) profile.ReadOptions {
 	return profile.ReadOptions{Queries: ch.ReadQueries, CacheEntries: ch.ReadCache, CachePoll: ch.ReadCachePoll}
+}
+
+// publishParameters writes the programs' parameters for the analysts
+// (eligibility/paramdb) once, retrying while ClickHouse does not take them.
+func (h *Hub) publishParameters(ctx context.Context, programs *eligibility.Registry) error {
+	b := retry.New(time.Second, time.Minute)
+	for {
+		changed, err := paramdb.Publish(ctx, h.clickhouse.conn, h.cfg.ClickHouse.AnalyticsDatabase, programs.List(), time.Now())
+		if err == nil {
+			if len(changed) > 0 {
+				h.log.Info("published program parameters for analytics", "programs", changed)
+			}
+			return nil
+		}
+		h.log.Warn("cannot publish program parameters; retrying", "err", err)
+		if !b.Wait(ctx) {
+			return nil
+		}
+	}
 }

@@ -1,18 +1,21 @@
 -- Households below the dibao line and near-poor households (at most 10 % above it) per community, by income per counted member (income only; the program also checks assets and the applicant's hukou).
 --
 -- Income as the dibao program counts it (eligibility/programs/dibao.yaml): per
--- member with status normal, the employment income of the 6 calendar months
--- before as_of's month divided by 6 (integer fen), plus the monthly pension of
--- pension records being received; per household the sum divided by the
--- members (integer fen). below_line: per-capita income under the standard;
--- below_line_gap_fen: what lifting those households to the line would cost a
--- month (the allowance before the asset and applicant checks), in fen;
--- near_poor: at or above it, but at most 10 % above (income × 10 ≤ standard ×
--- 11); households: all households with a counted member. A household belongs
--- to the community most of its members live in (view household; '' = none
--- has a residence record).
+-- member with status normal, the employment income of the income_months
+-- calendar months before as_of's month divided by income_months (integer
+-- fen), plus the monthly pension of pension records being received; per
+-- household the sum divided by the members (integer fen). The standard and
+-- income_months are the values in force on as_of, read from the view
+-- program_parameter (published by the hub from the program file), so the
+-- query never holds a stale standard; it answers no rows when the hub has
+-- not published the dibao program. below_line: per-capita income under the
+-- standard; below_line_gap_fen: what lifting those households to the line
+-- would cost a month (the allowance before the asset and applicant checks),
+-- in fen; near_poor: at or above it, but at most 10 % above (income × 10 ≤
+-- standard × 11); households: all households with a counted member. A
+-- household belongs to the community most of its members live in (view
+-- household; '' = none has a residence record).
 -- Run in the analytics database (clickhouse-client --database analytics).
-WITH 132000 AS standard_fen  -- parameter: the dibao standard in force on as_of, fen per person per month (dibao.yaml standard_fen)
 SELECT
     community_code,
     count() AS households,
@@ -23,30 +26,43 @@ SELECT
     sumIf(members, per_capita_income_fen >= standard_fen AND per_capita_income_fen * 10 <= standard_fen * 11) AS near_poor_members
 FROM
 (
-    SELECT household_key, members, per_capita_income_fen, community_code
+    SELECT household_key, members, per_capita_income_fen, standard_fen, community_code
     FROM
     (
-        SELECT household_key, count() AS members, intDiv(sum(income_fen), count()) AS per_capita_income_fen
+        SELECT household_key, count() AS members, intDiv(sum(income_fen), count()) AS per_capita_income_fen, any(standard_fen) AS standard_fen
         FROM
         (
-            SELECT household_key, employment_monthly_fen + pension_fen AS income_fen
+            SELECT household_key, employment_monthly_fen + pension_fen AS income_fen, standard_fen
             FROM
             (
-                SELECT person_key, household_key, employment_monthly_fen
+                SELECT person_key, any(household_key) AS household_key, any(standard_fen) AS standard_fen,
+                    intDiv(sumIf(gross_income_fen, period >= addMonths(toStartOfMonth(as_of), -income_months) AND period < toStartOfMonth(as_of)), any(income_months)) AS employment_monthly_fen
                 FROM
                 (
-                    SELECT person_key, household_key
+                    SELECT person_key, household_key, as_of, standard_fen, income_months
                     FROM resident
+                    CROSS JOIN
+                    (
+                        SELECT as_of,
+                            toInt64(argMaxIf(value, effective_from, parameter = 'standard_fen')) AS standard_fen,
+                            toInt64(argMaxIf(value, effective_from, parameter = 'income_months')) AS income_months
+                        FROM program_parameter
+                        CROSS JOIN
+                        (
+                            SELECT
+                                toDate(now(), 'Asia/Shanghai') AS as_of  -- parameter: the day of the analysis, China time
+                        )
+                        WHERE program = 'dibao' AND parameter IN ('standard_fen', 'income_months') AND effective_from <= as_of
+                        GROUP BY as_of
+                    )
                     WHERE status = 'normal' AND household_key != ''
                 )
-                ANY LEFT JOIN
+                ALL LEFT JOIN
                 (
-                    WITH toDate(now(), 'Asia/Shanghai') AS as_of  -- parameter: the day of the analysis, China time
-                    SELECT person_key, intDiv(sum(gross_income_fen), 6) AS employment_monthly_fen
+                    SELECT person_key, period, gross_income_fen
                     FROM employment
-                    WHERE period >= addMonths(toStartOfMonth(as_of), -6) AND period < toStartOfMonth(as_of)
-                    GROUP BY person_key
                 ) USING person_key
+                GROUP BY person_key
             )
             ANY LEFT JOIN
             (
