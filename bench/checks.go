@@ -53,6 +53,7 @@ func (r *run) checks(ctx context.Context) error {
 	}{
 		{"POST /v1/checks dibao", o.Clients, &c.Dibao, r.dibaoRequest},
 		{"POST /v1/checks dibao", 1, &c.Dibao1Client, r.dibaoRequest},
+		{"POST /v1/checks dibao as_of", o.Clients, &c.DibaoAsOf, r.dibaoAsOfRequest},
 		{"POST /v1/checks residence_certificate", o.Clients, &c.ResidenceCertificate, r.certificateRequest},
 		{"GET /v1/residents/{id}", o.Clients, &c.Profile, r.profileRequest},
 	}
@@ -65,7 +66,7 @@ func (r *run) checks(ctx context.Context) error {
 	meter := cpuMeter{hubPID: r.hub.cmd.Process.Pid, chPID: o.clickhousePID()}
 	for _, k := range kinds {
 		o.logf("checks: %s, %d clients, %s", k.name, k.clients, o.Duration)
-		name := strings.NewReplacer("POST /v1/checks ", "", "GET /v1/residents/{id}", "profile").Replace(k.name) + "-" + strconv.Itoa(k.clients)
+		name := strings.NewReplacer("POST /v1/checks ", "", " as_of", "-as-of", "GET /v1/residents/{id}", "profile").Replace(k.name) + "-" + strconv.Itoa(k.clients)
 		stopProfile := o.profileLoad(ctx, o.Profile, name, r.pprofAddr, o.Duration)
 		before, hitsBefore := meter.sample(), r.cacheCounts(ctx)
 		*k.into = closedLoop(ctx, client, k.name, k.clients, o.Duration, k.req)
@@ -151,7 +152,17 @@ func ratio(a, b float64) float64 {
 }
 
 func (r *run) checkRequest(program string, p person) *http.Request {
-	body, _ := json.Marshal(map[string]string{"program": program, "id_number": p.id, "name": p.name})
+	return r.checkRequestAsOf(program, p, "")
+}
+
+// checkRequestAsOf asks for a check as of a past day ("YYYY-MM-DD", China
+// time; "" = now).
+func (r *run) checkRequestAsOf(program string, p person, day string) *http.Request {
+	fields := map[string]string{"program": program, "id_number": p.id, "name": p.name}
+	if day != "" {
+		fields["as_of"] = day
+	}
+	body, _ := json.Marshal(fields)
 	req, _ := http.NewRequest("POST", r.apiURL+"/v1/checks", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	return r.authorize(req, r.keys.counter)
@@ -160,6 +171,17 @@ func (r *run) checkRequest(program string, p person) *http.Request {
 func (r *run) dibaoRequest(i int) *http.Request {
 	return r.checkRequest("dibao", r.sample.applicants[i%len(r.sample.applicants)])
 }
+
+// dibaoAsOfRequest asks for the dibao check as of yesterday in China time:
+// every value as it stood then.
+func (r *run) dibaoAsOfRequest(i int) *http.Request {
+	day := time.Now().In(chinaTime).AddDate(0, 0, -1).Format(time.DateOnly)
+	return r.checkRequestAsOf("dibao", r.sample.applicants[i%len(r.sample.applicants)], day)
+}
+
+// chinaTime is China Standard Time (UTC+8, no daylight saving), the zone of
+// the API's as_of days.
+var chinaTime = time.FixedZone("CST", 8*3600)
 
 func (r *run) certificateRequest(i int) *http.Request {
 	return r.checkRequest("residence_certificate", r.sample.residents[i%len(r.sample.residents)])

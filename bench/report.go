@@ -41,7 +41,7 @@ func Print(w io.Writer, r *Result) {
 			name string
 			l    Load
 		}{
-			{"dibao check", c.Dibao}, {"dibao check", c.Dibao1Client},
+			{"dibao check", c.Dibao}, {"dibao check", c.Dibao1Client}, {"dibao check as of yesterday", c.DibaoAsOf},
 			{"residence certificate", c.ResidenceCertificate}, {"profile GET", c.Profile},
 		} {
 			row(fmt.Sprintf("%s, %d client%s", l.name, l.l.Clients, plural(l.l.Clients)),

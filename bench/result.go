@@ -90,8 +90,12 @@ type Checks struct {
 	FloorPKP50Ms float64 `json:"floor_pk_p50_ms"`
 	FloorPKP99Ms float64 `json:"floor_pk_p99_ms"`
 
-	Dibao                Load  `json:"dibao"`
-	Dibao1Client         Load  `json:"dibao_1_client"`
+	Dibao        Load `json:"dibao"`
+	Dibao1Client Load `json:"dibao_1_client"`
+	// DibaoAsOf is the dibao check "as of" yesterday (China time): every
+	// value as it stood then, from the read side's full history (the read
+	// cache keeps every version too, so it serves these as well).
+	DibaoAsOf            Load  `json:"dibao_as_of"`
 	ResidenceCertificate Load  `json:"residence_certificate"`
 	Profile              Load  `json:"profile"`
 	Burst                Burst `json:"burst"`

@@ -66,7 +66,7 @@ func TestSmallRun(t *testing.T) {
 		"checks.floor_pk_p50_ms", "checks.floor_pk_p99_ms",
 		"freshness.push_p50_ms", "freshness.push_p99_ms", "freshness.sql_p50_ms", "freshness.sql_p99_ms",
 	}
-	for _, load := range []string{"dibao", "dibao_1_client", "residence_certificate", "profile"} {
+	for _, load := range []string{"dibao", "dibao_1_client", "dibao_as_of", "residence_certificate", "profile"} {
 		positive = append(positive, "checks."+load+".clients", "checks."+load+".per_s", "checks."+load+".p50_ms",
 			"checks."+load+".p95_ms", "checks."+load+".p99_ms", "checks."+load+".requests", "checks."+load+".statuses.200",
 			"checks."+load+".p50_vs_floor")
@@ -94,7 +94,7 @@ func TestSmallRun(t *testing.T) {
 
 	var table bytes.Buffer
 	Print(&table, res)
-	for _, want := range []string{"ingest end to end", "pipelines only", "Kafka engine", "dibao check, 3 clients", "dibao check, 1 client",
+	for _, want := range []string{"ingest end to end", "pipelines only", "Kafka engine", "dibao check, 3 clients", "dibao check, 1 client", "dibao check as of yesterday",
 		"residence certificate", "profile GET", "burst", "push → in a profile", "SQL pull → in a profile", "PK lookup"} {
 		if !strings.Contains(table.String(), want) {
 			t.Errorf("the table lacks %q:\n%s", want, table.String())
