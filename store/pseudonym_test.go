@@ -27,3 +27,10 @@ func FuzzPseudonymizer(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkPseudonymizer(b *testing.B) {
+	p := NewPseudonymizer("pseudonym-salt")
+	for i := 0; i < b.N; i++ {
+		_ = p.Of("110105198401136822|2026-04")
+	}
+}
