@@ -118,14 +118,6 @@ func writeConfig(o *Options, hc hubConfig, k keys) (*config.Config, error) {
 	// topics and cannot authenticate: the bench's broker stays open.
 	cfg.Kafka.EmbeddedOpen = true
 	cfg.Kafka.EmbeddedListen = fmt.Sprintf("127.0.0.1:%d", hc.kafkaPort)
-	// Hub B and the peer read hub A's raw topics again after hub A's group
-	// committed them, so the broker's retention (a pass every 5 minutes,
-	// trimming what the group committed) must leave them alone. With it on,
-	// a load longer than 5 minutes lost most of the raw messages before the
-	// later steps: 93,436 of 876,547 counted at 100,000 residents, and a
-	// pass at the start of hub B left it a third of the rows to load
-	// (2026-12-07); at 1,000,000 the peer read none.
-	cfg.Kafka.Retention.Time, cfg.Kafka.Retention.Bytes = 0, 0
 	cfg.HTTP.Listen = fmt.Sprintf("127.0.0.1:%d", hc.httpPort)
 	cfg.ClickHouse = hc.clickhouse
 	switch {
