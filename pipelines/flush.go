@@ -11,6 +11,7 @@ import (
 	"github.com/apache/arrow/go/v17/arrow/memory"
 	"github.com/residenthub/residenthub/pipelines/arrowbatch"
 	"github.com/residenthub/residenthub/schema"
+	"github.com/residenthub/residenthub/store"
 	"github.com/segmentio/kafka-go"
 )
 
@@ -158,31 +159,36 @@ func (r *Runner) insertRows(ctx context.Context, b *batch) error {
 	return arrowbatch.Insert(ctx, r.conn, r.table(b.dataset.Name), rec)
 }
 
-// insertLoads records which messages loaded (see the rejects_current view),
-// under the record key as sent (record.Row.RawKey), the key the rejects and
-// dead letters carry.
+// insertLoads records which messages loaded: one row per message in
+// {analytics_db}.intake_history (outcome 'loaded'), under the pseudonym of
+// the record key as sent (record.Row.RawKey, the key the rejects and dead
+// letters carry), so the analysts' intake view and rejects_current see it
+// (migration 0100). The row is what the view over the former loads table
+// wrote: recorded_at is the message time, so a replay writes the same row.
 func (r *Runner) insertLoads(ctx context.Context, b *batch) error {
 	if len(b.rows) == 0 {
 		return nil
 	}
-	if err := r.hookInsert("loads"); err != nil {
+	if err := r.hookInsert("intake_history"); err != nil {
 		return err
 	}
 	n := len(b.rows)
-	sources, datasets, keys, topics, versions := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	sources, datasets, outcomes, hashes, topics, empty := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	partitions, offsets, times := make([]int32, n), make([]int64, n), make([]int64, n)
+	hash := store.NewPseudonymizer(r.salt)
 	for i, p := range b.rows {
-		sources[i], datasets[i], keys[i], topics[i], versions[i] = p.row.Source, b.dataset.Name, p.row.RawKey, p.ref.topic, PipelineVersion
+		sources[i], datasets[i], outcomes[i], hashes[i], topics[i] = p.row.Source, b.dataset.Name, "loaded", hash.Of(p.row.RawKey), p.ref.topic
 		partitions[i], offsets[i], times[i] = int32(p.ref.partition), p.ref.offset, p.ref.time.Unix()
 	}
-	return r.insertColumns(ctx, "loads", "source, dataset, record_key, topic, kafka_partition, kafka_offset, pipeline_version, message_time",
-		sources, datasets, keys, topics, partitions, offsets, versions, times)
+	return r.insertColumnsInto(ctx, r.intake, "intake_history", "source, dataset, outcome, record_key_hash, topic, kafka_partition, kafka_offset, field, reason, message_time, recorded_at",
+		sources, datasets, outcomes, hashes, topics, partitions, offsets, empty, empty, times, times)
 }
 
-// insertColumns inserts whole columns (slices of one length, in the order
-// of columns) into a bookkeeping table in one INSERT.
-func (r *Runner) insertColumns(ctx context.Context, table, columns string, cols ...any) error {
-	batch, err := r.conn.PrepareBatch(ctx, "INSERT INTO "+r.table(table)+" ("+columns+")")
+// insertColumnsInto inserts whole columns (slices of one length, in the
+// order of columns) into the bookkeeping table qualified (named table in
+// errors) in one INSERT.
+func (r *Runner) insertColumnsInto(ctx context.Context, qualified, table, columns string, cols ...any) error {
+	batch, err := r.conn.PrepareBatch(ctx, "INSERT INTO "+qualified+" ("+columns+")")
 	if err != nil {
 		return fmt.Errorf("cannot prepare insert into %s: %w", table, err)
 	}

@@ -146,6 +146,7 @@ func (h *harness) query(q string) string {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	q = strings.ReplaceAll(q, "{db}", store.QuoteIdent(h.cfg.ClickHouse.Database))
+	q = strings.ReplaceAll(q, "{analytics_db}", store.QuoteIdent(h.cfg.ClickHouse.AnalyticsDatabase))
 	rows, err := h.conn.Query(ctx, q)
 	if err != nil {
 		h.t.Fatalf("%s: %v", q, err)

@@ -70,6 +70,8 @@ type Runner struct {
 	brokers  []string
 	log      *slog.Logger
 	db       string                    // quoted profile database
+	intake   string                    // quoted {analytics_db}.intake_history
+	salt     string                    // clickhouse.pseudonym_salt (store.Pseudonym of record keys)
 	byTopic  map[string]*config.Source // raw topic → source
 	topics   []string                  // raw topics in config order
 	datasets []schema.Dataset          // one loader lane each, in order of first use
@@ -118,6 +120,8 @@ func New(cfg *config.Config, conn driver.Conn, brokers []string, reg prometheus.
 	r := &Runner{
 		cfg: cfg, conn: conn, brokers: brokers, log: log.With("component", "pipelines"),
 		db:      store.QuoteIdent(cfg.ClickHouse.Database),
+		intake:  store.QuoteIdent(cfg.ClickHouse.AnalyticsDatabase) + ".intake_history",
+		salt:    cfg.ClickHouse.PseudonymSalt,
 		byTopic: map[string]*config.Source{}, bySrc: map[string]*sourceStats{}, laneOf: map[string]int{},
 		chSlots: make(chan struct{}, chSlots), keyHoldsSubject: map[string]bool{},
 	}

@@ -4,6 +4,8 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"hash"
+	"io"
 	"strings"
 )
 
@@ -38,4 +40,30 @@ func Pseudonym(salt, value string) string {
 	m := hmac.New(sha256.New, []byte(salt))
 	m.Write([]byte(value))
 	return strings.ToUpper(hex.EncodeToString(m.Sum(nil)))
+}
+
+// Pseudonymizer computes Pseudonym for many values under one salt, reusing
+// its HMAC state (about 1 µs and one 64-byte string per value). Not safe
+// for concurrent use.
+type Pseudonymizer struct {
+	m   hash.Hash
+	sum []byte
+	hex [2 * sha256.Size]byte
+}
+
+// NewPseudonymizer returns a Pseudonymizer for salt.
+func NewPseudonymizer(salt string) *Pseudonymizer {
+	return &Pseudonymizer{m: hmac.New(sha256.New, []byte(salt)), sum: make([]byte, 0, sha256.Size)}
+}
+
+// Of returns Pseudonym(salt, value): 64 upper-case hex digits.
+func (p *Pseudonymizer) Of(value string) string {
+	const digits = "0123456789ABCDEF"
+	p.m.Reset()
+	_, _ = io.WriteString(p.m, value)
+	p.sum = p.m.Sum(p.sum[:0])
+	for i, b := range p.sum {
+		p.hex[2*i], p.hex[2*i+1] = digits[b>>4], digits[b&0x0f]
+	}
+	return string(p.hex[:])
 }

@@ -205,6 +205,9 @@ func TestDemoDistrictOnCluster(t *testing.T) {
 		}
 		defer c.Close()
 		local := db + "." + table + store.LocalSuffix
+		if a, ok := strings.CutPrefix(table, "analytics."); ok {
+			local = store.QuoteIdent(ch.AnalyticsDatabase) + "." + a + store.LocalSuffix
+		}
 		if err := c.Exec(ctx, "SYSTEM SYNC REPLICA "+local); err != nil {
 			t.Fatalf("%s on %s: %v", local, addr, err)
 		}
@@ -214,7 +217,7 @@ func TestDemoDistrictOnCluster(t *testing.T) {
 		}
 		return n
 	}
-	for _, table := range []string{"person", "employment", "profile_rows", "loads"} {
+	for _, table := range []string{"person", "employment", "profile_rows", "analytics.intake_history"} {
 		for s := 0; s < 2; s++ {
 			if n1, n2 := localCount(addrs[2*s], table), localCount(addrs[2*s+1], table); n1 != n2 || n1 == 0 {
 				t.Errorf("%s on shard %d: replicas hold %d and %d rows", table, s+1, n1, n2)

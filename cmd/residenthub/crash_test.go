@@ -150,16 +150,18 @@ func TestPipelineProcessesCrashShareAndStop(t *testing.T) {
 
 // digest summarises what a load stored: per table, the number of rows after
 // FINAL and an order-independent hash of every column that depends only on
-// the raw messages (not rejected_at, the wall time of a rejection).
+// the raw messages (not rejected_at, the wall time of a rejection, nor
+// intake_history's recorded_at, which is rejected_at for a rejection);
+// "analytics.<table>" is in the analytics database.
 func digest(t *testing.T, conn driver.Conn, ch config.ClickHouse) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	tables := map[string]string{
-		"rejects":           "source, dataset, record_key, topic, kafka_partition, kafka_offset, field, reason, message_time",
-		"loads":             "source, dataset, record_key, topic, kafka_partition, kafka_offset, message_time",
-		"identity_conflict": "id_number, field, source_a, record_key_a, value_a, source_b, record_key_b, value_b, detected_at",
-		"record_owner":      "dataset, source, record_key, id_number, source_time, ingest_time",
+		"rejects":                  "source, dataset, record_key, topic, kafka_partition, kafka_offset, field, reason, message_time",
+		"analytics.intake_history": "source, dataset, outcome, record_key_hash, topic, kafka_partition, kafka_offset, field, reason, message_time",
+		"identity_conflict":        "id_number, field, source_a, record_key_a, value_a, source_b, record_key_b, value_b, detected_at",
+		"record_owner":             "dataset, source, record_key, id_number, source_time, ingest_time",
 	}
 	for name, ds := range schema.Datasets {
 		tables[name] = strings.Join(ds.ColumnNames(), ", ")
@@ -167,7 +169,11 @@ func digest(t *testing.T, conn driver.Conn, ch config.ClickHouse) string {
 	var out []string
 	for _, name := range sortedKeys(tables) {
 		var n, h uint64
-		q := fmt.Sprintf("SELECT count(), sum(cityHash64(%s)) FROM %s.%s FINAL", tables[name], store.QuoteIdent(ch.Database), name)
+		table := store.QuoteIdent(ch.Database) + "." + name
+		if a, ok := strings.CutPrefix(name, "analytics."); ok {
+			table = store.QuoteIdent(ch.AnalyticsDatabase) + "." + a
+		}
+		q := fmt.Sprintf("SELECT count(), sum(cityHash64(%s)) FROM %s FINAL", tables[name], table)
 		if err := conn.QueryRow(ctx, q).Scan(&n, &h); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
