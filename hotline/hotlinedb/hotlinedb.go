@@ -193,85 +193,75 @@ func (r *Reader) tables(ctx context.Context, from, to time.Time) (*ext.Table, *e
 	return kinds, places, rows.Err()
 }
 
-// query is the aggregation. Levels, inside out: the current version of each
-// ticket (hotline_ticket_current FINAL, migration 0091); its community and
-// kind (external tables); its group key (hotline.Call.GroupKey, hashed to
-// 64 bits). Tickets whose group may hold more than one (a case id or a
-// caller with another ticket of the kind; found by a first pass over a key
-// without the community) are gathered per group in time order and split
-// into cases where the gap to the previous call exceeds the window
-// (hotline.GroupCases), one row per case with its first call, calls, last
-// status and closed time; every other ticket is a case alone, without
-// building a group. Then per (year, kind, unmapped category) the counts and
-// the exact median of the days to close.
+// query is the aggregation, one pass over the tickets. Levels, inside out:
+// the current version of each ticket (hotline_ticket_current FINAL,
+// migration 0091); its community and kind (external tables); its group key
+// (hotline.Call.GroupKey, hashed to 64 bits). One GROUP BY over the group
+// key gathers each group's calls as columns in time order (ts received,
+// rs resolved, cl closed, us unmapped category; most groups hold one call)
+// with the group's community and kind taken from its first call. The cases
+// of a group are found with array functions that capture no column (a
+// lambda that captures one copies it per element): starts marks the calls
+// that open a case (the first; in a caller's group also every call more
+// than the window after the previous one, hotline.GroupCases), ends the
+// calls that close one, and a case's first call, unmapped category, calls,
+// resolved flag and closed time are picked out by them and ARRAY JOINed to
+// one row per case. Then per (year of the first call, kind, unmapped
+// category) the counts and the exact median of the days to close.
 func (r *Reader) query(from, to time.Time, year int, community string) string {
 	where := ""
 	if community != "" {
 		where = "community = '" + community + "' AND" // 12 digits, checked by Counts
 	}
-	rng := r.timeRange(from, to)
-	// tickets: one row per current ticket with its group key (grp), whether
-	// its group is split by the window, and mk, a key of a superset of its
-	// group without the community (0: a group of one by construction).
-	tickets := fmt.Sprintf(`
-            SELECT multiIf(case_id != '', cityHash64('c', case_id),
-                           caller != '', cityHash64('p', caller, if(kind != '', kind, concat('?', ckey)), community),
-                           cityHash64('t', source, record_key)) AS grp,
-                multiIf(case_id != '', cityHash64('c', case_id), caller != '', cityHash64('p', caller, if(kind != '', kind, concat('?', ckey))), toUInt64(0)) AS mk,
-                case_id = '' AND caller != '' AS windowed,
-                t, community, kind, if(kind = '', category, '') AS ucat, status, closed
-            FROM (
-                SELECT source, record_key, t, if(length(code) = 12, code, pc) AS community, category, status, closed, case_id, caller
-                FROM (
-                    SELECT source, record_key, time AS t, community_code AS code, area, address, category, status,
-                        closed_time AS closed, case_id, caller
-                    FROM %[1]s.hotline_ticket_current FINAL
-                    WHERE deleted = 0 AND %[2]s
-                ) ANY LEFT JOIN (SELECT area, address, community AS pc FROM _places) USING (area, address)
-            ) ANY LEFT JOIN (SELECT category, kind, ckey FROM _kinds) USING (category)`, r.db, rng)
-	// multi: the superset keys with more than one ticket; only their
-	// groups are gathered into arrays, every other ticket is a case alone.
-	multi := fmt.Sprintf(`(
-            SELECT mk FROM (
-                SELECT multiIf(case_id != '', cityHash64('c', case_id), caller != '', cityHash64('p', caller, if(kind != '', kind, concat('?', ckey))), toUInt64(0)) AS mk
-                FROM (
-                    SELECT category, case_id, caller FROM %[1]s.hotline_ticket_current FINAL
-                    WHERE deleted = 0 AND %[2]s
-                ) ANY LEFT JOIN (SELECT category, kind, ckey FROM _kinds) USING (category)
-            )
-            WHERE mk != 0 GROUP BY mk HAVING count() > 1)`, r.db, rng)
 	return fmt.Sprintf(`
 SELECT y, kind, ucat, n_cases, n_calls, n_resolved, n_closed, median, unresolved FROM (
-SELECT toYear(opened, 'Asia/Shanghai') AS y, kind, ucat, count() AS n_cases, sum(calls) AS n_calls, sum(resolved) AS n_resolved,
+SELECT y, kind, ucat, count() AS n_cases, sum(calls) AS n_calls, sum(resolved) AS n_resolved,
     arraySort(groupArrayIf(days, known)) AS ds, length(ds) AS n_closed,
     if(n_closed = 0, 0., (ds[intDiv(n_closed + 1, 2)] + ds[intDiv(n_closed, 2) + 1]) / 2) AS median,
     sumIf(calls, community = '') AS unresolved
 FROM (
-    SELECT opened, community, kind, ucat, calls, resolved, resolved AND toUInt32(closed_at) > 0 AS known,
+    SELECT toYear(toDateTime(opened), 'Asia/Shanghai') AS y, community, kind, ucat, calls, resolved,
+        resolved AND closed_at > 0 AS known,
         greatest(toInt64(closed_at) - toInt64(opened), 0) / 86400 AS days
     FROM (
-        SELECT cs[first].1 AS opened, cs[first].2 AS community, cs[first].3 AS kind, cs[first].4 AS ucat,
-            toUInt64(last - first + 1) AS calls, toUInt8(cs[last].5 = 'closed') AS resolved, cs[last].6 AS closed_at
+        SELECT community, kind,
+            arrayPushFront(arrayPopFront(arrayMap((t, p) -> toUInt8(toInt64(t) - toInt64(p) > %[1]d), ts, arrayPushFront(arrayPopBack(ts), toUInt32(0)))), toUInt8(1)) AS wstarts,
+            if(w, wstarts, arrayPushFront(arrayMap(x -> toUInt8(0), arrayPopFront(ts)), toUInt8(1))) AS starts,
+            arrayPushBack(arrayPopFront(starts), toUInt8(1)) AS ends,
+            arrayFilter((t, s) -> s, ts, starts) AS a_opened,
+            arrayFilter((u, s) -> s, us, starts) AS a_ucat,
+            arrayMap((b, e) -> toUInt64(e - b + 1), arrayFilter((i, s) -> s, arrayEnumerate(ts), starts),
+                arrayFilter((i, e) -> e, arrayEnumerate(ts), ends)) AS a_calls,
+            arrayFilter((x, e) -> e, rs, ends) AS a_resolved,
+            arrayFilter((c, e) -> e, cl, ends) AS a_closed
         FROM (
-            SELECT cs, toUInt64(starts[j]) AS first, if(j < length(starts), toUInt64(starts[j + 1] - 1), length(cs)) AS last
+            SELECT any(windowed) AS w, argMin(community, t) AS community, argMin(kind, t) AS kind,
+                arraySort(x -> x.1, groupArray((t, res, closed, ucat))) AS cs,
+                arrayMap(x -> x.1, cs) AS ts, arrayMap(x -> x.2, cs) AS rs, arrayMap(x -> x.3, cs) AS cl, arrayMap(x -> x.4, cs) AS us
             FROM (
-                SELECT grp, any(windowed) AS w,
-                    arraySort(x -> x.1, groupArray((t, community, kind, ucat, status, closed))) AS cs,
-                    if(w, arrayFilter(i -> i = 1 OR toInt64(cs[i].1) - toInt64(cs[i - 1].1) > %[1]d, arrayEnumerate(cs)), [1]) AS starts
-                FROM (%[2]s)
-                WHERE mk IN %[3]s
-                GROUP BY grp
+                SELECT multiIf(case_id != '', cityHash64('c', case_id),
+                               caller != '', cityHash64('p', caller, if(kind != '', kind, concat('?', ckey)), community),
+                               cityHash64('t', source, record_key)) AS grp,
+                    case_id = '' AND caller != '' AS windowed,
+                    toUInt32(t) AS t, community, kind, if(kind = '', category, '') AS ucat,
+                    toUInt8(status = 'closed') AS res, toUInt32(closed) AS closed
+                FROM (
+                    SELECT source, record_key, t, if(length(code) = 12, code, pc) AS community, category, status, closed, case_id, caller
+                    FROM (
+                        SELECT source, record_key, time AS t, community_code AS code, area, address, category, status,
+                            closed_time AS closed, case_id, caller
+                        FROM %[2]s.hotline_ticket_current FINAL
+                        WHERE deleted = 0 AND %[3]s
+                    ) ANY LEFT JOIN (SELECT area, address, community AS pc FROM _places) USING (area, address)
+                ) ANY LEFT JOIN (SELECT category, kind, ckey FROM _kinds) USING (category)
             )
-            ARRAY JOIN arrayEnumerate(starts) AS j
+            GROUP BY grp
         )
-        UNION ALL
-        SELECT t AS opened, community, kind, ucat, toUInt64(1) AS calls, toUInt8(status = 'closed') AS resolved, closed AS closed_at
-        FROM (%[2]s)
-        WHERE NOT (mk IN %[3]s)
     )
+    ARRAY JOIN a_opened AS opened, a_ucat AS ucat, a_calls AS calls, a_resolved AS resolved, a_closed AS closed_at
 )
 WHERE %[4]s y IN (%[5]d, %[6]d)
 GROUP BY y, kind, ucat
 )
-ORDER BY y, kind, ucat`, int64(r.settings.Window/time.Second), tickets, multi, where, year-1, year)
+ORDER BY y, kind, ucat`, int64(r.settings.Window/time.Second), r.db, r.timeRange(from, to), where, year-1, year)
 }

@@ -18,7 +18,9 @@ import (
 // unmapped categories, later versions that close or delete a ticket — and
 // checks that the SQL aggregation gives exactly what the Go reference
 // (hotline.GroupCases + Aggregate over the current versions) gives, for
-// every community and the district, this year and the previous.
+// every community and the district, this year and the previous. The rows
+// are stored shuffled in several inserts, so later versions and later calls
+// often arrive first, and four calls test the window's edge.
 func TestCountsMatchGroupCases(t *testing.T) {
 	conn, cfg := storetest.New(t)
 	settings, err := hotline.DefaultConfig().Settings()
@@ -97,7 +99,35 @@ func TestCountsMatchGroupCases(t *testing.T) {
 		}
 		calls = append(calls, c)
 	}
-	storetest.Insert(t, conn, cfg, "hotline_ticket", rows...)
+	// Calls by one caller at the window's edge: a gap of exactly the
+	// window continues the case, one second more opens a new one; the
+	// latest call closes the second case.
+	edge := time.Date(2025, 3, 1, 9, 0, 0, 0, loc).UTC()
+	for i, at := range []time.Time{edge, edge.Add(settings.Window), edge.Add(2*settings.Window + time.Second), edge.Add(2*settings.Window + 2*time.Second)} {
+		id := fmt.Sprint("E", i)
+		status, closed := "open", time.Time{}
+		if i == 3 {
+			status, closed = "closed", at.Add(36*time.Hour)
+		}
+		row := storetest.Row{"ticket_id": id, "time": at, "category": "停车难", "source": "hotline", "record_key": id,
+			"source_time": at, "status": status, "ingest_time": at, "community_code": codes[0], "caller": "13900009999"}
+		if !closed.IsZero() {
+			row["closed_time"] = closed
+		}
+		rows = append(rows, row)
+		kind, _ := settings.Taxonomy.Kind("停车难")
+		calls = append(calls, hotline.Call{Source: "hotline", RecordKey: id, Community: codes[0], Kind: kind, Category: "停车难",
+			Caller: "13900009999", Time: at, Status: status, ClosedTime: closed})
+	}
+	// Versions arrive in any order and in several inserts (several parts
+	// that FINAL collapses): a close or delete may be stored before the
+	// version it follows, and calls of one case out of time order.
+	rng.Shuffle(len(rows), func(i, j int) { rows[i], rows[j] = rows[j], rows[i] })
+	for len(rows) > 0 {
+		n := min(len(rows), 1500)
+		storetest.Insert(t, conn, cfg, "hotline_ticket", rows[:n]...)
+		rows = rows[n:]
+	}
 	r, err := NewReader(conn, cfg.Database, settings, res)
 	if err != nil {
 		t.Fatal(err)
