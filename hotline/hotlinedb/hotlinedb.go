@@ -209,9 +209,20 @@ func (r *Reader) tables(ctx context.Context, from, to time.Time) (*ext.Table, *e
 // one row per case. Then per (year of the first call, kind, unmapped
 // category) the counts and the exact median of the days to close.
 func (r *Reader) query(from, to time.Time, year int, community string) string {
-	where := ""
+	where, only := "", ""
 	if community != "" {
-		where = "community = '" + community + "' AND" // 12 digits, checked by Counts
+		// 12 digits, checked by Counts. A case's community is its first
+		// call's, and only a case id's group mixes communities, so before
+		// grouping only the tickets of the community and of the case ids
+		// with a ticket there are kept (any stored version: a superset,
+		// the cases of other communities are dropped after grouping).
+		where = "community = '" + community + "' AND"
+		only = fmt.Sprintf(`
+                WHERE community = '%[1]s' OR case_id != '' AND case_id IN (
+                    SELECT case_id FROM %[2]s.hotline_ticket_current
+                    WHERE case_id != '' AND %[3]s AND (community_code = '%[1]s' OR length(community_code) != 12 AND
+                        (area, address) IN (SELECT area, address FROM _places WHERE community = '%[1]s')))`,
+			community, r.db, r.timeRange(from, to))
 	}
 	return fmt.Sprintf(`
 SELECT y, kind, ucat, n_cases, n_calls, n_resolved, n_closed, median, unresolved FROM (
@@ -253,7 +264,7 @@ FROM (
                         FROM %[2]s.hotline_ticket_current FINAL
                         WHERE deleted = 0 AND %[3]s
                     ) ANY LEFT JOIN (SELECT area, address, community AS pc FROM _places) USING (area, address)
-                ) ANY LEFT JOIN (SELECT category, kind, ckey FROM _kinds) USING (category)
+                ) ANY LEFT JOIN (SELECT category, kind, ckey FROM _kinds) USING (category)%[7]s
             )
             GROUP BY grp
         )
@@ -263,5 +274,5 @@ FROM (
 WHERE %[4]s y IN (%[5]d, %[6]d)
 GROUP BY y, kind, ucat
 )
-ORDER BY y, kind, ucat`, int64(r.settings.Window/time.Second), r.db, r.timeRange(from, to), where, year-1, year)
+ORDER BY y, kind, ucat`, int64(r.settings.Window/time.Second), r.db, r.timeRange(from, to), where, year-1, year, only)
 }
