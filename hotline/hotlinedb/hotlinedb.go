@@ -13,6 +13,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -55,16 +56,16 @@ func (r *Reader) Counts(ctx context.Context, year int, community string) (*Count
 	}
 	from := time.Date(year-1, 1, 1, 0, 0, 0, 0, r.loc).Add(-r.settings.Window).UTC()
 	to := time.Date(year+1, 1, 1, 0, 0, 0, 0, r.loc).UTC()
-	kinds, places, err := r.tables(ctx, from, to)
+	m, err := r.tables(ctx, from, to)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read hotline counts: %w", err)
 	}
 	out := &Counts{Current: map[string]hotline.KindStats{}, Previous: map[string]hotline.KindStats{}, Unmapped: []hotline.CategoryCount{}}
-	if kinds.Block().Rows() == 0 {
+	if m.kindsTable.Block().Rows() == 0 {
 		return out, nil // no tickets in the two years
 	}
 	q := r.query(from, to, year, community)
-	rows, err := r.conn.Query(clickhouse.Context(ctx, clickhouse.WithExternalTable(kinds, places)), q)
+	rows, err := r.conn.Query(clickhouse.Context(ctx, clickhouse.WithExternalTable(m.kindsTable, m.placesTable)), q)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read hotline counts: %w", err)
 	}
@@ -72,14 +73,17 @@ func (r *Reader) Counts(ctx context.Context, year int, community string) (*Count
 	unmapped := map[string]int64{}
 	for rows.Next() {
 		var (
-			y                                   uint16
-			kind, ucat                          string
+			y, kid, catid                       uint16
 			cases, calls, resolved, closed, unr uint64
 			median                              float64
 		)
-		if err := rows.Scan(&y, &kind, &ucat, &cases, &calls, &resolved, &closed, &median, &unr); err != nil {
+		if err := rows.Scan(&y, &kid, &catid, &cases, &calls, &resolved, &closed, &median, &unr); err != nil {
 			return nil, fmt.Errorf("cannot read hotline counts: %w", err)
 		}
+		if int(kid) >= len(m.kinds) || int(catid) >= len(m.categories) {
+			return nil, fmt.Errorf("cannot read hotline counts: kind %d or category %d out of range", kid, catid)
+		}
+		kind, ucat := m.kinds[kid], m.categories[catid]
 		m := out.Previous
 		if int(y) == year {
 			m = out.Current
@@ -137,66 +141,111 @@ func (r *Reader) timeRange(from, to time.Time) string {
 	return fmt.Sprintf("time >= toDateTime(%d) AND time < toDateTime(%d)", from.Unix(), to.Unix())
 }
 
+// maps are the taxonomy and the place mapping of the tickets a query
+// reads, as external tables keyed by number so the aggregation groups
+// numbers, not strings: _kinds (category, kid, ckid, catid) and _places
+// (area, address, community as a UInt64).
+type maps struct {
+	kindsTable, placesTable *ext.Table
+	// kinds[kid] is a kind (kinds[0] = "": unmapped); categories[catid] an
+	// unmapped category (categories[0] = "": a mapped one).
+	kinds, categories []string
+}
+
 // tables reads the distinct categories and the distinct (area, address)
-// of tickets without a community code in [from, to), and maps them in Go:
-// _kinds (category, kind, ckey), _places (area, address, community).
-func (r *Reader) tables(ctx context.Context, from, to time.Time) (*ext.Table, *ext.Table, error) {
-	kinds, err := ext.NewTable("_kinds", ext.Column("category", "String"), ext.Column("kind", "String"), ext.Column("ckey", "String"))
+// of tickets without a community code in [from, to), and maps them in Go
+// (package hotline): each category to its kind's number kid (0: unmapped),
+// and, when unmapped, to the number ckid of its CategoryKey (the group key
+// of an unmapped call) and its own number catid; each (area, address) to
+// its community.
+func (r *Reader) tables(ctx context.Context, from, to time.Time) (*maps, error) {
+	m := &maps{kinds: []string{""}, categories: []string{""}}
+	var err error
+	m.kindsTable, err = ext.NewTable("_kinds", ext.Column("category", "String"), ext.Column("kid", "UInt16"),
+		ext.Column("ckid", "UInt16"), ext.Column("catid", "UInt16"))
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	rows, err := r.conn.Query(ctx, "SELECT DISTINCT category FROM "+r.db+".hotline_ticket_current WHERE "+r.timeRange(from, to))
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
+	kid, ckid := map[string]uint16{"": 0}, map[string]uint16{}
 	for rows.Next() {
 		var c string
 		if err := rows.Scan(&c); err != nil {
 			rows.Close()
-			return nil, nil, err
+			return nil, err
 		}
 		k, _ := r.settings.Taxonomy.Kind(c)
-		if err := kinds.Append(c, k, hotline.CategoryKey(c)); err != nil {
+		if _, ok := kid[k]; !ok {
+			kid[k] = uint16(len(m.kinds))
+			m.kinds = append(m.kinds, k)
+		}
+		var ck, cat uint16
+		if k == "" {
+			key := hotline.CategoryKey(c)
+			if _, ok := ckid[key]; !ok {
+				ckid[key] = uint16(len(ckid) + 1)
+			}
+			ck, cat = ckid[key], uint16(len(m.categories))
+			m.categories = append(m.categories, c)
+		}
+		if len(m.categories) > 65535 {
 			rows.Close()
-			return nil, nil, err
+			return nil, fmt.Errorf("more than 65535 unmapped categories")
+		}
+		if err := m.kindsTable.Append(c, kid[k], ck, cat); err != nil {
+			rows.Close()
+			return nil, err
 		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	places, err := ext.NewTable("_places", ext.Column("area", "String"), ext.Column("address", "String"), ext.Column("community", "String"))
+	m.placesTable, err = ext.NewTable("_places", ext.Column("area", "String"), ext.Column("address", "String"), ext.Column("community", "UInt64"))
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	rows, err = r.conn.Query(ctx, "SELECT DISTINCT area, address FROM "+r.db+".hotline_ticket_current WHERE length(community_code) != 12 AND "+r.timeRange(from, to))
+	rows, err = r.conn.Query(ctx, "SELECT DISTINCT area, address FROM "+r.db+".hotline_ticket_current WHERE NOT "+isCode+" AND "+r.timeRange(from, to))
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	defer rows.Close()
 	// One row that matches no ticket (a NUL is never stored), so the
 	// external table is never empty.
-	if err := places.Append("\x00", "\x00", ""); err != nil {
-		return nil, nil, err
+	if err := m.placesTable.Append("\x00", "\x00", uint64(0)); err != nil {
+		return nil, err
 	}
 	for rows.Next() {
 		var area, address string
 		if err := rows.Scan(&area, &address); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		if c, _ := r.resolver.Resolve("", area, address); c != "" {
-			if err := places.Append(area, address, c); err != nil {
-				return nil, nil, err
+			n, err := strconv.ParseUint(c, 10, 64)
+			if err != nil {
+				return nil, err
+			}
+			if err := m.placesTable.Append(area, address, n); err != nil {
+				return nil, err
 			}
 		}
 	}
-	return kinds, places, rows.Err()
+	return m, rows.Err()
 }
+
+// isCode is true for a ticket whose community_code is a community's
+// (12 digits, as hotline.Resolver.Resolve takes it).
+const isCode = "match(community_code, '^[0-9]{12}$')"
 
 // query is the aggregation, one pass over the tickets. Levels, inside out:
 // the current version of each ticket (hotline_ticket_current FINAL,
 // migration 0091); its community and kind (external tables); its group key
-// (hotline.Call.GroupKey, hashed to 64 bits). One GROUP BY over the group
+// (hotline.Call.GroupKey, hashed to 64 bits). Communities, kinds and
+// unmapped categories are numbers (maps) so the grouping moves no strings.
+// One GROUP BY over the group
 // key gathers each group's calls as columns in time order (ts received,
 // rs resolved, cl closed, us unmapped category; most groups hold one call)
 // with the group's community and kind taken from its first call. The cases
@@ -216,20 +265,20 @@ func (r *Reader) query(from, to time.Time, year int, community string) string {
 		// grouping only the tickets of the community and of the case ids
 		// with a ticket there are kept (any stored version: a superset,
 		// the cases of other communities are dropped after grouping).
-		where = "community = '" + community + "' AND"
+		where = "community = " + community + " AND"
 		only = fmt.Sprintf(`
-                WHERE community = '%[1]s' OR case_id != '' AND case_id IN (
+                WHERE community = %[1]s OR case_id != '' AND case_id IN (
                     SELECT case_id FROM %[2]s.hotline_ticket_current
-                    WHERE case_id != '' AND %[3]s AND (community_code = '%[1]s' OR length(community_code) != 12 AND
-                        (area, address) IN (SELECT area, address FROM _places WHERE community = '%[1]s')))`,
-			community, r.db, r.timeRange(from, to))
+                    WHERE case_id != '' AND %[3]s AND (community_code = '%[1]s' OR NOT %[4]s AND
+                        (area, address) IN (SELECT area, address FROM _places WHERE community = %[1]s)))`,
+			community, r.db, r.timeRange(from, to), isCode)
 	}
 	return fmt.Sprintf(`
 SELECT y, kind, ucat, n_cases, n_calls, n_resolved, n_closed, median, unresolved FROM (
 SELECT y, kind, ucat, count() AS n_cases, sum(calls) AS n_calls, sum(resolved) AS n_resolved,
     arraySort(groupArrayIf(days, known)) AS ds, length(ds) AS n_closed,
     if(n_closed = 0, 0., (ds[intDiv(n_closed + 1, 2)] + ds[intDiv(n_closed, 2) + 1]) / 2) AS median,
-    sumIf(calls, community = '') AS unresolved
+    sumIf(calls, community = 0) AS unresolved
 FROM (
     SELECT toYear(toDateTime(opened), 'Asia/Shanghai') AS y, community, kind, ucat, calls, resolved,
         resolved AND closed_at > 0 AS known,
@@ -251,20 +300,20 @@ FROM (
                 arrayMap(x -> x.1, cs) AS ts, arrayMap(x -> x.2, cs) AS rs, arrayMap(x -> x.3, cs) AS cl, arrayMap(x -> x.4, cs) AS us
             FROM (
                 SELECT multiIf(case_id != '', cityHash64('c', case_id),
-                               caller != '', cityHash64('p', caller, if(kind != '', kind, concat('?', ckey)), community),
+                               caller != '', cityHash64('p', caller, kid, ckid, community),
                                cityHash64('t', source, record_key)) AS grp,
                     case_id = '' AND caller != '' AS windowed,
-                    toUInt32(t) AS t, community, kind, if(kind = '', category, '') AS ucat,
+                    toUInt32(t) AS t, community, kid AS kind, catid AS ucat,
                     toUInt8(status = 'closed') AS res, toUInt32(closed) AS closed
                 FROM (
-                    SELECT source, record_key, t, if(length(code) = 12, code, pc) AS community, category, status, closed, case_id, caller
+                    SELECT source, record_key, t, if(has_code, toUInt64OrZero(code), pc) AS community, category, status, closed, case_id, caller
                     FROM (
-                        SELECT source, record_key, time AS t, community_code AS code, area, address, category, status,
+                        SELECT source, record_key, time AS t, community_code AS code, %[8]s AS has_code, area, address, category, status,
                             closed_time AS closed, case_id, caller
                         FROM %[2]s.hotline_ticket_current FINAL
                         WHERE deleted = 0 AND %[3]s
                     ) ANY LEFT JOIN (SELECT area, address, community AS pc FROM _places) USING (area, address)
-                ) ANY LEFT JOIN (SELECT category, kind, ckey FROM _kinds) USING (category)%[7]s
+                ) ANY LEFT JOIN (SELECT category, kid, ckid, catid FROM _kinds) USING (category)%[7]s
             )
             GROUP BY grp
         )
@@ -274,5 +323,5 @@ FROM (
 WHERE %[4]s y IN (%[5]d, %[6]d)
 GROUP BY y, kind, ucat
 )
-ORDER BY y, kind, ucat`, int64(r.settings.Window/time.Second), r.db, r.timeRange(from, to), where, year-1, year, only)
+ORDER BY y, kind, ucat`, int64(r.settings.Window/time.Second), r.db, r.timeRange(from, to), where, year-1, year, only, isCode)
 }
