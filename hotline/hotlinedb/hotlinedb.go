@@ -49,73 +49,129 @@ type Counts struct {
 // Counts aggregates the cases opened in year and year−1 (China Standard
 // Time) in community (12 digits), or the whole district when community is
 // "", with the calls received up to the end of year. Tickets from window
-// days before year−1 are read so a case begun then is not counted again. Errors: "cannot read hotline counts: …".
+// days before year−1 are read so a case begun then is not counted again.
+// Errors: "cannot read hotline counts: …".
 func (r *Reader) Counts(ctx context.Context, year int, community string) (*Counts, error) {
 	if community != "" && (len(community) != 12 || strings.Trim(community, "0123456789") != "") {
 		return nil, fmt.Errorf("cannot read hotline counts: community %q is not a 12-digit code", community)
 	}
+	all, err := r.counts(ctx, year, community, false)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read hotline counts: %w", err)
+	}
+	if c := all[""]; c != nil {
+		return c, nil
+	}
+	return newCounts(), nil
+}
+
+// CountsByCommunity is Counts(year, c) for every community c (12-digit
+// code) with a case in year or year−1 and for the district (""), in one
+// pass over the tickets: the grouping of Counts, each case counted under
+// the community of its first call and once more for the district. Errors:
+// "cannot count the hotline cases of <year> by community: …".
+func (r *Reader) CountsByCommunity(ctx context.Context, year int) (map[string]*Counts, error) {
+	all, err := r.counts(ctx, year, "", true)
+	if err != nil {
+		return nil, fmt.Errorf("cannot count the hotline cases of %d by community: %w", year, err)
+	}
+	return all, nil
+}
+
+func newCounts() *Counts {
+	return &Counts{Current: map[string]hotline.KindStats{}, Previous: map[string]hotline.KindStats{}, Unmapped: []hotline.CategoryCount{}}
+}
+
+// counts runs query and gathers its rows by community: the district (or,
+// for one community, that community) under "", others under their code.
+func (r *Reader) counts(ctx context.Context, year int, community string, perCommunity bool) (map[string]*Counts, error) {
 	from := time.Date(year-1, 1, 1, 0, 0, 0, 0, r.loc).Add(-r.settings.Window).UTC()
 	to := time.Date(year+1, 1, 1, 0, 0, 0, 0, r.loc).UTC()
 	m, err := r.tables(ctx, from, to)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read hotline counts: %w", err)
+		return nil, err
 	}
-	out := &Counts{Current: map[string]hotline.KindStats{}, Previous: map[string]hotline.KindStats{}, Unmapped: []hotline.CategoryCount{}}
+	out := map[string]*Counts{}
 	if m.kindsTable.Block().Rows() == 0 {
 		return out, nil // no tickets in the two years
 	}
-	q := r.query(from, to, year, community)
+	q := r.query(from, to, []int{year - 1, year}, community, perCommunity)
 	rows, err := r.conn.Query(clickhouse.Context(ctx, clickhouse.WithExternalTable(m.kindsTable, m.placesTable)), q)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read hotline counts: %w", err)
+		return nil, err
 	}
 	defer rows.Close()
-	unmapped := map[string]int64{}
+	unmapped := map[string]map[string]int64{}
 	for rows.Next() {
 		var (
-			y, kid, catid                       uint16
-			cases, calls, resolved, closed, unr uint64
-			median                              float64
+			y, kid, catid                            uint16
+			cid, cases, calls, resolved, closed, unr uint64
+			median                                   float64
 		)
-		if err := rows.Scan(&y, &kid, &catid, &cases, &calls, &resolved, &closed, &median, &unr); err != nil {
-			return nil, fmt.Errorf("cannot read hotline counts: %w", err)
+		if err := rows.Scan(&y, &cid, &kid, &catid, &cases, &calls, &resolved, &closed, &median, &unr); err != nil {
+			return nil, err
 		}
 		if int(kid) >= len(m.kinds) || int(catid) >= len(m.categories) {
-			return nil, fmt.Errorf("cannot read hotline counts: kind %d or category %d out of range", kid, catid)
+			return nil, fmt.Errorf("kind %d or category %d out of range", kid, catid)
+		}
+		code := ""
+		switch {
+		case cid == 0:
+			continue // a case without a community: counted for the district
+		case cid != districtID:
+			code = fmt.Sprintf("%012d", cid)
+		}
+		c := out[code]
+		if c == nil {
+			c = newCounts()
+			out[code] = c
+			unmapped[code] = map[string]int64{}
 		}
 		kind, ucat := m.kinds[kid], m.categories[catid]
-		m := out.Previous
+		st := c.Previous
 		if int(y) == year {
-			m = out.Current
-			out.UnresolvedTickets += int64(unr)
+			st = c.Current
+			if code == "" {
+				c.UnresolvedTickets += int64(unr)
+			}
 			if kind == "" {
-				unmapped[ucat] += int64(calls)
+				unmapped[code][ucat] += int64(calls)
 			}
 		}
-		s := m[kind]
+		s := st[kind]
 		s.Kind = kind
 		s.Cases += int64(cases)
 		s.Calls += int64(calls)
 		s.Resolved += int64(resolved)
-		if kind != "" { // one row per (year, kind) for mapped kinds
+		if kind != "" { // one row per (year, community, kind) for mapped kinds
 			s.Closed, s.MedianDays = int64(closed), median
 		}
-		m[kind] = s
+		st[kind] = s
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("cannot read hotline counts: %w", err)
+		return nil, err
 	}
-	for c, n := range unmapped {
-		out.Unmapped = append(out.Unmapped, hotline.CategoryCount{Category: c, Tickets: n})
+	for code, u := range unmapped {
+		out[code].Unmapped = unmappedList(u)
 	}
-	sort.Slice(out.Unmapped, func(i, j int) bool {
-		a, b := out.Unmapped[i], out.Unmapped[j]
+	return out, nil
+}
+
+// unmappedList is the unmapped categories and their tickets, most tickets
+// first (then by category).
+func unmappedList(m map[string]int64) []hotline.CategoryCount {
+	out := []hotline.CategoryCount{}
+	for c, n := range m {
+		out = append(out, hotline.CategoryCount{Category: c, Tickets: n})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
 		if a.Tickets != b.Tickets {
 			return a.Tickets > b.Tickets
 		}
 		return a.Category < b.Category
 	})
-	return out, nil
+	return out
 }
 
 // Ranking is Counts ranked (hotline.Rank), with the unmapped categories.
@@ -124,6 +180,11 @@ func (r *Reader) Ranking(ctx context.Context, year int, community string) (*hotl
 	if err != nil {
 		return nil, err
 	}
+	return r.rank(year, community, c), nil
+}
+
+// rank ranks a community's (or, "", the district's) counts of year.
+func (r *Reader) rank(year int, community string, c *Counts) *hotline.Ranking {
 	rk := hotline.Rank(year, c.Current, c.Previous, r.settings.Committees)
 	rk.Community.Code = community
 	rk.Unmapped.Categories = c.Unmapped
@@ -134,7 +195,7 @@ func (r *Reader) Ranking(ctx context.Context, year int, community string) (*hotl
 		rk.UnresolvedTickets = c.UnresolvedTickets
 	}
 	rk.CaseWindowDays = int(r.settings.Window / (24 * time.Hour))
-	return &rk, nil
+	return &rk
 }
 
 func (r *Reader) timeRange(from, to time.Time) string {
@@ -236,6 +297,10 @@ func (r *Reader) tables(ctx context.Context, from, to time.Time) (*maps, error) 
 	return m, rows.Err()
 }
 
+// districtID is the community number under which a per-community pass
+// counts every case again for the district (13 digits: no community's).
+const districtID = 10_000_000_000_000
+
 // isCode is true for a ticket whose community_code is a community's
 // (12 digits, as hotline.Resolver.Resolve takes it).
 const isCode = "match(community_code, '^[0-9]{12}$')"
@@ -257,8 +322,20 @@ const isCode = "match(community_code, '^[0-9]{12}$')"
 // resolved flag and closed time are picked out by them and ARRAY JOINed to
 // one row per case. Then per (year of the first call, kind, unmapped
 // category) the counts and the exact median of the days to close.
-func (r *Reader) query(from, to time.Time, year int, community string) string {
-	where, only := "", ""
+//
+// With perCommunity (community ""), every case row is counted twice, under
+// its community and under districtID, so one pass gives every community's
+// counts and the district's (whose medians are over all its cases); c is
+// districtID otherwise. years are the case years kept.
+func (r *Reader) query(from, to time.Time, years []int, community string, perCommunity bool) string {
+	where, only, c := "", "", fmt.Sprintf("toUInt64(%d)", districtID)
+	if perCommunity {
+		c = fmt.Sprintf("arrayJoin([community, toUInt64(%d)])", districtID)
+	}
+	ys := make([]string, len(years))
+	for i, y := range years {
+		ys[i] = strconv.Itoa(y)
+	}
 	if community != "" {
 		// 12 digits, checked by Counts. A case's community is its first
 		// call's, and only a case id's group mixes communities, so before
@@ -274,13 +351,13 @@ func (r *Reader) query(from, to time.Time, year int, community string) string {
 			community, r.db, r.timeRange(from, to), isCode)
 	}
 	return fmt.Sprintf(`
-SELECT y, kind, ucat, n_cases, n_calls, n_resolved, n_closed, median, unresolved FROM (
-SELECT y, kind, ucat, count() AS n_cases, sum(calls) AS n_calls, sum(resolved) AS n_resolved,
+SELECT y, c, kind, ucat, n_cases, n_calls, n_resolved, n_closed, median, unresolved FROM (
+SELECT y, c, kind, ucat, count() AS n_cases, sum(calls) AS n_calls, sum(resolved) AS n_resolved,
     arraySort(groupArrayIf(days, known)) AS ds, length(ds) AS n_closed,
     if(n_closed = 0, 0., (ds[intDiv(n_closed + 1, 2)] + ds[intDiv(n_closed, 2) + 1]) / 2) AS median,
     sumIf(calls, community = 0) AS unresolved
 FROM (
-    SELECT toYear(toDateTime(opened), 'Asia/Shanghai') AS y, community, kind, ucat, calls, resolved,
+    SELECT toYear(toDateTime(opened), 'Asia/Shanghai') AS y, community, %[8]s AS c, kind, ucat, calls, resolved,
         resolved AND closed_at > 0 AS known,
         greatest(toInt64(closed_at) - toInt64(opened), 0) / 86400 AS days
     FROM (
@@ -308,20 +385,20 @@ FROM (
                 FROM (
                     SELECT source, record_key, t, if(has_code, toUInt64OrZero(code), pc) AS community, category, status, closed, case_id, caller
                     FROM (
-                        SELECT source, record_key, time AS t, community_code AS code, %[8]s AS has_code, area, address, category, status,
+                        SELECT source, record_key, time AS t, community_code AS code, %[7]s AS has_code, area, address, category, status,
                             closed_time AS closed, case_id, caller
                         FROM %[2]s.hotline_ticket_current FINAL
                         WHERE deleted = 0 AND %[3]s
                     ) ANY LEFT JOIN (SELECT area, address, community AS pc FROM _places) USING (area, address)
-                ) ANY LEFT JOIN (SELECT category, kid, ckid, catid FROM _kinds) USING (category)%[7]s
+                ) ANY LEFT JOIN (SELECT category, kid, ckid, catid FROM _kinds) USING (category)%[6]s
             )
             GROUP BY grp
         )
     )
     ARRAY JOIN a_opened AS opened, a_ucat AS ucat, a_calls AS calls, a_resolved AS resolved, a_closed AS closed_at
 )
-WHERE %[4]s y IN (%[5]d, %[6]d)
-GROUP BY y, kind, ucat
+WHERE %[4]s y IN (%[5]s)
+GROUP BY y, c, kind, ucat
 )
-ORDER BY y, kind, ucat`, int64(r.settings.Window/time.Second), r.db, r.timeRange(from, to), where, year-1, year, only, isCode)
+ORDER BY y, c, kind, ucat`, int64(r.settings.Window/time.Second), r.db, r.timeRange(from, to), where, strings.Join(ys, ", "), only, isCode, c)
 }

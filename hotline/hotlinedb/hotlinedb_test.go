@@ -8,20 +8,91 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/residenthub/residenthub/config"
 	"github.com/residenthub/residenthub/hotline"
 	"github.com/residenthub/residenthub/store/storetest"
 )
 
 // TestCountsMatchGroupCases loads random tickets of three years into a real
-// ClickHouse — repeated calls by one caller within and beyond the window,
-// shared case ids, anonymous tickets, area- and address-only tickets,
-// unmapped categories, later versions that close or delete a ticket — and
-// checks that the SQL aggregation gives exactly what the Go reference
-// (hotline.GroupCases + Aggregate over the current versions) gives, for
-// every community and the district, this year and the previous. The rows
-// are stored shuffled in several inserts, so later versions and later calls
-// often arrive first, and four calls test the window's edge.
+// ClickHouse (loadRandomTickets) and checks that the SQL aggregation gives
+// exactly what the Go reference (hotline.GroupCases + Aggregate over the
+// current versions) gives, for every community and the district, this year
+// and the previous.
 func TestCountsMatchGroupCases(t *testing.T) {
+	d := loadRandomTickets(t)
+	conn, cfg, settings, res, loc, calls, codes := d.conn, d.cfg, d.settings, d.res, d.loc, d.calls, d.codes
+	r, err := NewReader(conn, cfg.Database, settings, res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	for _, year := range []int{2025, 2026} {
+		from := time.Date(year-1, 1, 1, 0, 0, 0, 0, loc).Add(-settings.Window)
+		to := time.Date(year+1, 1, 1, 0, 0, 0, 0, loc)
+		var in []hotline.Call
+		for _, c := range calls {
+			if !c.Time.Before(from) && c.Time.Before(to) {
+				in = append(in, c)
+			}
+		}
+		cases := hotline.GroupCases(in, settings.Window)
+		for _, community := range append([]string{""}, codes...) {
+			got, err := r.Counts(ctx, year, community)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for y, m := range map[int]map[string]hotline.KindStats{year: got.Current, year - 1: got.Previous} {
+				want := reference(cases, y, community, loc)
+				if !sameStats(m, want) {
+					t.Errorf("year %d (asked %d) community %q:\n got %v\nwant %v", y, year, community, m, want)
+				}
+			}
+			if len(got.Current) == 0 {
+				t.Errorf("year %d community %q: no counts", year, community)
+			}
+		}
+	}
+	rk, err := r.Ranking(ctx, 2025, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rk.Unmapped.Cases == 0 || len(rk.Unmapped.Categories) != 2 || rk.UnresolvedTickets == 0 {
+		t.Errorf("district ranking: unmapped %+v, unresolved %d: want 2 unmapped categories and some unresolved tickets", rk.Unmapped, rk.UnresolvedTickets)
+	}
+}
+
+// reference is hotline.Aggregate of cases for year and community, as the
+// SQL counts it: unmapped categories' cases without a median.
+func reference(cases []hotline.Case, year int, community string, loc *time.Location) map[string]hotline.KindStats {
+	want := hotline.Aggregate(cases, year, community, loc)
+	if u, ok := want[""]; ok {
+		u.Closed, u.MedianDays = 0, 0
+		want[""] = u
+	}
+	return want
+}
+
+// randomTickets are the tickets loadRandomTickets stored and the calls the
+// Go reference groups.
+type randomTickets struct {
+	conn     driver.Conn
+	cfg      config.ClickHouse
+	settings *hotline.Settings
+	res      *hotline.Resolver
+	loc      *time.Location
+	calls    []hotline.Call // the current, not deleted versions
+	codes    []string       // the communities
+}
+
+// loadRandomTickets stores random tickets of 2024 (from November) to 2026
+// in a fresh database — repeated calls by one caller within and beyond the
+// window, shared case ids, anonymous tickets, area- and address-only
+// tickets, unmapped categories, later versions that close or delete a
+// ticket — shuffled in several inserts, so later versions and later calls
+// often arrive first; four calls test the window's edge.
+func loadRandomTickets(t *testing.T) *randomTickets {
 	conn, cfg := storetest.New(t)
 	settings, err := hotline.DefaultConfig().Settings()
 	if err != nil {
@@ -128,49 +199,7 @@ func TestCountsMatchGroupCases(t *testing.T) {
 		storetest.Insert(t, conn, cfg, "hotline_ticket", rows[:n]...)
 		rows = rows[n:]
 	}
-	r, err := NewReader(conn, cfg.Database, settings, res)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	for _, year := range []int{2025, 2026} {
-		from := time.Date(year-1, 1, 1, 0, 0, 0, 0, loc).Add(-settings.Window)
-		to := time.Date(year+1, 1, 1, 0, 0, 0, 0, loc)
-		var in []hotline.Call
-		for _, c := range calls {
-			if !c.Time.Before(from) && c.Time.Before(to) {
-				in = append(in, c)
-			}
-		}
-		cases := hotline.GroupCases(in, settings.Window)
-		for _, community := range append([]string{""}, codes...) {
-			got, err := r.Counts(ctx, year, community)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for y, m := range map[int]map[string]hotline.KindStats{year: got.Current, year - 1: got.Previous} {
-				want := hotline.Aggregate(cases, y, community, loc)
-				if u, ok := want[""]; ok { // unmapped: counted per category, no median
-					u.Closed, u.MedianDays = 0, 0
-					want[""] = u
-				}
-				if !sameStats(m, want) {
-					t.Errorf("year %d (asked %d) community %q:\n got %v\nwant %v", y, year, community, m, want)
-				}
-			}
-			if len(got.Current) == 0 {
-				t.Errorf("year %d community %q: no counts", year, community)
-			}
-		}
-	}
-	rk, err := r.Ranking(ctx, 2025, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rk.Unmapped.Cases == 0 || len(rk.Unmapped.Categories) != 2 || rk.UnresolvedTickets == 0 {
-		t.Errorf("district ranking: unmapped %+v, unresolved %d: want 2 unmapped categories and some unresolved tickets", rk.Unmapped, rk.UnresolvedTickets)
-	}
+	return &randomTickets{conn: conn, cfg: cfg, settings: settings, res: res, loc: loc, calls: calls, codes: codes}
 }
 
 func sameStats(a, b map[string]hotline.KindStats) bool {
