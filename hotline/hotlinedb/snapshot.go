@@ -4,10 +4,13 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	stdmaps "maps"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/residenthub/residenthub/hotline"
@@ -19,11 +22,13 @@ import (
 // (CountsByCommunity: one pass per year for every community and the
 // district) and stored in hotline_ranking_snapshot (migration 0093) under
 // the configuration's fingerprint (hotline.Fingerprint): an answer is a
-// point read of the year's latest row of the current configuration. A year without one is computed on the request, stored and
-// answered. Run keeps the current and the previous year fresh: a year is
-// computed again when its latest row is older than the refresh interval
-// and its tickets changed since; API replicas sharing the database share
-// the rows, so one computes what the others read. Safe for concurrent use.
+// point read of the year's latest row of the current configuration. A
+// year without one is computed on the request, stored and answered. Run
+// keeps the current and the previous year (and the years asked) fresh: a
+// year is computed again when its latest row is older than the refresh
+// interval and its tickets changed since; API replicas sharing the
+// database share the rows, so one computes what the others read. Safe for
+// concurrent use.
 type Snapshots struct {
 	r       *Reader
 	config  string
@@ -31,6 +36,8 @@ type Snapshots struct {
 	// Now is the clock (time.Now; tests move it).
 	Now    func() time.Time
 	flight singleflight.Group
+	mu     sync.Mutex
+	asked  map[int]bool // years answered by this process, refreshed by Run too
 }
 
 // computeTimeout bounds one year's computation (it runs on after the
@@ -47,7 +54,7 @@ func NewSnapshots(r *Reader, fingerprint string, refresh time.Duration) (*Snapsh
 	if refresh < time.Second {
 		return nil, fmt.Errorf("cannot build hotline snapshots: refresh %s is under 1s", refresh)
 	}
-	return &Snapshots{r: r, config: fingerprint, refresh: refresh, Now: time.Now}, nil
+	return &Snapshots{r: r, config: fingerprint, refresh: refresh, Now: time.Now, asked: map[int]bool{}}, nil
 }
 
 // snapshot is one stored computation of a year.
@@ -81,6 +88,9 @@ func (s *Snapshots) Ranking(ctx context.Context, year int, community string) (*h
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the hotline ranking: %w", err)
 	}
+	s.mu.Lock()
+	s.asked[year] = true
+	s.mu.Unlock()
 	sn := snaps[year]
 	if sn == nil {
 		if sn, err = s.compute(ctx, year); err != nil {
@@ -128,14 +138,21 @@ func (s *Snapshots) Refresh(ctx context.Context, year int) (bool, error) {
 }
 
 // Run refreshes the current and the previous year (China Standard Time)
-// at once and then every tenth of the refresh interval (1 s to 1 min,
-// with jitter so replicas spread their checks) until ctx ends; failures
-// are logged and tried again at the next check. Returns nil when ctx ends.
+// and the years this process answered at once and then every tenth of the
+// refresh interval (1 s to 1 min, with jitter so replicas spread their
+// checks) until ctx ends; failures are logged and tried again at the next
+// check. Returns nil when ctx ends.
 func (s *Snapshots) Run(ctx context.Context, log *slog.Logger) error {
 	tick := min(max(s.refresh/10, time.Second), time.Minute)
 	for {
 		this := s.Now().In(schema.ChinaTime).Year()
-		for _, y := range []int{this, this - 1} {
+		years := map[int]bool{this: true, this - 1: true}
+		s.mu.Lock()
+		for y := range s.asked {
+			years[y] = true
+		}
+		s.mu.Unlock()
+		for _, y := range slices.Sorted(stdmaps.Keys(years)) {
 			t0 := time.Now()
 			computed, err := s.Refresh(ctx, y)
 			switch {

@@ -2,6 +2,8 @@ package hotlinedb
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"reflect"
 	"testing"
 	"time"
@@ -111,7 +113,7 @@ func TestSnapshotsRefresh(t *testing.T) {
 	}
 	storetest.Insert(t, conn, cfg, "hotline_ticket", ticket("T1", "停车难"), ticket("T2", "停车难"))
 
-	build := func(c hotline.Config) (*Reader, *Snapshots) {
+	build := func(c hotline.Config, refresh time.Duration) (*Reader, *Snapshots) {
 		t.Helper()
 		settings, err := c.Settings()
 		if err != nil {
@@ -125,13 +127,13 @@ func TestSnapshotsRefresh(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s, err := NewSnapshots(r, hotline.Fingerprint(settings, res), time.Minute)
+		s, err := NewSnapshots(r, hotline.Fingerprint(settings, res), refresh)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return r, s
 	}
-	_, snaps := build(hotline.DefaultConfig())
+	_, snaps := build(hotline.DefaultConfig(), time.Minute)
 	now := time.Date(2026, 12, 7, 3, 0, 0, 0, time.UTC)
 	snaps.Now = func() time.Time { return now }
 	top := func(s *Snapshots) (string, int64, time.Time) {
@@ -177,12 +179,34 @@ func TestSnapshotsRefresh(t *testing.T) {
 	// counts are computed for it, though the old configuration's are newer.
 	c := hotline.DefaultConfig()
 	c.Categories = map[string]string{"停车难": hotline.KindProperty, "乱停车": hotline.KindProperty}
-	_, other := build(c)
+	_, other := build(c, time.Minute)
 	other.Now = func() time.Time { return now.Add(-time.Hour) }
 	if kind, cases, _ := top(other); kind != hotline.KindProperty || cases != 3 {
 		t.Errorf("new configuration: %s %d, want 物业管理 3", kind, cases)
 	}
 	if kind, _, _ := top(snaps); kind != hotline.KindParking {
 		t.Errorf("old configuration reads %s, want its own 停车管理", kind)
+	}
+
+	// The background refresh (Run; refresh 1s, the real clock, 2026 an
+	// asked year) shows a new ticket by itself.
+	_, bg := build(hotline.DefaultConfig(), time.Second)
+	if _, cases, _ := top(bg); cases != 3 {
+		t.Fatalf("background snapshots: %d cases, want 3", cases)
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- bg.Run(runCtx, slog.New(slog.NewTextHandler(io.Discard, nil))) }()
+	storetest.Insert(t, conn, cfg, "hotline_ticket", ticket("T4", "停车难"))
+	for cases := int64(0); cases != 4; {
+		if ctx.Err() != nil {
+			t.Fatalf("the background refresh never showed the 4th ticket (%d cases)", cases)
+		}
+		time.Sleep(200 * time.Millisecond)
+		_, cases, _ = top(bg)
+	}
+	stop()
+	if err := <-done; err != nil {
+		t.Errorf("Run: %v", err)
 	}
 }
