@@ -68,10 +68,10 @@ type snapshot struct {
 
 // ticketState tells whether a year's tickets changed: the number of
 // stored ticket versions in the range a year's pass reads (year−1 from
-// window days before it, and year) and the sum of
-// their hashes (source, record key, version, deleted). A new version
-// changes both; so does a merge that drops replaced versions (a spurious
-// recomputation, never a missed one).
+// window days before it, and year), the sum of their hashes (source,
+// record key, version, deleted; mod 2^64) and the latest received time. A
+// new version changes the count and the sum; so does a merge that drops
+// replaced versions (a needless recomputation, never a missed one).
 type ticketState struct {
 	rows, hash uint64
 	until      time.Time
