@@ -93,6 +93,9 @@ func TestHotlineTopProblems(t *testing.T) {
 	if !strings.Contains(body, `"change_vs_previous_year":2`) || !strings.Contains(body, `"median_days_to_close":3`) {
 		t.Errorf("shape: %s", body)
 	}
+	if rk.ComputedAt == nil || rk.ComputedAt.Location() != time.UTC || rk.TicketsUntil == nil || !rk.TicketsUntil.Equal(time.Date(2026, 12, 10, 1, 0, 0, 0, time.UTC)) {
+		t.Errorf("freshness: computed_at %v, tickets_until %v (want the latest ticket, 2026-12-10 09:00 China time)", rk.ComputedAt, rk.TicketsUntil)
+	}
 
 	if code, _, body := get("/v1/hotline/top-problems?year=2026&community="+hjd, keyGovernance, ""); code != 200 || !strings.Contains(body, `"kind":"停车管理"`) {
 		t.Errorf("governance: %d %s", code, body)
@@ -108,6 +111,9 @@ func TestHotlineTopProblems(t *testing.T) {
 	}
 	if sum.Problems[2].Kind != "垃圾分类" || sum.Problems[2].Cases != nil || !sum.Problems[2].Suppressed || !sum.Problems[1].Suppressed || *sum.Problems[0].Cases != 12 {
 		t.Errorf("summary suppression: %s", body)
+	}
+	if sum.ComputedAt == nil || !strings.Contains(body, `"computed_at":"`) {
+		t.Errorf("summary without computed_at: %s", body)
 	}
 	code, ctype, body = get("/v1/hotline/summary?year=2026&format=csv&community="+hjd, keyCaseworker, "")
 	recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(body, "\ufeff"))).ReadAll()
@@ -143,7 +149,7 @@ const hjd = "110105026001"
 // loadHotline stores the tickets of TestHotlineTopProblems (2026 and 2025,
 // 花家地社区) and returns a reader with the default taxonomy and committees
 // and 望京花园 → 花家地社区 as an address mapping.
-func loadHotline(t *testing.T, conn driver.Conn, ch config.ClickHouse) *hotlinedb.Reader {
+func loadHotline(t *testing.T, conn driver.Conn, ch config.ClickHouse) *hotlinedb.Snapshots {
 	t.Helper()
 	loc, _ := time.LoadLocation("Asia/Shanghai")
 	at := func(m, d int) time.Time { return time.Date(2026, time.Month(m), d, 9, 0, 0, 0, loc).UTC() }
@@ -194,5 +200,10 @@ func loadHotline(t *testing.T, conn driver.Conn, ch config.ClickHouse) *hotlined
 	if err != nil {
 		t.Fatal(err)
 	}
-	return reader
+	// The endpoints answer from precomputed counts, as in the hub.
+	snaps, err := hotlinedb.NewSnapshots(reader, hotline.Fingerprint(settings, res), time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return snaps
 }

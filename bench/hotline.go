@@ -12,10 +12,13 @@ import (
 	"github.com/residenthub/residenthub/store"
 )
 
-// Hotline is the hotline part's figures: the top-problems ranking
-// (hotlinedb.Reader.Ranking, the query the API runs) over a synthetic
-// district of HotlineTickets per year, beside the floor of one GROUP BY
-// over the same rows in the same run.
+// Hotline is the hotline part's figures over a synthetic district of
+// HotlineTickets per year: what the API's endpoints answer with
+// (hotlinedb.Snapshots.Ranking: a point read of the precomputed counts),
+// the background computation behind it (one pass for every community and
+// the district, stored), the check that decides whether to compute again,
+// and the read-time query (hotlinedb.Reader.Ranking), beside the floor of
+// one GROUP BY over the same rows in the same run.
 type Hotline struct {
 	TicketsPerYear int64 `json:"tickets_per_year"`
 	TicketsRead    int64 `json:"tickets_read"` // the two years a ranking reads (change vs previous year)
@@ -32,12 +35,28 @@ type Hotline struct {
 	DistrictVsFloor float64 `json:"district_vs_floor"`
 	Cases           int64   `json:"cases"` // district cases of the year, as a check of the answer
 	GenerateSeconds float64 `json:"generate_seconds"`
+	// The endpoints' path: milliseconds per answer from the stored
+	// snapshot, median and max over SnapshotRepeats, district-wide and for
+	// one community (the same community as above).
+	SnapshotRepeats        int     `json:"snapshot_repeats"`
+	SnapshotDistrictP50Ms  float64 `json:"snapshot_district_p50_ms"`
+	SnapshotDistrictMaxMs  float64 `json:"snapshot_district_max_ms"`
+	SnapshotCommunityP50Ms float64 `json:"snapshot_community_p50_ms"`
+	SnapshotCommunityMaxMs float64 `json:"snapshot_community_max_ms"`
+	// ComputeSeconds: one computation of the year's snapshot (every
+	// community and the district in one pass, then stored), as the
+	// background refresh runs it.
+	ComputeSeconds float64 `json:"compute_seconds"`
+	// RefreshCheckMs: a refresh that finds the tickets unchanged (the
+	// latest snapshot's state against the tickets' count and hash).
+	RefreshCheckMs float64 `json:"refresh_check_ms"`
 }
 
 const (
 	hotlineYear        = 2026
 	hotlineCommunities = 60
 	hotlineRepeats     = 3
+	snapshotRepeats    = 20
 )
 
 // hotlineTickets is the district-year size the issue names.
@@ -49,7 +68,8 @@ var hotlineTickets int64 = 1_000_000
 // of tickets name only the area and 2 % only the address, a caller pool
 // that repeats, case ids on a fifth, two thirds closed, winter heating and
 // summer noise), then times the ranking district-wide and for one
-// community, and the floor.
+// community as the endpoints answer it (from the precomputed snapshot,
+// after one computation, timed) and as the read-time query, and the floor.
 func (r *run) hotline(ctx context.Context) error {
 	o := r.o
 	ch := clickhouseConfig(r.chAddr, "bench_"+r.id+"_hotline")
@@ -163,6 +183,60 @@ FROM (SELECT number, cityHash64(number) AS h, h %% %[2]d AS c,
 	if err != nil {
 		return err
 	}
+	snaps, err := hotlinedb.NewSnapshots(reader, hotline.Fingerprint(settings, res), settings.Refresh)
+	if err != nil {
+		return err
+	}
+	o.logf("hotline: computing the snapshot of %d (every community and the district, one pass) and reading it %d times each", hotlineYear, snapshotRepeats)
+	t0 := time.Now()
+	rk, err := snaps.Ranking(ctx, hotlineYear, "") // no snapshot yet: computed, stored, answered
+	if err != nil {
+		return fmt.Errorf("hotline: snapshot: %w", err)
+	}
+	h.ComputeSeconds = time.Since(t0).Seconds()
+	if rk.Cases != h.Cases {
+		return fmt.Errorf("hotline: the snapshot counts %d district cases, the read-time query %d", rk.Cases, h.Cases)
+	}
+	timeMany := func(what string, f func() error) ([]float64, error) {
+		var ms []float64
+		for range snapshotRepeats {
+			t0 := time.Now()
+			if err := f(); err != nil {
+				return nil, fmt.Errorf("hotline: %s: %w", what, err)
+			}
+			ms = append(ms, float64(time.Since(t0).Microseconds())/1000)
+		}
+		slices.Sort(ms)
+		return ms, nil
+	}
+	snapDistrict, err := timeMany("snapshot district", func() error {
+		_, err := snaps.Ranking(ctx, hotlineYear, "")
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	snapCommunity, err := timeMany("snapshot community", func() error {
+		_, err := snaps.Ranking(ctx, hotlineYear, "110105001001")
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	later := time.Now().Add(settings.Refresh + time.Minute)
+	snaps.Now = func() time.Time { return later }
+	t0 = time.Now()
+	computed, err := snaps.Refresh(ctx, hotlineYear)
+	if err != nil {
+		return fmt.Errorf("hotline: refresh check: %w", err)
+	}
+	if computed {
+		return fmt.Errorf("hotline: the refresh computed again though no ticket changed")
+	}
+	h.RefreshCheckMs = float64(time.Since(t0).Microseconds()) / 1000
+	h.SnapshotRepeats = snapshotRepeats
+	h.SnapshotDistrictP50Ms, h.SnapshotDistrictMaxMs = snapDistrict[len(snapDistrict)/2], snapDistrict[len(snapDistrict)-1]
+	h.SnapshotCommunityP50Ms, h.SnapshotCommunityMaxMs = snapCommunity[len(snapCommunity)/2], snapCommunity[len(snapCommunity)-1]
 	h.FloorP50Ms = floor[len(floor)/2]
 	h.DistrictP50Ms, h.DistrictMaxMs = district[len(district)/2], district[len(district)-1]
 	h.CommunityP50Ms, h.CommunityMaxMs = community[len(community)/2], community[len(community)-1]

@@ -24,7 +24,14 @@ type Config struct {
 	// SuppressBelow: cells of the public summary with fewer cases are
 	// suppressed (default 5; never below 5).
 	SuppressBelow int `yaml:"suppress_below"`
+	// Refresh: the API's precomputed counts (hotlinedb.Snapshots) are
+	// computed again when older than this and the year's tickets changed
+	// since (default 10m; at least 1s).
+	Refresh time.Duration `yaml:"refresh"`
 }
+
+// DefaultRefresh is the default hotline.refresh.
+const DefaultRefresh = 10 * time.Minute
 
 // MinSuppressBelow is the smallest SuppressBelow accepted: a count under 5
 // cases can point at a household.
@@ -32,7 +39,7 @@ const MinSuppressBelow = 5
 
 // DefaultConfig is the hotline section where the config is silent.
 func DefaultConfig() Config {
-	return Config{CaseWindowDays: DefaultWindowDays, SuppressBelow: MinSuppressBelow}
+	return Config{CaseWindowDays: DefaultWindowDays, SuppressBelow: MinSuppressBelow, Refresh: DefaultRefresh}
 }
 
 // Settings are the ready-to-use parts of a Config.
@@ -41,6 +48,7 @@ type Settings struct {
 	Committees    *Committees
 	Window        time.Duration
 	SuppressBelow int
+	Refresh       time.Duration
 	// Places maps area/address text to communities (NewResolver needs the
 	// community names too, so it is built by the caller with Settings.Resolver).
 	Places map[string]string
@@ -61,6 +69,9 @@ func (c Config) Settings() (*Settings, error) {
 	if c.SuppressBelow < MinSuppressBelow {
 		return nil, fmt.Errorf("hotline.suppress_below must be at least %d, not %d", MinSuppressBelow, c.SuppressBelow)
 	}
+	if c.Refresh < time.Second {
+		return nil, fmt.Errorf("hotline.refresh must be at least 1s, not %s", c.Refresh)
+	}
 	for cat, kind := range c.Categories {
 		if CategoryKey(cat) == "" || CategoryKey(kind) == "" {
 			return nil, fmt.Errorf("hotline.categories: %q → %q: both must be non-empty", cat, kind)
@@ -79,7 +90,7 @@ func (c Config) Settings() (*Settings, error) {
 		return nil, err
 	}
 	return &Settings{Taxonomy: tax, Committees: cm, Window: time.Duration(c.CaseWindowDays) * 24 * time.Hour,
-		SuppressBelow: c.SuppressBelow, Places: c.Places}, nil
+		SuppressBelow: c.SuppressBelow, Refresh: c.Refresh, Places: c.Places}, nil
 }
 
 // Resolver returns the resolver of the settings' place mapping with the

@@ -3,6 +3,7 @@ package hotline
 import (
 	"math"
 	"sort"
+	"time"
 )
 
 // TopN is how many problems a ranking lists.
@@ -61,6 +62,12 @@ type Ranking struct {
 	// be found (district-wide answers only; counted there, never dropped).
 	UnresolvedTickets int64 `json:"unresolved_tickets"`
 	CaseWindowDays    int   `json:"case_window_days"`
+	// ComputedAt is when the counts were computed (UTC): the API answers
+	// from counts computed ahead (hotlinedb.Snapshots, config
+	// hotline.refresh). TicketsUntil is the latest received time among the
+	// tickets they count. Absent when computed for the request alone.
+	ComputedAt   *time.Time `json:"computed_at,omitempty"`
+	TicketsUntil *time.Time `json:"tickets_until,omitempty"`
 }
 
 // Rank lists the TopN kinds of cur by cases (then calls, then kind), with

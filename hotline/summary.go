@@ -5,6 +5,7 @@ import (
 	"io"
 	"sort"
 	"strconv"
+	"time"
 
 	"github.com/residenthub/residenthub/csvsafe"
 )
@@ -36,6 +37,10 @@ type Summary struct {
 	ResolvedShare *float64     `json:"resolved_share"`
 	Problems      []SummaryRow `json:"problems"`
 	SuppressBelow int          `json:"suppress_below"`
+	// ComputedAt and TicketsUntil are the ranking's (UTC): when its counts
+	// were computed and the latest ticket they count.
+	ComputedAt   *time.Time `json:"computed_at,omitempty"`
+	TicketsUntil *time.Time `json:"tickets_until,omitempty"`
 }
 
 // Summarize makes the public summary of a ranking: every count of fewer
@@ -44,7 +49,8 @@ func Summarize(r Ranking, suppressBelow int) Summary {
 	if suppressBelow < MinSuppressBelow {
 		suppressBelow = MinSuppressBelow
 	}
-	s := Summary{Year: r.Year, Community: r.Community, SuppressBelow: suppressBelow, Problems: []SummaryRow{}}
+	s := Summary{Year: r.Year, Community: r.Community, SuppressBelow: suppressBelow, Problems: []SummaryRow{},
+		ComputedAt: r.ComputedAt, TicketsUntil: r.TicketsUntil}
 	small := func(n int64) bool { return n < int64(suppressBelow) }
 	if !small(r.Cases) {
 		cases, calls := r.Cases, r.Calls

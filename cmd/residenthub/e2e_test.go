@@ -377,5 +377,8 @@ func demoHubConfig(t *testing.T, root string) *config.Config {
 	cfg.HTTP.Listen = "127.0.0.1:0"
 	_, cfg.ClickHouse = storetest.New(t)
 	cfg.Pipelines.Linger = 200 * time.Millisecond
+	// The hotline counts are computed again a second after the tickets
+	// change, so the tests read them moments after the load.
+	cfg.Hotline.Refresh = time.Second
 	return cfg
 }

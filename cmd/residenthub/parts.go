@@ -239,9 +239,11 @@ func (h *Hub) startAPI(context.Context) error {
 	if deps.Places, err = places.New(h.cfg.Places.Names); err != nil {
 		return err
 	}
-	if deps.Hotline, err = newHotlineReader(h.cfg, reads, deps.Places); err != nil {
+	snaps, err := newHotlineSnapshots(h.cfg, reads, deps.Places)
+	if err != nil {
 		return err
 	}
+	deps.Hotline = snaps
 	deps.HotlineSuppressBelow = h.cfg.Hotline.SuppressBelow
 	if h.connectors.scheduler != nil && pushNeedsHTTP(h.cfg) {
 		deps.Push = push.NewHandler(h.cfg, h.connectors.publisher, h.connectors.scheduler, h.log)
@@ -257,6 +259,9 @@ func (h *Hub) startAPI(context.Context) error {
 		h.api.workers.Go("audit", h.afterMigrations(h.checkedConsumer(sink.GroupID, []string{schema.AuditTopic}, sink.Run)))
 		h.api.workers.Go("program parameters", h.afterMigrations(func(ctx context.Context) error {
 			return h.publishParameters(ctx, programs)
+		}))
+		h.api.workers.Go("hotline counts", h.afterMigrations(func(ctx context.Context) error {
+			return snaps.Run(ctx, h.log)
 		}))
 	}
 	ln, err := net.Listen("tcp", h.cfg.HTTP.Listen)

@@ -8,18 +8,91 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/residenthub/residenthub/config"
 	"github.com/residenthub/residenthub/hotline"
 	"github.com/residenthub/residenthub/store/storetest"
 )
 
 // TestCountsMatchGroupCases loads random tickets of three years into a real
-// ClickHouse — repeated calls by one caller within and beyond the window,
-// shared case ids, anonymous tickets, area- and address-only tickets,
-// unmapped categories, later versions that close or delete a ticket — and
-// checks that the SQL aggregation gives exactly what the Go reference
-// (hotline.GroupCases + Aggregate over the current versions) gives, for
-// every community and the district, this year and the previous.
+// ClickHouse (loadRandomTickets) and checks that the SQL aggregation gives
+// exactly what the Go reference (hotline.GroupCases + Aggregate over the
+// current versions) gives, for every community and the district, this year
+// and the previous.
 func TestCountsMatchGroupCases(t *testing.T) {
+	d := loadRandomTickets(t)
+	conn, cfg, settings, res, loc, calls, codes := d.conn, d.cfg, d.settings, d.res, d.loc, d.calls, d.codes
+	r, err := NewReader(conn, cfg.Database, settings, res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	for _, year := range []int{2025, 2026} {
+		from := time.Date(year-1, 1, 1, 0, 0, 0, 0, loc).Add(-settings.Window)
+		to := time.Date(year+1, 1, 1, 0, 0, 0, 0, loc)
+		var in []hotline.Call
+		for _, c := range calls {
+			if !c.Time.Before(from) && c.Time.Before(to) {
+				in = append(in, c)
+			}
+		}
+		cases := hotline.GroupCases(in, settings.Window)
+		for _, community := range append([]string{""}, codes...) {
+			got, err := r.Counts(ctx, year, community)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for y, m := range map[int]map[string]hotline.KindStats{year: got.Current, year - 1: got.Previous} {
+				want := reference(cases, y, community, loc)
+				if !sameStats(m, want) {
+					t.Errorf("year %d (asked %d) community %q:\n got %v\nwant %v", y, year, community, m, want)
+				}
+			}
+			if len(got.Current) == 0 {
+				t.Errorf("year %d community %q: no counts", year, community)
+			}
+		}
+	}
+	rk, err := r.Ranking(ctx, 2025, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rk.Unmapped.Cases == 0 || len(rk.Unmapped.Categories) != 2 || rk.UnresolvedTickets == 0 {
+		t.Errorf("district ranking: unmapped %+v, unresolved %d: want 2 unmapped categories and some unresolved tickets", rk.Unmapped, rk.UnresolvedTickets)
+	}
+}
+
+// reference is hotline.Aggregate of cases for year and community, as the
+// SQL counts it: unmapped categories' cases without a median.
+func reference(cases []hotline.Case, year int, community string, loc *time.Location) map[string]hotline.KindStats {
+	want := hotline.Aggregate(cases, year, community, loc)
+	if u, ok := want[""]; ok {
+		u.Closed, u.MedianDays = 0, 0
+		want[""] = u
+	}
+	return want
+}
+
+// randomTickets are the tickets loadRandomTickets stored and the calls the
+// Go reference groups.
+type randomTickets struct {
+	conn     driver.Conn
+	cfg      config.ClickHouse
+	settings *hotline.Settings
+	res      *hotline.Resolver
+	loc      *time.Location
+	calls    []hotline.Call // the current, not deleted versions
+	codes    []string       // the communities
+}
+
+// loadRandomTickets stores random tickets of 2024 (from November) to 2026
+// in a fresh database — repeated calls by one caller within and beyond the
+// window, shared case ids, anonymous tickets, area- and address-only
+// tickets, unmapped categories, later versions that close or delete a
+// ticket — shuffled in several inserts, so later versions and later calls
+// often arrive first; four calls test the window's edge.
+func loadRandomTickets(t *testing.T) *randomTickets {
 	conn, cfg := storetest.New(t)
 	settings, err := hotline.DefaultConfig().Settings()
 	if err != nil {
@@ -97,50 +170,36 @@ func TestCountsMatchGroupCases(t *testing.T) {
 		}
 		calls = append(calls, c)
 	}
-	storetest.Insert(t, conn, cfg, "hotline_ticket", rows...)
-	r, err := NewReader(conn, cfg.Database, settings, res)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	for _, year := range []int{2025, 2026} {
-		from := time.Date(year-1, 1, 1, 0, 0, 0, 0, loc).Add(-settings.Window)
-		to := time.Date(year+1, 1, 1, 0, 0, 0, 0, loc)
-		var in []hotline.Call
-		for _, c := range calls {
-			if !c.Time.Before(from) && c.Time.Before(to) {
-				in = append(in, c)
-			}
+	// Calls by one caller at the window's edge: a gap of exactly the
+	// window continues the case, one second more opens a new one; the
+	// latest call closes the second case.
+	edge := time.Date(2025, 3, 1, 9, 0, 0, 0, loc).UTC()
+	for i, at := range []time.Time{edge, edge.Add(settings.Window), edge.Add(2*settings.Window + time.Second), edge.Add(2*settings.Window + 2*time.Second)} {
+		id := fmt.Sprint("E", i)
+		status, closed := "open", time.Time{}
+		if i == 3 {
+			status, closed = "closed", at.Add(36*time.Hour)
 		}
-		cases := hotline.GroupCases(in, settings.Window)
-		for _, community := range append([]string{""}, codes...) {
-			got, err := r.Counts(ctx, year, community)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for y, m := range map[int]map[string]hotline.KindStats{year: got.Current, year - 1: got.Previous} {
-				want := hotline.Aggregate(cases, y, community, loc)
-				if u, ok := want[""]; ok { // unmapped: counted per category, no median
-					u.Closed, u.MedianDays = 0, 0
-					want[""] = u
-				}
-				if !sameStats(m, want) {
-					t.Errorf("year %d (asked %d) community %q:\n got %v\nwant %v", y, year, community, m, want)
-				}
-			}
-			if len(got.Current) == 0 {
-				t.Errorf("year %d community %q: no counts", year, community)
-			}
+		row := storetest.Row{"ticket_id": id, "time": at, "category": "停车难", "source": "hotline", "record_key": id,
+			"source_time": at, "status": status, "ingest_time": at, "community_code": codes[0], "caller": "13900009999"}
+		if !closed.IsZero() {
+			row["closed_time"] = closed
 		}
+		rows = append(rows, row)
+		kind, _ := settings.Taxonomy.Kind("停车难")
+		calls = append(calls, hotline.Call{Source: "hotline", RecordKey: id, Community: codes[0], Kind: kind, Category: "停车难",
+			Caller: "13900009999", Time: at, Status: status, ClosedTime: closed})
 	}
-	rk, err := r.Ranking(ctx, 2025, "")
-	if err != nil {
-		t.Fatal(err)
+	// Versions arrive in any order and in several inserts (several parts
+	// that FINAL collapses): a close or delete may be stored before the
+	// version it follows, and calls of one case out of time order.
+	rng.Shuffle(len(rows), func(i, j int) { rows[i], rows[j] = rows[j], rows[i] })
+	for len(rows) > 0 {
+		n := min(len(rows), 1500)
+		storetest.Insert(t, conn, cfg, "hotline_ticket", rows[:n]...)
+		rows = rows[n:]
 	}
-	if rk.Unmapped.Cases == 0 || len(rk.Unmapped.Categories) != 2 || rk.UnresolvedTickets == 0 {
-		t.Errorf("district ranking: unmapped %+v, unresolved %d: want 2 unmapped categories and some unresolved tickets", rk.Unmapped, rk.UnresolvedTickets)
-	}
+	return &randomTickets{conn: conn, cfg: cfg, settings: settings, res: res, loc: loc, calls: calls, codes: codes}
 }
 
 func sameStats(a, b map[string]hotline.KindStats) bool {

@@ -106,6 +106,8 @@
       el('td', { class: 'n' }, p.median_days_to_close === null ? '—' : p.median_days_to_close.toFixed(1)),
       el('td', null, p.committee))));
     $('hl-note').textContent = `同一案件编号、或同一来电人就同一社区同类问题在 ${r.case_window_days} 天内的重复来电，计为一件。同比变化为案件数与上年相比。`;
+    const at = (s) => new Date(s).toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false });
+    if (r.computed_at) $('hl-note').textContent += `数据统计于 ${at(r.computed_at)}${r.tickets_until ? `（最近一次来电受理于 ${at(r.tickets_until)}）` : ''}。`;
     const u = r.unmapped;
     $('hl-unmapped').textContent = u.cases ? `另有 ${u.cases} 件诉求类别未归类（${u.categories.map((c) => c.category + ' ' + c.tickets + ' 次').join('、')}），未列入排名，请在配置中补充类别对应。` : '';
     if (r.unresolved_tickets) $('hl-unmapped').textContent += `　${r.unresolved_tickets} 次来电未能确定社区。`;
