@@ -214,6 +214,12 @@ func partitionSizes(ctx context.Context, cl *kgo.Client, topics []string) (map[s
 // franzClient is a franz-go client for the admin requests kafka-go lacks
 // (DeleteRecords, DescribeLogDirs), with the brokers' Security.
 func franzClient(brokers []string) (*kgo.Client, error) {
+	return FranzClient(brokers)
+}
+
+// FranzClient returns a franz-go client for brokers with their Security (as
+// Secure set them up) and the extra options (a producer's, for example).
+func FranzClient(brokers []string, extra ...kgo.Opt) (*kgo.Client, error) {
 	s := securityOf(brokers)
 	opts := []kgo.Opt{kgo.SeedBrokers(brokers...), kgo.DialTimeout(10 * time.Second)}
 	if s.TLS != nil {
@@ -231,9 +237,9 @@ func franzClient(brokers []string) (*kgo.Client, error) {
 		}
 		opts = append(opts, kgo.SASL(m))
 	}
-	cl, err := kgo.NewClient(opts...)
+	cl, err := kgo.NewClient(append(opts, extra...)...)
 	if err != nil {
-		return nil, fmt.Errorf("cannot create kafka admin client: %w", err)
+		return nil, fmt.Errorf("cannot create kafka client: %w", err)
 	}
 	return cl, nil
 }

@@ -81,6 +81,9 @@ func evaluate(p *Program, in Input, asOf time.Time, unmetered bool) Decision {
 	}
 	conflicts := identityProblems(scope)
 	d.Missing = append(d.Missing, conflicts...)
+	// The applicant's value is one of household's (smallValue walks it
+	// there) unless the applicant is not in the input.
+	applicantSmall := applicant != nil
 	if applicant == nil {
 		applicant = map[string]any{"id_number": in.Applicant, "id_masked": normalize.MaskID(in.Applicant), "found": false,
 			"status": "", "hukou_division": "", "name": ""}
@@ -103,7 +106,7 @@ func evaluate(p *Program, in Input, asOf time.Time, unmetered bool) Decision {
 	}
 	// small: every variable is within smallSize, so expressions with an
 	// unmetered plan may run without cost tracking (celProgram).
-	small := unmetered && smallValue(applicant) && smallValue(household) && smallValue(params) && smallValue(programs) &&
+	small := unmetered && (applicantSmall || smallValue(applicant)) && smallValue(household) && smallValue(params) && smallValue(programs) &&
 		smallValue(d.Date) && smallValue(p.RegionPrefix)
 	for _, c := range p.derived {
 		v, err := eval(c.prg, vars, small)

@@ -22,7 +22,8 @@ import (
 )
 
 // Event is one read of a person's data, the JSON value of a message on the
-// audit topic (key = SubjectIDNumber, so one person's events stay in order).
+// audit topic (key = SubjectIDNumber; partitioned by produce request, see
+// Writer, so a person's events are ordered by Time, not by partition).
 // Field names are the audit_log column names.
 type Event struct {
 	// EventID identifies the event; it is set once when the event is built
