@@ -138,9 +138,10 @@ FROM (SELECT number, cityHash64(number) AS h, h %% %[2]d AS c,
 	if err != nil {
 		return err
 	}
-	timeIt := func(what string, f func() error) ([]float64, error) {
+	// timeN runs f n times and returns each run's milliseconds, sorted.
+	timeN := func(n int, what string, f func() error) ([]float64, error) {
 		var ms []float64
-		for range hotlineRepeats {
+		for range n {
 			t0 := time.Now()
 			if err := f(); err != nil {
 				return nil, fmt.Errorf("hotline: %s: %w", what, err)
@@ -150,6 +151,7 @@ FROM (SELECT number, cityHash64(number) AS h, h %% %[2]d AS c,
 		slices.Sort(ms)
 		return ms, nil
 	}
+	timeIt := func(what string, f func() error) ([]float64, error) { return timeN(hotlineRepeats, what, f) }
 	o.logf("hotline: ranking district-wide and for one community, %d times each, and the floor", hotlineRepeats)
 	from := time.Date(hotlineYear-1, 1, 1, 0, 0, 0, 0, schema.ChinaTime).Add(-settings.Window).Unix()
 	to := time.Date(hotlineYear+1, 1, 1, 0, 0, 0, 0, schema.ChinaTime).Unix()
@@ -197,18 +199,7 @@ FROM (SELECT number, cityHash64(number) AS h, h %% %[2]d AS c,
 	if rk.Cases != h.Cases {
 		return fmt.Errorf("hotline: the snapshot counts %d district cases, the read-time query %d", rk.Cases, h.Cases)
 	}
-	timeMany := func(what string, f func() error) ([]float64, error) {
-		var ms []float64
-		for range snapshotRepeats {
-			t0 := time.Now()
-			if err := f(); err != nil {
-				return nil, fmt.Errorf("hotline: %s: %w", what, err)
-			}
-			ms = append(ms, float64(time.Since(t0).Microseconds())/1000)
-		}
-		slices.Sort(ms)
-		return ms, nil
-	}
+	timeMany := func(what string, f func() error) ([]float64, error) { return timeN(snapshotRepeats, what, f) }
 	snapDistrict, err := timeMany("snapshot district", func() error {
 		_, err := snaps.Ranking(ctx, hotlineYear, "")
 		return err
