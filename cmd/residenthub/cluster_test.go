@@ -257,19 +257,7 @@ func TestDemoDistrictOnCluster(t *testing.T) {
 			t.Errorf("%s: %d versions stored, %d on the read side", name, hist, read)
 		}
 	}
-	letters, err := bus.CountDeadLetters(ctx, brokers, sourceNames(connCfg.cfg))
-	if err != nil {
-		t.Fatal(err)
-	}
-	wantLetters := map[string]int64{}
-	for _, inv := range truth.Invalid {
-		wantLetters[inv.Source]++
-	}
-	for _, s := range connCfg.cfg.Sources {
-		if letters[s.Name] != wantLetters[s.Name] {
-			t.Errorf("dlq.%s holds %d records, truth has %d invalid", s.Name, letters[s.Name], wantLetters[s.Name])
-		}
-	}
+	checkDeadLetters(ctx, t, brokers, connCfg.cfg, truth)
 
 	// Every household's decision, from both API replicas.
 	wrong := 0

@@ -132,19 +132,7 @@ func TestPipelineProcessesCrashShareAndStop(t *testing.T) {
 		t.Fatalf("replaying the raw topics changed what is stored:\n%s\n---\n%s", d1, d3)
 	}
 	// Dead letters: exactly the invalid records, each once.
-	letters, err := bus.CountDeadLetters(ctx, brokers, sourceNames(connCfg.cfg))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := map[string]int64{}
-	for _, inv := range truth.Invalid {
-		want[inv.Source]++
-	}
-	for _, s := range connCfg.cfg.Sources {
-		if letters[s.Name] != want[s.Name] {
-			t.Errorf("dlq.%s holds %d records, truth has %d invalid", s.Name, letters[s.Name], want[s.Name])
-		}
-	}
+	checkDeadLetters(ctx, t, brokers, connCfg.cfg, truth)
 	_ = fill.stop(t, syscall.SIGTERM)
 }
 
@@ -387,6 +375,25 @@ func fillBroker(t *testing.T, ctx context.Context, root string, seed int64, hous
 		}
 		if !sleepOrDone(ctx, 200*time.Millisecond) {
 			t.Fatalf("the connectors did not take the drop folders in: %v", fill.log())
+		}
+	}
+}
+
+// checkDeadLetters: the dead-letter topics hold exactly the truth's invalid
+// records, as many per source.
+func checkDeadLetters(ctx context.Context, t *testing.T, brokers []string, cfg *config.Config, truth *demo.Truth) {
+	t.Helper()
+	letters, err := bus.CountDeadLetters(ctx, brokers, sourceNames(cfg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int64{}
+	for _, inv := range truth.Invalid {
+		want[inv.Source]++
+	}
+	for _, s := range cfg.Sources {
+		if letters[s.Name] != want[s.Name] {
+			t.Errorf("dlq.%s holds %d records, truth has %d invalid", s.Name, letters[s.Name], want[s.Name])
 		}
 	}
 }
