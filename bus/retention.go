@@ -10,11 +10,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
-	"github.com/twmb/franz-go/pkg/sasl"
-	"github.com/twmb/franz-go/pkg/sasl/plain"
-	"github.com/twmb/franz-go/pkg/sasl/scram"
-
-	"github.com/residenthub/residenthub/config"
 )
 
 // Retention bounds a partition's log: records older than Time, and the
@@ -79,7 +74,7 @@ func ApplyRetention(ctx context.Context, brokers []string, topics []string, r Re
 			}
 		}
 	}
-	cl, err := franzClient(brokers)
+	cl, err := FranzClient(brokers)
 	if err != nil {
 		return nil, err
 	}
@@ -209,37 +204,4 @@ func partitionSizes(ctx context.Context, cl *kgo.Client, topics []string) (map[s
 		}
 	}
 	return out, nil
-}
-
-// franzClient is a franz-go client for the admin requests kafka-go lacks
-// (DeleteRecords, DescribeLogDirs), with the brokers' Security.
-func franzClient(brokers []string) (*kgo.Client, error) {
-	return FranzClient(brokers)
-}
-
-// FranzClient returns a franz-go client for brokers with their Security (as
-// Secure set them up) and the extra options (a producer's, for example).
-func FranzClient(brokers []string, extra ...kgo.Opt) (*kgo.Client, error) {
-	s := securityOf(brokers)
-	opts := []kgo.Opt{kgo.SeedBrokers(brokers...), kgo.DialTimeout(10 * time.Second)}
-	if s.TLS != nil {
-		opts = append(opts, kgo.DialTLSConfig(s.TLS))
-	}
-	if c := s.SASL; c != nil {
-		var m sasl.Mechanism
-		switch c.Mechanism {
-		case config.SASLPlain:
-			m = plain.Auth{User: c.User, Pass: c.Password}.AsMechanism()
-		case config.SASLScramSHA256:
-			m = scram.Auth{User: c.User, Pass: c.Password}.AsSha256Mechanism()
-		case config.SASLScramSHA512:
-			m = scram.Auth{User: c.User, Pass: c.Password}.AsSha512Mechanism()
-		}
-		opts = append(opts, kgo.SASL(m))
-	}
-	cl, err := kgo.NewClient(append(opts, extra...)...)
-	if err != nil {
-		return nil, fmt.Errorf("cannot create kafka client: %w", err)
-	}
-	return cl, nil
 }
