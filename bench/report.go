@@ -41,10 +41,17 @@ func Print(w io.Writer, r *Result) {
 			name string
 			l    Load
 		}{
-			{"dibao check", c.Dibao}, {"dibao check", c.Dibao1Client}, {"dibao check as of yesterday", c.DibaoAsOf},
+			{"dibao check", c.Dibao}, {"dibao check", c.Dibao1Client}, {"dibao check", c.DibaoAtRate}, {"dibao check as of yesterday", c.DibaoAsOf},
 			{"residence certificate", c.ResidenceCertificate}, {"profile GET", c.Profile},
 		} {
-			row(fmt.Sprintf("%s, %d client%s", l.name, l.l.Clients, plural(l.l.Clients)),
+			if l.l.Requests == 0 {
+				continue // a load not run (-rate 0)
+			}
+			label := fmt.Sprintf("%s, %d client%s", l.name, l.l.Clients, plural(l.l.Clients))
+			if l.l.OfferedPerS > 0 {
+				label = fmt.Sprintf("%s at %s/s offered, ≤ %d in flight", l.name, num(l.l.OfferedPerS), l.l.Clients)
+			}
+			row(label,
 				fmt.Sprintf("%s/s, p50 %s, p95 %s, p99 %s ms%s", ms(l.l.PerS), ms(l.l.P50Ms), ms(l.l.P95Ms), ms(l.l.P99Ms), errorsText(l.l)),
 				floor, fmt.Sprintf("p50 ×%s, p99 ×%s", times(l.l.P50VsFloor), times(l.l.P99VsFloor)))
 			if cp := l.l.CPU; cp.HubMs+cp.ClickHouseMs+cp.BenchMs > 0 {

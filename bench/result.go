@@ -92,6 +92,11 @@ type Checks struct {
 
 	Dibao        Load `json:"dibao"`
 	Dibao1Client Load `json:"dibao_1_client"`
+	// DibaoAtRate is the dibao check offered at a fixed rate (Options.Rate,
+	// at most Clients in flight): the latency a counter sees while the hub
+	// serves that many checks a second, which a closed loop cannot show
+	// (there, latency is clients ÷ throughput once the hub is saturated).
+	DibaoAtRate Load `json:"dibao_at_rate"`
 	// DibaoAsOf is the dibao check "as of" yesterday (China time): every
 	// value as it stood then, from the read side's full history (the read
 	// cache keeps every version too, so it serves these as well).
@@ -101,20 +106,25 @@ type Checks struct {
 	Burst                Burst `json:"burst"`
 }
 
-// Load is one closed-loop run: Clients each send the next request as soon
-// as the previous one is answered, for Seconds.
+// Load is one run of Seconds: a closed loop (Clients each send the next
+// request as soon as the previous one is answered) or a fixed rate
+// (OfferedPerS, at most Clients in flight).
 type Load struct {
-	Request  string         `json:"request"`
-	Clients  int            `json:"clients"`
-	Seconds  float64        `json:"seconds"`
-	Requests int            `json:"requests"`
-	PerS     float64        `json:"per_s"` // answered 200 per second
-	P50Ms    float64        `json:"p50_ms"`
-	P95Ms    float64        `json:"p95_ms"`
-	P99Ms    float64        `json:"p99_ms"`
-	MaxMs    float64        `json:"max_ms"`
-	Errors   int            `json:"errors"`   // anything but 200
-	Statuses map[string]int `json:"statuses"` // "200", "503", ..., "error" (no HTTP answer)
+	Request string `json:"request"`
+	Clients int    `json:"clients"`
+	// OfferedPerS is the rate a fixed-rate load sends at (0: closed loop).
+	// Its latencies count from when a request was due, so a request that
+	// waited for a free client counts that wait.
+	OfferedPerS float64        `json:"offered_per_s,omitempty"`
+	Seconds     float64        `json:"seconds"`
+	Requests    int            `json:"requests"`
+	PerS        float64        `json:"per_s"` // answered 200 per second
+	P50Ms       float64        `json:"p50_ms"`
+	P95Ms       float64        `json:"p95_ms"`
+	P99Ms       float64        `json:"p99_ms"`
+	MaxMs       float64        `json:"max_ms"`
+	Errors      int            `json:"errors"`   // anything but 200
+	Statuses    map[string]int `json:"statuses"` // "200", "503", ..., "error" (no HTTP answer)
 	// Ratios to the primary-key lookup of the same run.
 	P50VsFloor float64 `json:"p50_vs_floor"`
 	P99VsFloor float64 `json:"p99_vs_floor"`

@@ -36,7 +36,7 @@ func TestSmallRun(t *testing.T) {
 	if pg == "" {
 		pg = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
 	}
-	o := Options{Residents: 2000, Clients: 3, Duration: time.Second, Seed: 3, Dir: dir, Repo: "..",
+	o := Options{Residents: 2000, Clients: 3, Rate: 20, Duration: time.Second, Seed: 3, Dir: dir, Repo: "..",
 		ClickHouse: os.Getenv("RESIDENTHUB_BENCH_CLICKHOUSE"), ClickHousePort: chPort, ClickHouseHTTPPort: chHTTP,
 		Postgres: pg, Burst: 40, Pushes: 3, SQLChanges: 2, Binary: bin, Log: testLog{t}}
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
@@ -66,7 +66,7 @@ func TestSmallRun(t *testing.T) {
 		"checks.floor_pk_p50_ms", "checks.floor_pk_p99_ms",
 		"freshness.push_p50_ms", "freshness.push_p99_ms", "freshness.sql_p50_ms", "freshness.sql_p99_ms",
 	}
-	for _, load := range []string{"dibao", "dibao_1_client", "dibao_as_of", "residence_certificate", "profile"} {
+	for _, load := range []string{"dibao", "dibao_1_client", "dibao_at_rate", "dibao_as_of", "residence_certificate", "profile"} {
 		positive = append(positive, "checks."+load+".clients", "checks."+load+".per_s", "checks."+load+".p50_ms",
 			"checks."+load+".p95_ms", "checks."+load+".p99_ms", "checks."+load+".requests", "checks."+load+".statuses.200",
 			"checks."+load+".p50_vs_floor")
@@ -94,7 +94,7 @@ func TestSmallRun(t *testing.T) {
 
 	var table bytes.Buffer
 	Print(&table, res)
-	for _, want := range []string{"ingest end to end", "pipelines only", "Kafka engine", "dibao check, 3 clients", "dibao check, 1 client", "dibao check as of yesterday",
+	for _, want := range []string{"ingest end to end", "pipelines only", "Kafka engine", "dibao check, 3 clients", "dibao check, 1 client", "/s offered", "dibao check as of yesterday",
 		"residence certificate", "profile GET", "burst", "push → in a profile", "SQL pull → in a profile", "PK lookup"} {
 		if !strings.Contains(table.String(), want) {
 			t.Errorf("the table lacks %q:\n%s", want, table.String())
