@@ -174,6 +174,8 @@ func (r *run) pipelinesOnly(ctx context.Context, in *Ingest) error {
 		return err
 	}
 	o.logf("pipelines only: hub B (pipelines) reading hub A's %d raw messages into %s", in.RawMessages, ch.Database)
+	chPID := o.clickhousePID()
+	chCPU0, events0 := cpuOf(chPID), r.serverEvents(ctx)
 	b, err := startHub(o.Binary, hc.path, "pipelines", filepath.Join(r.work, "hub-b.log"), "B")
 	if err != nil {
 		return err
@@ -196,7 +198,59 @@ func (r *run) pipelinesOnly(ctx context.Context, in *Ingest) error {
 	in.PipelinesOnlyPeakRSSBytes = u.PeakRSS
 	in.PipelinesOnlyCPUSPerMillion = u.CPU / float64(in.RawMessages) * 1e6
 	o.logf("pipelines only: %.1f s, %.0f messages/s, peak RSS %.0f MiB", in.PipelinesOnlySeconds, in.PipelinesOnlyPerS, float64(u.PeakRSS)/(1<<20))
-	return b.stop()
+	if err := b.stop(); err != nil {
+		return err
+	}
+	// The merges the load caused are part of its cost.
+	if err := r.quiet(ctx); err != nil {
+		return err
+	}
+	perMessage := func(v float64) float64 { return v / float64(in.RawMessages) }
+	if chPID > 0 {
+		in.PipelinesOnlyClickHouseCPUSPerMillion = perMessage(cpuOf(chPID)-chCPU0) * 1e6
+	}
+	events := r.serverEvents(ctx)
+	in.PipelinesOnlyRowsWrittenPerMessage = perMessage(events["MergeTreeDataWriterRows"] - events0["MergeTreeDataWriterRows"])
+	in.PipelinesOnlyRowsMergedPerMessage = perMessage(events["MergedRows"] - events0["MergedRows"])
+	o.logf("pipelines only: ClickHouse CPU %.0f s per million messages (hub B: %.0f); rows written %.1f and merged %.1f per message",
+		in.PipelinesOnlyClickHouseCPUSPerMillion, in.PipelinesOnlyCPUSPerMillion, in.PipelinesOnlyRowsWrittenPerMessage, in.PipelinesOnlyRowsMergedPerMessage)
+	return nil
+}
+
+// cpuOf returns the CPU seconds of process pid so far (0 for pid 0 or
+// when unreadable).
+func cpuOf(pid int) float64 {
+	if pid <= 0 {
+		return 0
+	}
+	u, err := procUsage(pid)
+	if err != nil {
+		return 0
+	}
+	return u.CPU
+}
+
+// serverEvents returns ClickHouse's cumulative counters of rows written to
+// and merged in MergeTree tables (system.events; an event not yet counted
+// is absent there and 0 here; nil on error, which reads as 0s).
+func (r *run) serverEvents(ctx context.Context) map[string]float64 {
+	rows, err := r.conn.Query(ctx, "SELECT event, value FROM system.events WHERE event IN ('MergeTreeDataWriterRows', 'MergedRows')")
+	if err != nil {
+		r.o.logf("cannot read ClickHouse's system.events: %v", err)
+		return nil
+	}
+	defer rows.Close()
+	out := map[string]float64{}
+	for rows.Next() {
+		var name string
+		var v uint64
+		if err := rows.Scan(&name, &v); err != nil {
+			r.o.logf("cannot read ClickHouse's system.events: %v", err)
+			return nil
+		}
+		out[name] = float64(v)
+	}
+	return out
 }
 
 // quietWait bounds the wait for ClickHouse's merges to finish.

@@ -34,6 +34,10 @@ func Print(w io.Writer, r *Result) {
 		row("", "", peer, frac(in.PipelinesOnlyVsPeer))
 		row("hub peak RSS: end to end | pipelines only", num(float64(in.PeakRSSBytes)/(1<<20))+" | "+num(float64(in.PipelinesOnlyPeakRSSBytes)/(1<<20))+" MiB", "", "")
 		row("hub CPU s per million records: same", num(in.CPUSPerMillion)+" | "+num(in.PipelinesOnlyCPUSPerMillion), "", "")
+		if in.PipelinesOnlyRowsWrittenPerMessage > 0 {
+			row("pipelines only, ClickHouse's side: CPU s per million msgs | rows written, merged per msg",
+				fmt.Sprintf("%s | %.1f, %.1f", num(in.PipelinesOnlyClickHouseCPUSPerMillion), in.PipelinesOnlyRowsWrittenPerMessage, in.PipelinesOnlyRowsMergedPerMessage), "", "")
+		}
 	}
 	if c := r.Checks; c != nil {
 		floor := fmt.Sprintf("ClickHouse PK lookup p50 %s, p99 %s ms", ms(c.FloorPKP50Ms), ms(c.FloorPKP99Ms))

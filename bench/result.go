@@ -66,6 +66,17 @@ type Ingest struct {
 	PipelinesOnlyPerS           float64 `json:"pipelines_only_per_s"` // raw_messages / pipelines_only_s
 	PipelinesOnlyPeakRSSBytes   int64   `json:"pipelines_only_peak_rss_bytes"`
 	PipelinesOnlyCPUSPerMillion float64 `json:"pipelines_only_cpu_s_per_million"`
+	// What the pipelines-only load cost ClickHouse, from hub B's start until
+	// the merges it caused were done: the server's CPU seconds per million
+	// messages (0 when the bench did not start the server), and the rows
+	// its MergeTree tables wrote in new parts (every table a message lands
+	// in: the dataset, the materialized views' tables, the bookkeeping) and
+	// merged, per message (system.events MergeTreeDataWriterRows,
+	// MergedRows). On the 2-core machine the hub and the server share the
+	// cores, so these say where the pipelines' time goes.
+	PipelinesOnlyClickHouseCPUSPerMillion float64 `json:"pipelines_only_clickhouse_cpu_s_per_million"`
+	PipelinesOnlyRowsWrittenPerMessage    float64 `json:"pipelines_only_rows_written_per_message"`
+	PipelinesOnlyRowsMergedPerMessage     float64 `json:"pipelines_only_rows_merged_per_message"`
 
 	FloorInsertRows     int64   `json:"floor_insert_rows"`
 	FloorInsertSeconds  float64 `json:"floor_insert_s"`

@@ -61,7 +61,7 @@ func TestSmallRun(t *testing.T) {
 		"residents", "households", "machine.cores",
 		"ingest.records", "ingest.raw_messages", "ingest.rows",
 		"ingest.end_to_end_per_s", "ingest.pipelines_only_per_s", "ingest.floor_insert_rows_per_s", "ingest.peer_kafka_engine_per_s",
-		"ingest.peak_rss_bytes", "ingest.cpu_s_per_million", "ingest.pipelines_only_peak_rss_bytes",
+		"ingest.peak_rss_bytes", "ingest.cpu_s_per_million", "ingest.pipelines_only_peak_rss_bytes", "ingest.pipelines_only_rows_written_per_message",
 		"ingest.end_to_end_vs_floor", "ingest.pipelines_only_vs_peer",
 		"checks.floor_pk_p50_ms", "checks.floor_pk_p99_ms",
 		"freshness.push_p50_ms", "freshness.push_p99_ms", "freshness.sql_p50_ms", "freshness.sql_p99_ms",
@@ -87,6 +87,9 @@ func TestSmallRun(t *testing.T) {
 	}
 	if in := res.Ingest; in.RawMessages > in.Records || in.Rows > in.RawMessages || in.PeerMessages != in.RawMessages || in.FloorInsertRows != in.Rows {
 		t.Errorf("ingest counts do not add up: %+v", in)
+	}
+	if w := res.Ingest.PipelinesOnlyRowsWrittenPerMessage; w < 1 {
+		t.Errorf("pipelines only wrote %.2f rows per message into ClickHouse, want at least the dataset's row", w)
 	}
 	if f := res.Freshness; f.Pushes != o.Pushes || f.SQLChanges != o.SQLChanges {
 		t.Errorf("freshness: %+v", f)

@@ -77,14 +77,15 @@ func (r *Runner) storeSteps(ctx context.Context, dlq *kafka.Writer, b *batch) er
 		return err
 	}
 	steps := []struct {
-		name string
-		run  func(context.Context, *batch) error
+		name    string
+		run     func(context.Context, *batch) error
+		grouped bool // joins a groupInsert, whose sender takes the ClickHouse slot
 	}{
-		{"rows", r.insertRows},
-		{"loads", r.insertLoads},
-		{"rejects", r.insertRejects},
-		{"conflicts", r.insertConflicts},
-		{"dlq", func(ctx context.Context, b *batch) error { return writeDeadLetters(ctx, dlq, b) }},
+		{"rows", r.insertRows, false},
+		{"loads", r.insertLoads, true},
+		{"rejects", r.insertRejects, true},
+		{"conflicts", r.insertConflicts, false},
+		{"dlq", func(ctx context.Context, b *batch) error { return writeDeadLetters(ctx, dlq, b) }, false},
 	}
 	// The steps are independent: run them at once, keep what succeeded.
 	var wg sync.WaitGroup
@@ -96,12 +97,14 @@ func (r *Runner) storeSteps(ctx context.Context, dlq *kafka.Writer, b *batch) er
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			release, err := r.slot(ctx)
-			if err != nil {
-				errs[i] = err
-				return
+			if !s.grouped {
+				release, err := r.slot(ctx)
+				if err != nil {
+					errs[i] = err
+					return
+				}
+				defer release()
 			}
-			defer release()
 			errs[i] = s.run(ctx, b)
 		}()
 	}
@@ -165,6 +168,8 @@ func (r *Runner) insertRows(ctx context.Context, b *batch) error {
 // letters carry), so the analysts' intake view and rejects_current see it
 // (migration 0100). The row is what the view over the former loads table
 // wrote: recorded_at is the message time, so a replay writes the same row.
+// The rows of the batches being stored at the same time go in one INSERT
+// (Runner.intakeGroup).
 func (r *Runner) insertLoads(ctx context.Context, b *batch) error {
 	if len(b.rows) == 0 {
 		return nil
@@ -173,15 +178,48 @@ func (r *Runner) insertLoads(ctx context.Context, b *batch) error {
 		return err
 	}
 	n := len(b.rows)
-	sources, datasets, outcomes, hashes, topics, empty := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-	partitions, offsets, times := make([]int32, n), make([]int64, n), make([]int64, n)
+	rows := intakeRows{sources: make([]string, n), datasets: make([]string, n), hashes: make([]string, n), topics: make([]string, n),
+		partitions: make([]int32, n), offsets: make([]int64, n), times: make([]int64, n)}
 	hash := store.NewPseudonymizer(r.salt)
 	for i, p := range b.rows {
-		sources[i], datasets[i], outcomes[i], hashes[i], topics[i] = p.row.Source, b.dataset.Name, "loaded", hash.Of(p.row.RawKey), p.ref.topic
-		partitions[i], offsets[i], times[i] = int32(p.ref.partition), p.ref.offset, p.ref.time.Unix()
+		rows.sources[i], rows.datasets[i], rows.hashes[i], rows.topics[i] = p.row.Source, b.dataset.Name, hash.Of(p.row.RawKey), p.ref.topic
+		rows.partitions[i], rows.offsets[i], rows.times[i] = int32(p.ref.partition), p.ref.offset, p.ref.time.Unix()
+	}
+	return r.intakeGroup.Add(ctx, rows)
+}
+
+// intakeRows are intake_history rows of outcome 'loaded', by column.
+type intakeRows struct {
+	sources, datasets, hashes, topics []string
+	partitions                        []int32
+	offsets, times                    []int64 // times: message time, Unix seconds
+}
+
+func joinIntake(into, rows intakeRows) intakeRows {
+	into.sources = append(into.sources, rows.sources...)
+	into.datasets = append(into.datasets, rows.datasets...)
+	into.hashes = append(into.hashes, rows.hashes...)
+	into.topics = append(into.topics, rows.topics...)
+	into.partitions = append(into.partitions, rows.partitions...)
+	into.offsets = append(into.offsets, rows.offsets...)
+	into.times = append(into.times, rows.times...)
+	return into
+}
+
+// sendIntake inserts rows into intake_history in one INSERT.
+func (r *Runner) sendIntake(ctx context.Context, rows intakeRows) error {
+	release, err := r.slot(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	n := len(rows.sources)
+	outcomes, empty := make([]string, n), make([]string, n)
+	for i := range outcomes {
+		outcomes[i] = "loaded"
 	}
 	return r.insertColumnsInto(ctx, r.intake, "intake_history", "source, dataset, outcome, record_key_hash, topic, kafka_partition, kafka_offset, field, reason, message_time, recorded_at",
-		sources, datasets, outcomes, hashes, topics, partitions, offsets, empty, empty, times, times)
+		rows.sources, rows.datasets, outcomes, rows.hashes, rows.topics, rows.partitions, rows.offsets, empty, empty, rows.times, rows.times)
 }
 
 // insertColumnsInto inserts whole columns (slices of one length, in the
@@ -208,6 +246,9 @@ func (r *Runner) insertColumnsInto(ctx context.Context, qualified, table, column
 	return nil
 }
 
+// insertRejects records the batch's rejected messages in the rejects
+// table; the rejects of the batches being stored at the same time go in
+// one INSERT (Runner.rejectGroup).
 func (r *Runner) insertRejects(ctx context.Context, b *batch) error {
 	if len(b.rejects) == 0 {
 		return nil
@@ -215,9 +256,19 @@ func (r *Runner) insertRejects(ctx context.Context, b *batch) error {
 	if err := r.hookInsert("rejects"); err != nil {
 		return err
 	}
-	return r.insert(ctx, "rejects", "source, dataset, record_key, topic, kafka_partition, kafka_offset, field, reason, pipeline_version, message_time, rejected_at", len(b.rejects),
+	return r.rejectGroup.Add(ctx, b.rejects)
+}
+
+// sendRejects inserts rejects into the rejects table in one INSERT.
+func (r *Runner) sendRejects(ctx context.Context, rejects []pendingReject) error {
+	release, err := r.slot(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	return r.insert(ctx, "rejects", "source, dataset, record_key, topic, kafka_partition, kafka_offset, field, reason, pipeline_version, message_time, rejected_at", len(rejects),
 		func(i int) []any {
-			p := b.rejects[i]
+			p := rejects[i]
 			d := p.letter
 			return []any{d.Source, d.Dataset, d.RecordKey, d.Topic, int32(d.Partition), d.Offset, d.Field, d.Reason, d.PipelineVersion, p.ref.time, d.RejectedAt.Truncate(time.Second)}
 		})

@@ -83,6 +83,10 @@ type Runner struct {
 	running  atomic.Bool
 	pending  atomic.Int64 // messages fetched and not yet committed
 	chSlots  chan struct{}
+	// One INSERT for the intake and reject rows of the batches being
+	// stored at the same time (group.go).
+	intakeGroup *groupInsert[intakeRows]
+	rejectGroup *groupInsert[[]pendingReject]
 	// keyHoldsSubject: the source's record key has a column mapped to the
 	// dataset's subject field (id_number), so a record keeps its owner.
 	keyHoldsSubject map[string]bool
@@ -130,6 +134,8 @@ func New(cfg *config.Config, conn driver.Conn, brokers []string, reg prometheus.
 		return nil, fmt.Errorf("cannot create pipelines: %w", err)
 	}
 	r.m = m
+	r.intakeGroup = &groupInsert[intakeRows]{join: joinIntake, send: r.sendIntake}
+	r.rejectGroup = &groupInsert[[]pendingReject]{join: func(into, rows []pendingReject) []pendingReject { return append(into, rows...) }, send: r.sendRejects}
 	lanes := map[string]int{}
 	for i := range cfg.Sources {
 		src := &cfg.Sources[i]

@@ -1,0 +1,148 @@
+package pipelines
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+)
+
+// recorder is a groupInsert send that records each INSERT's rows and waits
+// for release before returning err.
+type recorder struct {
+	mu      sync.Mutex
+	sent    [][]int
+	started chan struct{}
+	release chan error
+}
+
+func newRecorder() *recorder {
+	return &recorder{started: make(chan struct{}, 16), release: make(chan error)}
+}
+
+func (r *recorder) send(_ context.Context, rows []int) error {
+	r.mu.Lock()
+	r.sent = append(r.sent, slices.Clone(rows))
+	r.mu.Unlock()
+	r.started <- struct{}{}
+	return <-r.release
+}
+
+func newGroup(r *recorder) *groupInsert[[]int] {
+	return &groupInsert[[]int]{join: func(into, rows []int) []int { return append(into, rows...) }, send: r.send}
+}
+
+func waitFor(t *testing.T, ch <-chan struct{}) {
+	t.Helper()
+	select {
+	case <-ch:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no INSERT started")
+	}
+}
+
+// The rows added while an INSERT runs go together in the next one, and
+// every caller gets its own INSERT's error.
+func TestGroupInsertJoinsWaitingRows(t *testing.T) {
+	rec := newRecorder()
+	g := newGroup(rec)
+	ctx := context.Background()
+	errs := make(chan error, 4)
+	go func() { errs <- g.Add(ctx, []int{1}) }()
+	waitFor(t, rec.started) // the first INSERT runs alone
+	var joined sync.WaitGroup
+	for _, v := range []int{2, 3, 4} {
+		joined.Add(1)
+		go func() { joined.Done(); errs <- g.Add(ctx, []int{v}) }()
+	}
+	joined.Wait()
+	// Let the three reach the round before the first INSERT returns.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		g.mu.Lock()
+		n := 0
+		if g.next != nil {
+			n = len(g.next.rows)
+		}
+		g.mu.Unlock()
+		if n == 3 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	rec.release <- nil
+	waitFor(t, rec.started)
+	failed := errors.New("ClickHouse is down")
+	rec.release <- failed
+	var got []error
+	for range 4 {
+		got = append(got, <-errs)
+	}
+	if len(rec.sent) != 2 || !slices.Equal(rec.sent[0], []int{1}) {
+		t.Fatalf("INSERTs %v, want [1] then the other three together", rec.sent)
+	}
+	second := slices.Clone(rec.sent[1])
+	slices.Sort(second)
+	if !slices.Equal(second, []int{2, 3, 4}) {
+		t.Fatalf("second INSERT %v, want 2, 3, 4", rec.sent[1])
+	}
+	nils, fails := 0, 0
+	for _, err := range got {
+		switch {
+		case err == nil:
+			nils++
+		case errors.Is(err, failed):
+			fails++
+		}
+	}
+	if nils != 1 || fails != 3 {
+		t.Fatalf("errors %v, want one nil and three of the failed INSERT", got)
+	}
+	// Idle again: the next caller inserts at once, alone.
+	go func() { errs <- g.Add(ctx, []int{5}) }()
+	waitFor(t, rec.started)
+	rec.release <- nil
+	if err := <-errs; err != nil || !slices.Equal(rec.sent[2], []int{5}) {
+		t.Fatalf("after the rounds: %v, %v", err, rec.sent)
+	}
+}
+
+// A sender whose context ends does not leave the waiting round behind:
+// its callers get the error and retry.
+func TestGroupInsertCancelledSenderFailsTheWaitingRound(t *testing.T) {
+	rec := newRecorder()
+	g := newGroup(rec)
+	ctx, cancel := context.WithCancel(context.Background())
+	first := make(chan error, 1)
+	go func() { first <- g.Add(ctx, []int{1}) }()
+	waitFor(t, rec.started)
+	second := make(chan error, 1)
+	go func() { second <- g.Add(context.Background(), []int{2}) }()
+	for {
+		g.mu.Lock()
+		waiting := g.next != nil
+		g.mu.Unlock()
+		if waiting {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	rec.release <- context.Canceled
+	if err := <-first; !errors.Is(err, context.Canceled) {
+		t.Fatalf("sender: %v", err)
+	}
+	select {
+	case err := <-second:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("waiting caller: %v, want the sender's context error", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the waiting caller was left behind")
+	}
+	if len(rec.sent) != 1 {
+		t.Fatalf("INSERTs %v, want only the first", rec.sent)
+	}
+}
