@@ -34,6 +34,18 @@ func newGroup(r *recorder) *groupInsert[[]int] {
 	return &groupInsert[[]int]{join: func(into, rows []int) []int { return append(into, rows...) }, send: r.send}
 }
 
+// recv returns the next error from ch, failing the test after 10 s.
+func recv(t *testing.T, ch <-chan error) error {
+	t.Helper()
+	select {
+	case err := <-ch:
+		return err
+	case <-time.After(10 * time.Second):
+		t.Fatal("Add did not return")
+		return nil
+	}
+}
+
 func waitFor(t *testing.T, ch <-chan struct{}) {
 	t.Helper()
 	select {
@@ -78,7 +90,7 @@ func TestGroupInsertJoinsWaitingRows(t *testing.T) {
 	rec.release <- failed
 	var got []error
 	for range 4 {
-		got = append(got, <-errs)
+		got = append(got, recv(t, errs))
 	}
 	if len(rec.sent) != 2 || !slices.Equal(rec.sent[0], []int{1}) {
 		t.Fatalf("INSERTs %v, want [1] then the other three together", rec.sent)
@@ -104,14 +116,15 @@ func TestGroupInsertJoinsWaitingRows(t *testing.T) {
 	go func() { errs <- g.Add(ctx, []int{5}) }()
 	waitFor(t, rec.started)
 	rec.release <- nil
-	if err := <-errs; err != nil || !slices.Equal(rec.sent[2], []int{5}) {
+	if err := recv(t, errs); err != nil || !slices.Equal(rec.sent[2], []int{5}) {
 		t.Fatalf("after the rounds: %v, %v", err, rec.sent)
 	}
 }
 
-// A sender whose context ends does not leave the waiting round behind:
-// its callers get the error and retry.
-func TestGroupInsertCancelledSenderFailsTheWaitingRound(t *testing.T) {
+// A round is sent by one of its own callers: the caller whose INSERT
+// returned does not go on sending the rounds that filled meanwhile, even
+// when its context has ended.
+func TestGroupInsertHandsTheNextRoundToItsCallers(t *testing.T) {
 	rec := newRecorder()
 	g := newGroup(rec)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -131,18 +144,60 @@ func TestGroupInsertCancelledSenderFailsTheWaitingRound(t *testing.T) {
 	}
 	cancel()
 	rec.release <- context.Canceled
-	if err := <-first; !errors.Is(err, context.Canceled) {
-		t.Fatalf("sender: %v", err)
+	if err := recv(t, first); !errors.Is(err, context.Canceled) {
+		t.Fatalf("first caller: %v", err)
 	}
+	waitFor(t, rec.started) // the second round, sent by its own caller
 	select {
 	case err := <-second:
-		if !errors.Is(err, context.Canceled) {
-			t.Fatalf("waiting caller: %v, want the sender's context error", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("the waiting caller was left behind")
+		t.Fatalf("the second caller returned %v before its INSERT", err)
+	default:
 	}
-	if len(rec.sent) != 1 {
-		t.Fatalf("INSERTs %v, want only the first", rec.sent)
+	rec.release <- nil
+	if err := recv(t, second); err != nil {
+		t.Fatalf("second caller: %v", err)
+	}
+	if len(rec.sent) != 2 || !slices.Equal(rec.sent[1], []int{2}) {
+		t.Fatalf("INSERTs %v, want [1] then [2]", rec.sent)
+	}
+}
+
+// A caller that gives up while its round waits leaves the round to be sent
+// with the next caller's rows; nobody waits forever.
+func TestGroupInsertCallerGivingUpLeavesTheRound(t *testing.T) {
+	rec := newRecorder()
+	g := newGroup(rec)
+	first := make(chan error, 1)
+	go func() { first <- g.Add(context.Background(), []int{1}) }()
+	waitFor(t, rec.started)
+	ctx, cancel := context.WithCancel(context.Background())
+	second := make(chan error, 1)
+	go func() { second <- g.Add(ctx, []int{2}) }()
+	for {
+		g.mu.Lock()
+		waiting := g.next != nil
+		g.mu.Unlock()
+		if waiting {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	if err := recv(t, second); !errors.Is(err, context.Canceled) {
+		t.Fatalf("second caller: %v", err)
+	}
+	rec.release <- nil
+	if err := recv(t, first); err != nil {
+		t.Fatal(err)
+	}
+	third := make(chan error, 1)
+	go func() { third <- g.Add(context.Background(), []int{3}) }()
+	waitFor(t, rec.started)
+	rec.release <- nil
+	if err := recv(t, third); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.sent) != 2 || !slices.Equal(rec.sent[1], []int{2, 3}) {
+		t.Fatalf("INSERTs %v, want [1] then [2 3]", rec.sent)
 	}
 }
