@@ -67,8 +67,8 @@ func (r *run) checks(ctx context.Context) error {
 		}
 	}
 	if o.Rate > 0 {
-		// After the closed loops' first pass, like them, so the read cache
-		// is as warm as a counter's day makes it.
+		// After the two closed dibao loops, so it meets the read cache as
+		// they left it (same applicants; -read-cache -1 for none).
 		kinds = slices.Insert(kinds, 2, kind{"POST /v1/checks dibao", o.Clients, o.Rate, &c.DibaoAtRate, r.dibaoRequest})
 	}
 	meter := cpuMeter{hubPID: r.hub.cmd.Process.Pid, chPID: o.clickhousePID()}
