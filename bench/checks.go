@@ -278,11 +278,16 @@ func closedLoop(ctx context.Context, c *http.Client, name string, clients int, d
 		}()
 	}
 	wg.Wait()
-	secs := time.Since(start).Seconds()
-	l := Load{Request: name, Clients: clients, Seconds: secs, Requests: len(lat), Statuses: statuses}
+	return summarize(Load{Request: name, Clients: clients, Seconds: time.Since(start).Seconds(), Statuses: statuses}, lat)
+}
+
+// summarize fills l's request count, latency percentiles, answers per
+// second and errors from the latencies of its requests and l.Statuses.
+func summarize(l Load, lat []time.Duration) Load {
+	l.Requests = len(lat)
 	l.P50Ms, l.P95Ms, l.P99Ms, l.MaxMs = percentile(lat, 50), percentile(lat, 95), percentile(lat, 99), percentile(lat, 100)
-	l.PerS = float64(statuses["200"]) / secs
-	l.Errors = len(lat) - statuses["200"]
+	l.PerS = float64(l.Statuses["200"]) / l.Seconds
+	l.Errors = l.Requests - l.Statuses["200"]
 	return l
 }
 
@@ -318,16 +323,11 @@ func fixedRate(ctx context.Context, c *http.Client, name string, clients int, ra
 	}
 	close(due)
 	wg.Wait()
-	secs := time.Since(start).Seconds()
-	lat, sts = lat[:sent], sts[:sent]
-	l := Load{Request: name, Clients: clients, OfferedPerS: rate, Seconds: secs, Requests: sent, Statuses: map[string]int{}}
-	for _, s := range sts {
-		l.Statuses[s]++
+	statuses := map[string]int{}
+	for _, s := range sts[:sent] {
+		statuses[s]++
 	}
-	l.P50Ms, l.P95Ms, l.P99Ms, l.MaxMs = percentile(lat, 50), percentile(lat, 95), percentile(lat, 99), percentile(lat, 100)
-	l.PerS = float64(l.Statuses["200"]) / secs
-	l.Errors = sent - l.Statuses["200"]
-	return l
+	return summarize(Load{Request: name, Clients: clients, OfferedPerS: rate, Seconds: time.Since(start).Seconds(), Statuses: statuses}, lat[:sent])
 }
 
 // burst sends n requests at the same instant, each on its own connection,

@@ -46,6 +46,28 @@ func recv(t *testing.T, ch <-chan error) error {
 	}
 }
 
+// waitRound waits until the round collecting holds n rows, failing the
+// test after 10 s.
+func waitRound(t *testing.T, g *groupInsert[[]int], n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		g.mu.Lock()
+		got := 0
+		if g.next != nil {
+			got = len(g.next.rows)
+		}
+		g.mu.Unlock()
+		if got == n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the waiting round holds %d rows, want %d", got, n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
 func waitFor(t *testing.T, ch <-chan struct{}) {
 	t.Helper()
 	select {
@@ -71,19 +93,7 @@ func TestGroupInsertJoinsWaitingRows(t *testing.T) {
 	}
 	joined.Wait()
 	// Let the three reach the round before the first INSERT returns.
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		g.mu.Lock()
-		n := 0
-		if g.next != nil {
-			n = len(g.next.rows)
-		}
-		g.mu.Unlock()
-		if n == 3 || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(time.Millisecond)
-	}
+	waitRound(t, g, 3)
 	rec.release <- nil
 	waitFor(t, rec.started)
 	failed := errors.New("ClickHouse is down")
@@ -133,15 +143,7 @@ func TestGroupInsertHandsTheNextRoundToItsCallers(t *testing.T) {
 	waitFor(t, rec.started)
 	second := make(chan error, 1)
 	go func() { second <- g.Add(context.Background(), []int{2}) }()
-	for {
-		g.mu.Lock()
-		waiting := g.next != nil
-		g.mu.Unlock()
-		if waiting {
-			break
-		}
-		time.Sleep(time.Millisecond)
-	}
+	waitRound(t, g, 1)
 	cancel()
 	rec.release <- context.Canceled
 	if err := recv(t, first); !errors.Is(err, context.Canceled) {
@@ -173,15 +175,7 @@ func TestGroupInsertCallerGivingUpLeavesTheRound(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	second := make(chan error, 1)
 	go func() { second <- g.Add(ctx, []int{2}) }()
-	for {
-		g.mu.Lock()
-		waiting := g.next != nil
-		g.mu.Unlock()
-		if waiting {
-			break
-		}
-		time.Sleep(time.Millisecond)
-	}
+	waitRound(t, g, 1)
 	cancel()
 	if err := recv(t, second); !errors.Is(err, context.Canceled) {
 		t.Fatalf("second caller: %v", err)

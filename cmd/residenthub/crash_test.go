@@ -387,13 +387,19 @@ func checkDeadLetters(ctx context.Context, t *testing.T, brokers []string, cfg *
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]int64{}
-	for _, inv := range truth.Invalid {
-		want[inv.Source]++
-	}
+	want := invalidPerSource(truth)
 	for _, s := range cfg.Sources {
 		if letters[s.Name] != want[s.Name] {
 			t.Errorf("dlq.%s holds %d records, truth has %d invalid", s.Name, letters[s.Name], want[s.Name])
 		}
 	}
+}
+
+// invalidPerSource counts the truth's invalid records by source.
+func invalidPerSource(truth *demo.Truth) map[string]int64 {
+	want := map[string]int64{}
+	for _, inv := range truth.Invalid {
+		want[inv.Source]++
+	}
+	return want
 }
