@@ -62,17 +62,21 @@ func TestPushBytesInFlightBounded(t *testing.T) {
 		resp.Body.Close()
 		return resp
 	}
-	// Until the slow push's handler holds its bytes, others may still pass.
-	var busy *http.Response
-	for i := 2; busy == nil; i++ {
-		if resp := post(record(i, 100)); resp.StatusCode == http.StatusTooManyRequests {
-			busy = resp
-		} else if resp.StatusCode != http.StatusOK {
-			t.Fatalf("push %d: status %d", i, resp.StatusCode)
-		}
+	// Wait until the slow push's handler holds its bytes. Sending other
+	// pushes meanwhile would race it: a fast push in flight when the slow
+	// one arrives makes the slow one the refused push.
+	for held := int64(0); held != int64(len(slow)); {
+		handler.mu.Lock()
+		held = handler.inFlight
+		handler.mu.Unlock()
 		if ctx.Err() != nil {
-			t.Fatal("no push was refused while 150 of 200 bytes were in flight")
+			t.Fatalf("the slow push never held its %d bytes (held %d)", len(slow), held)
 		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	busy := post(record(2, 100))
+	if busy.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("a push while 150 of 200 bytes were in flight: status %d, want 429", busy.StatusCode)
 	}
 	if busy.Header.Get("Retry-After") == "" {
 		t.Fatal("429 without Retry-After")
