@@ -21,14 +21,16 @@ import (
 )
 
 // Embedded is an in-process Kafka-protocol broker (kfake) listening on
-// loopback, persisting its log under a data folder and syncing every
-// acknowledged batch to disk, so neither a restart nor a machine crash loses
-// an acknowledged message. (There is no group commit across produce
-// requests: with the writers' large batches the fsyncs cost a few percent of
-// an ingest, see the README's performance section.)
+// loopback and persisting its log under a data folder. An acknowledged
+// message is written to the operating system, so no process crash loses it;
+// against a power cut it is on disk either before the acknowledgement
+// (EmbeddedOptions.FsyncInterval 0: kfake fsyncs every batch in its request
+// loop) or, with group commit, within FsyncInterval, and at once for a
+// producer that asks (Durable) before it acts on the acknowledgement.
 type Embedded struct {
 	cluster *kfake.Cluster
 	addr    string
+	syncer  *logSyncer // nil when kfake fsyncs every batch
 	// Recovered lists what the start cut from a damaged log (RecoverLog).
 	Recovered []Recovery
 }
@@ -59,6 +61,11 @@ type EmbeddedOptions struct {
 	// 100 MiB and 7 days). Retention frees disk by whole segments.
 	SegmentBytes int
 	SegmentRoll  time.Duration
+	// FsyncInterval 0 has kfake fsync every produced batch before it
+	// acknowledges it; above 0 the log is fsynced by group commit (logSyncer)
+	// at least this often and whenever a producer of this process calls
+	// Durable.
+	FsyncInterval time.Duration
 }
 
 // StartEmbeddedWith starts an embedded broker. With o.User the users and
@@ -93,12 +100,14 @@ func StartEmbeddedWith(o EmbeddedOptions) (*Embedded, error) {
 			return net.Listen(network, net.JoinHostPort(host, strconv.Itoa(port)))
 		}),
 		kfake.DataDir(filepath.Clean(o.DataDir)),
-		// fsync every produced batch before acknowledging it: a checkpoint
-		// saved after an ack must never point past data a power cut lost.
-		kfake.SyncWrites(),
 		kfake.AllowAutoTopicCreation(),
 		kfake.DefaultNumPartitions(o.Partitions),
 		kfake.ClusterID("residenthub-embedded"),
+	}
+	if o.FsyncInterval <= 0 {
+		// fsync every produced batch before acknowledging it: a checkpoint
+		// saved after an ack must never point past data a power cut lost.
+		opts = append(opts, kfake.SyncWrites())
 	}
 	if o.Log != nil {
 		opts = append(opts, kfake.WithLogger(kfakeLogger{o.Log}))
@@ -134,9 +143,13 @@ func StartEmbeddedWith(o EmbeddedOptions) (*Embedded, error) {
 		return nil, errors.New("embedded kafka: no listener")
 	}
 	e := &Embedded{cluster: c, addr: addrs[0], Recovered: recovered}
+	if o.FsyncInterval > 0 {
+		e.syncer = startLogSyncer(filepath.Clean(o.DataDir), o.FsyncInterval)
+		inProcess.Store(e.addr, e.syncer)
+	}
 	if o.User != nil {
 		if err := Secure(e.Brokers(), Security{SASL: o.User}); err != nil {
-			c.Close()
+			e.Close()
 			return nil, err
 		}
 	}
@@ -159,16 +172,39 @@ func (l kfakeLogger) Logf(level kfake.LogLevel, format string, args ...any) {
 func (e *Embedded) Brokers() []string { return []string{e.addr} }
 
 // Close stops the broker and flushes its log to disk.
-func (e *Embedded) Close() { e.cluster.Close() }
+func (e *Embedded) Close() {
+	e.cluster.Close()
+	if e.syncer != nil {
+		inProcess.Delete(e.addr)
+		e.syncer.close()
+	}
+}
+
+// Writer is a kafka-go producer whose WriteMessages returns only once the
+// messages are durable (Durable): what connectors' checkpoints, pushes'
+// answers and the pipelines' offset commits after dead letters rely on.
+type Writer struct {
+	*kafka.Writer
+	brokers []string
+}
+
+// WriteMessages writes msgs (kafka.Writer.WriteMessages: acks=all) and then
+// waits until they are on disk (Durable).
+func (w *Writer) WriteMessages(ctx context.Context, msgs ...kafka.Message) error {
+	if err := w.Writer.WriteMessages(ctx, msgs...); err != nil {
+		return err
+	}
+	return Durable(ctx, w.brokers)
+}
 
 // NewWriter returns a producer that hashes message keys to partitions (one
 // entity's changes stay in order) and returns from WriteMessages only after
-// every in-sync replica acknowledged (acks=all). Topics are created on first
-// write. It sends up to 5,000 messages (960 KiB) per partition in one record
-// batch, so the embedded broker's fsync per acknowledged batch is paid once
-// per page of a connector rather than per thousand records.
-func NewWriter(brokers []string) *kafka.Writer {
-	return &kafka.Writer{
+// every in-sync replica acknowledged (acks=all) and the messages are durable
+// (Durable). Topics are created on first write. It sends up to 5,000
+// messages (960 KiB) per partition in one record batch, so a page of a
+// connector costs one fsync per partition.
+func NewWriter(brokers []string) *Writer {
+	return &Writer{brokers: brokers, Writer: &kafka.Writer{
 		Addr:                   kafka.TCP(brokers...),
 		Transport:              transport(brokers),
 		Balancer:               &kafka.Hash{},
@@ -179,7 +215,7 @@ func NewWriter(brokers []string) *kafka.Writer {
 		BatchTimeout:           5 * time.Millisecond,
 		WriteTimeout:           30 * time.Second,
 		MaxAttempts:            5,
-	}
+	}}
 }
 
 // EnsureTopics creates the topics that do not exist yet, each with the given

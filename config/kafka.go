@@ -33,6 +33,16 @@ type Kafka struct {
 	EmbeddedOpen bool `yaml:"embedded_open"`
 	// Retention of the embedded broker's log (see KafkaRetention).
 	Retention KafkaRetention `yaml:"retention"`
+	// EmbeddedFsyncInterval is how the embedded broker makes acknowledged
+	// messages safe from a power cut (a crash of any process never loses
+	// one: they are written to the operating system before the
+	// acknowledgement). Above 0 (default 100ms), group commit: the log is
+	// fsynced at least this often, and before a connector saves a
+	// checkpoint, a push is answered or the pipelines commit offsets after
+	// dead letters, so only audit events and consumer offsets can be up to
+	// this old on disk. 0 fsyncs every batch before acknowledging it, in the
+	// broker's one request loop, which stalls every client behind the disk.
+	EmbeddedFsyncInterval time.Duration `yaml:"embedded_fsync_interval"`
 }
 
 // KafkaSASL are SASL credentials (RFC 4616 PLAIN, RFC 5802/7677 SCRAM).
@@ -85,7 +95,8 @@ const EmbeddedUser = "residenthub"
 
 func defaultKafka() Kafka {
 	return Kafka{EmbeddedListen: "127.0.0.1:19092", Partitions: 4, ReplicationFactor: 3,
-		Retention: KafkaRetention{Time: 7 * 24 * time.Hour, Bytes: 1 << 30, Interval: 5 * time.Minute}}
+		Retention:             KafkaRetention{Time: 7 * 24 * time.Hour, Bytes: 1 << 30, Interval: 5 * time.Minute},
+		EmbeddedFsyncInterval: 100 * time.Millisecond}
 }
 
 func (k Kafka) validate() error {
@@ -105,6 +116,9 @@ func (k Kafka) validate() error {
 	}
 	if (k.TLS.CertFile == "") != (k.TLS.KeyFile == "") {
 		return fmt.Errorf("kafka.tls.cert_file and kafka.tls.key_file go together")
+	}
+	if k.EmbeddedFsyncInterval < 0 {
+		return fmt.Errorf("kafka.embedded_fsync_interval must not be negative (0 fsyncs every batch)")
 	}
 	if r := k.Retention; r.Time < 0 || r.Bytes < 0 || r.Interval <= 0 {
 		return fmt.Errorf("kafka.retention.time and bytes must not be negative, interval positive")

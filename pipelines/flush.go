@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/apache/arrow/go/v17/arrow/memory"
+	"github.com/residenthub/residenthub/bus"
 	"github.com/residenthub/residenthub/pipelines/arrowbatch"
 	"github.com/residenthub/residenthub/schema"
 	"github.com/residenthub/residenthub/store"
@@ -42,7 +43,7 @@ func (r *Runner) committed(b *batch, _ int) {
 // conflicts, insert the rows (as an Arrow record batch), the load and reject
 // bookkeeping and the conflicts, and write the dead letters to Kafka.
 // A failure counts as a store retry (the loader calls store again).
-func (r *Runner) store(ctx context.Context, dlq *kafka.Writer, b *batch) error {
+func (r *Runner) store(ctx context.Context, dlq *bus.Writer, b *batch) error {
 	err := r.storeSteps(ctx, dlq, b)
 	if err != nil {
 		r.m.retries.WithLabelValues(b.dataset.Name).Inc()
@@ -72,7 +73,7 @@ func (r *Runner) resolve(ctx context.Context, b *batch) error {
 	return nil
 }
 
-func (r *Runner) storeSteps(ctx context.Context, dlq *kafka.Writer, b *batch) error {
+func (r *Runner) storeSteps(ctx context.Context, dlq *bus.Writer, b *batch) error {
 	if err := r.resolve(ctx, b); err != nil {
 		return err
 	}
@@ -312,7 +313,7 @@ func (r *Runner) insert(ctx context.Context, table, columns string, n int, row f
 
 // writeDeadLetters produces the batch's rejects to dlq.<source>, returning
 // after Kafka acknowledged them (acks=all).
-func writeDeadLetters(ctx context.Context, dlq *kafka.Writer, b *batch) error {
+func writeDeadLetters(ctx context.Context, dlq *bus.Writer, b *batch) error {
 	if len(b.rejects) == 0 {
 		return nil
 	}

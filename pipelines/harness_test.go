@@ -26,7 +26,7 @@ type harness struct {
 	brokers []string
 	conn    driver.Conn
 	cfg     *config.Config
-	writer  *kafka.Writer
+	writer  *bus.Writer
 }
 
 func newHarness(t *testing.T) *harness {

@@ -24,8 +24,9 @@ import (
 //
 // The events of one produce request go to one partition (franz-go's sticky
 // partitioner: a partition per batch, the next batch to another), not to
-// the partition of their key: the embedded broker syncs each partition's
-// batch to disk before it acknowledges, so a group spread over every
+// the partition of their key: an embedded broker that syncs each
+// partition's batch to disk before it acknowledges
+// (kafka.embedded_fsync_interval: 0) made a group spread over every
 // partition cost one fsync per partition in each round trip
 // (BenchmarkWrite32: 32 writers, 4 partitions, ~0.9 ms of wall time and
 // 0.21 ms of CPU per event with kafka-go and keyed partitions; ~0.3 ms and

@@ -40,7 +40,7 @@ func (h *Hub) startKafka(ctx context.Context) error {
 	if len(cfg.Brokers) == 0 {
 		dir := filepath.Join(h.cfg.DataDir, "kafka")
 		e, err := bus.StartEmbeddedWith(bus.EmbeddedOptions{Listen: cfg.EmbeddedListen, DataDir: dir, Partitions: cfg.Partitions, User: sec.SASL, Log: h.log,
-			SegmentBytes: embeddedSegmentBytes, SegmentRoll: embeddedSegmentRoll})
+			SegmentBytes: embeddedSegmentBytes, SegmentRoll: embeddedSegmentRoll, FsyncInterval: cfg.EmbeddedFsyncInterval})
 		if err != nil {
 			return err
 		}
@@ -53,7 +53,7 @@ func (h *Hub) startKafka(ctx context.Context) error {
 				return err
 			}
 		}
-		h.log.Info("embedded kafka started", "addr", h.kafka.brokers[0], "data", dir, "sasl", sec.SASL != nil,
+		h.log.Info("embedded kafka started", "addr", h.kafka.brokers[0], "data", dir, "sasl", sec.SASL != nil, "fsync_interval", cfg.EmbeddedFsyncInterval,
 			"retention_time", cfg.Retention.Time, "retention_bytes_per_partition", cfg.Retention.Bytes)
 		if sec.SASL == nil {
 			h.log.Warn("embedded kafka takes clients without credentials (kafka.embedded_open): any local process may read and write its topics")

@@ -1,0 +1,148 @@
+package bus
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+)
+
+// TestLogSyncerSyncsWhatChanged: a pass fsyncs every file and folder it has
+// not seen, then only what changed (or was modified within recentWindow of
+// the pass before), and forgets removed files.
+func TestLogSyncerSyncsWhatChanged(t *testing.T) {
+	dir := t.TempDir()
+	part := filepath.Join(dir, "raw.payroll-0")
+	if err := os.MkdirAll(part, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-time.Hour)
+	for _, f := range []string{"00000000000000000000.log", "00000000000000000000.index", "groups.log"} {
+		p := filepath.Join(part, f)
+		if f == "groups.log" {
+			p = filepath.Join(dir, f)
+		}
+		if err := os.WriteFile(p, []byte("batch"), 0o640); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(p, old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, d := range []string{part, dir} {
+		if err := os.Chtimes(d, old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := startLogSyncer(dir, time.Hour)
+	defer s.close()
+	ctx := context.Background()
+	sync := func(want int) {
+		t.Helper()
+		before := s.fsyncs
+		if err := s.Sync(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := s.fsyncs - before; got != want {
+			t.Fatalf("pass fsynced %d paths, want %d", got, want)
+		}
+	}
+	sync(5) // 3 files, 2 folders
+	sync(0) // nothing changed
+	seg := filepath.Join(part, "00000000000000000000.log")
+	f, err := os.OpenFile(seg, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString("next batch"); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	sync(1) // the appended segment
+	sync(1) // modified within recentWindow of the pass before: synced again
+	if err := os.Chtimes(seg, old, old); err != nil {
+		t.Fatal(err)
+	}
+	sync(1) // its time changed
+	sync(0)
+	if err := os.Remove(seg); err != nil {
+		t.Fatal(err)
+	}
+	sync(1) // the folder whose entry went
+	if _, ok := s.seen[seg]; ok {
+		t.Fatal("a removed file is still remembered")
+	}
+}
+
+// TestLogSyncerGroupCommit: producers asking at the same moment share passes
+// (at most one running and one waiting), and every one is answered.
+func TestLogSyncerGroupCommit(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "seg.log"), []byte("x"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	s := startLogSyncer(dir, time.Hour)
+	const callers = 64
+	var wg sync.WaitGroup
+	errs := make(chan error, callers)
+	start := make(chan struct{})
+	for range callers {
+		wg.Go(func() {
+			<-start
+			errs <- s.Sync(context.Background())
+		})
+	}
+	close(start)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.close() // the last pass runs in close; counters are read after it
+	if s.passes >= callers {
+		t.Fatalf("%d callers took %d passes: no group commit", callers, s.passes)
+	}
+	if err := s.Sync(context.Background()); err != errSyncerClosed {
+		t.Fatalf("Sync after close: %v", err)
+	}
+}
+
+// TestDurableWithEmbeddedBroker: a bus.Writer's WriteMessages returns after
+// a group-commit pass of an embedded broker of this process, and once the
+// broker is closed its address no longer waits on a syncer.
+func TestDurableWithEmbeddedBroker(t *testing.T) {
+	e, err := StartEmbeddedWith(EmbeddedOptions{Listen: "127.0.0.1:0", DataDir: t.TempDir(), Partitions: 1, FsyncInterval: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := EnsureTopics(ctx, e.Brokers(), 1, "raw.t"); err != nil {
+		t.Fatal(err)
+	}
+	w := NewWriter(e.Brokers())
+	defer w.Close()
+	before := e.syncer.passes
+	if err := w.WriteMessages(ctx, kafka.Message{Topic: "raw.t", Key: []byte("k"), Value: []byte("v")}); err != nil {
+		t.Fatal(err)
+	}
+	if e.syncer.passes == before {
+		t.Fatal("WriteMessages returned without a sync pass")
+	}
+	if e.syncer.fsyncs == 0 {
+		t.Fatal("no file of the log was fsynced")
+	}
+	e.Close()
+	if _, ok := inProcess.Load(e.addr); ok {
+		t.Fatal("a closed broker is still registered")
+	}
+	if err := Durable(ctx, e.Brokers()); err != nil {
+		t.Fatalf("Durable for a closed broker: %v", err)
+	}
+}
