@@ -57,8 +57,9 @@ func TestRecordKeySpellings(t *testing.T) {
 	}
 
 	// An update by the 15-digit spelling, then a delete (no id_number, so
-	// the owner comes from record_owner) by the lower-case spelling; a bad
-	// value rejected under the raw key.
+	// the owner comes from its canonical record key: record_owner keeps no
+	// rows of a source keyed by the id_number, migration 0130) by the
+	// lower-case spelling; a bad value rejected under the raw key.
 	bad := pension("110105450303102", "six hundred", schema.OpUpsert, time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC))
 	h.produce(pension("110105450303102", "700.00", schema.OpUpsert, time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)))
 	h.runUntilIdle(h.cfg)
@@ -69,6 +70,9 @@ func TestRecordKeySpellings(t *testing.T) {
 	h.runUntilIdle(h.cfg)
 	if got := h.currentPensions(); got != "" {
 		t.Fatalf("after a delete with the other spelling: current = %q, want none", got)
+	}
+	if n := h.query("SELECT toString(count()) FROM {db}.record_owner WHERE source = 'hrss'"); n != "0" {
+		t.Fatalf("record_owner holds %s rows of a source keyed by the id_number, want none", n)
 	}
 	if got := h.query("SELECT arrayStringConcat(groupUniqArray(record_key), ',') FROM {db}.social_insurance"); got != "11010519450303102X" {
 		t.Fatalf("stored record keys = %q, want the canonical one", got)

@@ -155,18 +155,23 @@ type rowKey struct {
 // at the same source time) is not written.
 func (r *Runner) resolveOwners(ctx context.Context, b *batch) ([]record.Row, error) {
 	ds := b.dataset
-	if subjectIndex(ds) < 0 {
+	subj := subjectIndex(ds)
+	if subj < 0 {
 		return resolveOwners(ds, b.rows, nil), nil
 	}
-	// An upsert of a source whose record key holds the subject's id_number
+	// A record of a source whose record key holds the subject's id_number
 	// cannot move to another owner: its stored owners can only be its own,
-	// which change nothing (see resolveOwners). Only its deletes, and the
-	// records of other sources, are looked up.
+	// which change nothing (see resolveOwners), and its deletes carry that
+	// id_number (record.Normalize takes it from the canonical key). Only a
+	// delete whose key did not give it, and the records of other sources,
+	// are looked up; record_owner holds no rows of such sources since
+	// migration 0130.
 	var keys []sourceKey
 	seen := make(map[sourceKey]bool, len(b.rows))
 	for _, p := range b.rows {
 		k := sourceKey{p.row.Source, p.row.RecordKey}
-		if !seen[k] && (p.row.Deleted || !r.keyHoldsSubject[p.row.Source]) {
+		ownerless := p.row.Deleted && p.row.Values[subj] == ""
+		if !seen[k] && (ownerless || !r.keyHoldsSubject[p.row.Source]) {
 			seen[k] = true
 			keys = append(keys, k)
 		}
@@ -189,7 +194,8 @@ func resolveOwners(ds schema.Dataset, rows []pendingRow, known map[sourceKey]own
 // resolveOwnersFixed is resolveOwners where fixed (optional) names the
 // sources whose records keep their owner (the record key holds the
 // id_number): an upsert of such a source whose record was not looked up
-// (not in known, so the batch has no delete of it) is inserted as it is.
+// (not in known) is inserted as it is, and a delete becomes a tombstone
+// under its own id_number (and the owners known, if it was looked up).
 func resolveOwnersFixed(ds schema.Dataset, rows []pendingRow, known map[sourceKey]owners, fixed func(source string) bool) []record.Row {
 	subj := subjectIndex(ds)
 	if subj < 0 {

@@ -67,6 +67,9 @@ func TestRecordMovesToAnotherOwner(t *testing.T) {
 		}
 	}
 	check("after the load")
+	if n := h.query("SELECT toString(uniqExact(record_key, id_number)) FROM {db}.record_owner WHERE source = 'vehicles'"); n != "10" {
+		t.Fatalf("record_owner holds %s owners of vehicles records, want 10 (V-1: A, B; V-2: A; V-3: A, B, C; V-4: A, C; V-5: A, B)", n)
+	}
 	// The tombstone under the old owner carries the update's source_time.
 	if got := h.query(fmt.Sprintf(`SELECT toString(toUInt32(source_time)) FROM {db}.asset FINAL WHERE record_key = 'V-1' AND id_number = %s AND deleted = 1`,
 		store.QuoteString(idA))); got != fmt.Sprint(t1.Unix()) {

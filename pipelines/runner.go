@@ -25,7 +25,9 @@
 // that is deleted, or moves to another person (an update with a new
 // id_number), must also end under the id_numbers it was stored under before.
 // The loader looks up the record's earlier owners in record_owner (filled by
-// materialized views, one primary-key lookup per batch) and in the batch,
+// materialized views, one primary-key lookup per batch; only records that
+// can move are in it: a source whose record key holds the id_number stores a
+// record under that one, and its deletes take it from the key) and in the batch,
 // and writes a tombstone (deleted=1, zero fields) under each: at the delete's
 // source_time for a delete (which needs only the record key; plus its own
 // id_number if it has one, and "" if no owner is known), at the update's

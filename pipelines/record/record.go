@@ -21,6 +21,7 @@ package record
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -203,7 +204,35 @@ func Normalize(env *schema.Envelope, src *config.Source, ingest time.Time) (Row,
 		return Row{}, nil, err
 	}
 	row.RecordKey, row.KeyWarning = key, keyWarning
+	if row.Deleted && keyWarning == "" {
+		subjectFromKey(ds, src, &row)
+	}
 	return row, warnings, nil
+}
+
+// subjectFromKey gives a delete that carries no subject (id_number) the one
+// in its canonical record key, when the source's key holds the subject's
+// column: such a record is stored under that id_number and no other, so its
+// tombstone goes there (record_owner keeps no rows for it: migration 0130).
+func subjectFromKey(ds schema.Dataset, src *config.Source, row *Row) {
+	col, mapped := src.Fields[ds.SubjectField]
+	pos := slices.Index(src.Key, col)
+	if !mapped || pos < 0 {
+		return
+	}
+	for i, f := range ds.Fields {
+		if f.Name != ds.SubjectField {
+			continue
+		}
+		if id, _ := row.Values[i].(string); id != "" {
+			return
+		}
+		parts := strings.Split(row.RecordKey, KeySeparator)
+		if len(parts) == len(src.Key) && normalize.Text(parts[pos]) != "" {
+			row.Values[i] = parts[pos]
+		}
+		return
+	}
 }
 
 // hasTimeLayouts reports a date or datetime field the source reads with its

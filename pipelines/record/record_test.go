@@ -157,6 +157,52 @@ func TestNormalizeDelete(t *testing.T) {
 	}
 }
 
+// TestNormalizeDeleteSubjectFromKey: a delete without an id_number takes it
+// from its canonical record key when the source's key holds the id_number's
+// column (the record can have no other owner), and only then.
+func TestNormalizeDeleteSubjectFromKey(t *testing.T) {
+	payroll := &config.Source{Name: "payroll", Dataset: "employment", Key: []string{"sfzh", "month"},
+		Fields: map[string]string{"id_number": "sfzh", "period": "month"}}
+	assets := &config.Source{Name: "assets", Dataset: "asset", Key: []string{"no"},
+		Fields: map[string]string{"id_number": "owner", "asset_id": "no"}}
+	lower := strings.ToLower(validID("11010519800101002")) // normalized like the field: X upper case
+	for _, c := range []struct {
+		name   string
+		src    *config.Source
+		key    string
+		fields map[string]string
+		want   string
+	}{
+		{"key holds the id", payroll, id1 + "|2026-10", nil, id1},
+		{"key part normalized", payroll, lower + "|2026-10", nil, strings.ToUpper(lower)},
+		{"id given wins", payroll, id1 + "|2026-10", map[string]string{"id_number": validID("11010519800101003")}, validID("11010519800101003")},
+		{"key kept as sent (parts differ)", payroll, id1, nil, ""},
+		{"blank key part", payroll, " |2026-10", nil, ""},
+		{"key without the id's column", assets, id1, nil, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ds := schema.Datasets[c.src.Dataset]
+			env := &schema.Envelope{Source: c.src.Name, Dataset: ds.Name, RecordKey: c.key, Op: schema.OpDelete, Fields: c.fields}
+			row, _, err := Normalize(env, c.src, ingest)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := row.Values[subjectPos(ds)]; got != c.want {
+				t.Fatalf("id_number = %q, want %q (key %q)", got, c.want, row.RecordKey)
+			}
+		})
+	}
+}
+
+func subjectPos(ds schema.Dataset) int {
+	for i, f := range ds.Fields {
+		if f.Name == ds.SubjectField {
+			return i
+		}
+	}
+	return -1
+}
+
 func TestNormalizeEveryDataset(t *testing.T) {
 	f := func(dataset string, fields map[string]string) {
 		t.Helper()
