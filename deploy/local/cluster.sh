@@ -6,14 +6,16 @@
 # on 127.0.0.1:$CLUSTER_ZK_PORT, and four clickhouse-server processes forming
 # the cluster "$CLUSTER_NAME": 2 shards x 2 replicas, each with its own config
 # and data under $CLUSTER_HOME/node<N>. Ports (defaults clear of the other
-# private servers on 19000/18123, 29000/28123, 29100, 29200):
-#   node1 shard 1 replica 1   native 39001  http 38121  interserver 39011
-#   node2 shard 1 replica 2   native 39002  http 38122  interserver 39012
-#   node3 shard 2 replica 1   native 39003  http 38123  interserver 39013
-#   node4 shard 2 replica 2   native 39004  http 38124  interserver 39014
+# private servers on 19000/18123, 29000/28123, 29100, 29200, and below
+# Linux's ephemeral range, 32768-60999, where a client's outgoing connection
+# may hold the port a server is about to bind):
+#   node1 shard 1 replica 1   native 23001  http 22121  interserver 23011
+#   node2 shard 1 replica 2   native 23002  http 22122  interserver 23012
+#   node3 shard 2 replica 1   native 23003  http 22123  interserver 23013
+#   node4 shard 2 replica 2   native 23004  http 22124  interserver 23014
 #   ZooKeeper 32181
-# Point the hub at it with clickhouse.addr "127.0.0.1:39001,127.0.0.1:39002,
-# 127.0.0.1:39003,127.0.0.1:39004" and clickhouse.cluster "$CLUSTER_NAME".
+# Point the hub at it with clickhouse.addr "127.0.0.1:23001,127.0.0.1:23002,
+# 127.0.0.1:23003,127.0.0.1:23004" and clickhouse.cluster "$CLUSTER_NAME".
 #
 # `start` waits until ZooKeeper answers `srvr` with a Mode: line before it
 # starts a server: a ClickHouse 18.16 that connects while ZooKeeper answers
@@ -23,9 +25,9 @@
 # test can bring back a replica it killed.
 #
 # Environment: CLUSTER_HOME (default <repo>/var/cluster), CLUSTER_NAME
-# (default residenthub), CLUSTER_ZK_PORT (32181), CLUSTER_PORT_BASE (39000:
+# (default residenthub), CLUSTER_ZK_PORT (32181), CLUSTER_PORT_BASE (23000:
 # native base+N, interserver base+10+N; http CLUSTER_HTTP_BASE+N, default
-# 38120). Users as deploy/local/clickhouse.sh (default without a password
+# 22120). Users as deploy/local/clickhouse.sh (default without a password
 # from loopback, the read-only analyst with the password in
 # $CLUSTER_HOME/analyst.password), and in both profiles load_balancing=in_order
 # and distributed_product_mode=global (store.ClusterSettings says why).
@@ -36,8 +38,8 @@ repo=$(cd "$here/../.." && pwd)
 home=${CLUSTER_HOME:-$repo/var/cluster}
 name=${CLUSTER_NAME:-residenthub}
 zk_port=${CLUSTER_ZK_PORT:-32181}
-port_base=${CLUSTER_PORT_BASE:-39000}
-http_base=${CLUSTER_HTTP_BASE:-38120}
+port_base=${CLUSTER_PORT_BASE:-23000}
+http_base=${CLUSTER_HTTP_BASE:-22120}
 analyst_databases=${CLICKHOUSE_ANALYST_DATABASES:-analytics residenthub_demo_analytics}
 nodes="1 2 3 4"
 # shellcheck source=clickhouse/users.sh

@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,32 +20,46 @@ const ClusterName = "residenthub"
 
 // ClusterAddr is the native addresses of the test cluster's servers, in
 // <remote_servers> order: RESIDENTHUB_TEST_CLUSTER, default the four of
-// deploy/local/cluster.sh (shard 1: 39001, 39002; shard 2: 39003, 39004).
+// deploy/local/cluster.sh (shard 1: 23001, 23002; shard 2: 23003, 23004).
 func ClusterAddr() string {
 	if a := os.Getenv("RESIDENTHUB_TEST_CLUSTER"); a != "" {
 		return a
 	}
-	return "127.0.0.1:39001,127.0.0.1:39002,127.0.0.1:39003,127.0.0.1:39004"
+	return "127.0.0.1:23001,127.0.0.1:23002,127.0.0.1:23003,127.0.0.1:23004"
 }
 
-// NeedCluster skips the test when the test cluster does not answer, unless
+// NeedCluster skips the test when a server of the test cluster does not
+// answer (ON CLUSTER statements would wait for it), unless
 // RESIDENTHUB_REQUIRE_CLUSTER=1 (./test.sh sets it once
 // deploy/local/cluster.sh start succeeded), where it fails it.
 func NeedCluster(t testing.TB) {
 	t.Helper()
-	cfg := config.Default().ClickHouse
-	cfg.Addr, cfg.Cluster = ClusterAddr(), ClusterName
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	conn, err := store.Open(ctx, cfg)
+	var err error
+	for _, addr := range strings.Split(ClusterAddr(), ",") {
+		if err = ping(addr); err != nil {
+			break
+		}
+	}
 	if err == nil {
-		conn.Close()
 		return
 	}
 	if os.Getenv("RESIDENTHUB_REQUIRE_CLUSTER") == "1" {
 		t.Fatalf("the ClickHouse test cluster does not answer: %v", err)
 	}
 	t.Skipf("no ClickHouse test cluster (%v); start one with: deploy/local/cluster.sh start", err)
+}
+
+// ping opens a connection to one server of the test cluster.
+func ping(addr string) error {
+	cfg := config.Default().ClickHouse
+	cfg.Addr, cfg.Cluster = addr, ClusterName
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	conn, err := store.Open(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("%s: %w", addr, err)
+	}
+	return conn.Close()
 }
 
 // NewCluster is New on the test cluster: fresh databases migrated in the
