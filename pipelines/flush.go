@@ -312,7 +312,8 @@ func (r *Runner) insert(ctx context.Context, table, columns string, n int, row f
 }
 
 // writeDeadLetters produces the batch's rejects to dlq.<source>, returning
-// after Kafka acknowledged them (acks=all).
+// after Kafka acknowledged them (acks=all) and they are on disk
+// (bus.Writer), so the offsets committed after them never outlive them.
 func writeDeadLetters(ctx context.Context, dlq *bus.Writer, b *batch) error {
 	if len(b.rejects) == 0 {
 		return nil

@@ -37,16 +37,6 @@ func extTable(name string, names []string, values ...[]string) (*ext.Table, erro
 
 type sourceKey struct{ source, recordKey string }
 
-// subjectIndex is the position of the dataset's subject field (id_number).
-func subjectIndex(ds schema.Dataset) int {
-	for i, f := range ds.Fields {
-		if f.Name == ds.SubjectField {
-			return i
-		}
-	}
-	return -1
-}
-
 // ownerSpan summarises the non-deleted versions of one source record stored
 // under one id_number.
 type ownerSpan struct {
@@ -155,7 +145,7 @@ type rowKey struct {
 // at the same source time) is not written.
 func (r *Runner) resolveOwners(ctx context.Context, b *batch) ([]record.Row, error) {
 	ds := b.dataset
-	subj := subjectIndex(ds)
+	subj := ds.SubjectIndex()
 	if subj < 0 {
 		return resolveOwners(ds, b.rows, nil), nil
 	}
@@ -197,7 +187,7 @@ func resolveOwners(ds schema.Dataset, rows []pendingRow, known map[sourceKey]own
 // (not in known) is inserted as it is, and a delete becomes a tombstone
 // under its own id_number (and the owners known, if it was looked up).
 func resolveOwnersFixed(ds schema.Dataset, rows []pendingRow, known map[sourceKey]owners, fixed func(source string) bool) []record.Row {
-	subj := subjectIndex(ds)
+	subj := ds.SubjectIndex()
 	if subj < 0 {
 		out := make([]record.Row, len(rows))
 		for i, p := range rows {

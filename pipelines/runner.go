@@ -39,7 +39,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"sync/atomic"
 	"time"
 
@@ -48,6 +47,7 @@ import (
 	"github.com/residenthub/residenthub/bus"
 	"github.com/residenthub/residenthub/config"
 	"github.com/residenthub/residenthub/pipelines/loader"
+	"github.com/residenthub/residenthub/pipelines/record"
 	"github.com/residenthub/residenthub/retry"
 	"github.com/residenthub/residenthub/schema"
 	"github.com/residenthub/residenthub/store"
@@ -149,8 +149,7 @@ func New(cfg *config.Config, conn driver.Conn, brokers []string, reg prometheus.
 			lanes[ds.Name] = len(r.datasets)
 			r.datasets = append(r.datasets, ds)
 		}
-		col, mapped := src.Fields[ds.SubjectField]
-		r.keyHoldsSubject[src.Name] = mapped && slices.Contains(src.Key, col)
+		_, r.keyHoldsSubject[src.Name] = record.KeyPartOfSubject(ds, src)
 		topic := schema.RawTopic(src.Name)
 		r.byTopic[topic] = src
 		r.laneOf[topic] = lanes[ds.Name]

@@ -72,6 +72,17 @@ func (d Dataset) Field(name string) (Field, bool) {
 	return Field{}, false
 }
 
+// SubjectIndex is the position in Fields of the subject field (id_number),
+// -1 for a dataset without one.
+func (d Dataset) SubjectIndex() int {
+	for i, f := range d.Fields {
+		if f.Name == d.SubjectField {
+			return i
+		}
+	}
+	return -1
+}
+
 // ColumnNames lists the table's columns in insert order: fields, then bookkeeping.
 func (d Dataset) ColumnNames() []string {
 	out := make([]string, 0, len(d.Fields)+len(BookkeepingColumns))

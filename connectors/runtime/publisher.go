@@ -16,7 +16,8 @@ import (
 )
 
 // MessageWriter is what the publisher needs of a Kafka producer;
-// *kafka.Writer from bus.NewWriter (acks=all) satisfies it.
+// *bus.Writer from bus.NewWriter (acks=all, then durable: bus.Durable)
+// satisfies it.
 type MessageWriter interface {
 	WriteMessages(ctx context.Context, msgs ...kafka.Message) error
 }
@@ -30,7 +31,7 @@ const ConnectorVersion = "connectors/1"
 // raw.<source> (key = record key), rejected rows to dlq.<source> (key =
 // DeadLetterKey, so repeats are recognisable). Publish
 // returns only after Kafka acknowledged every message. Safe for concurrent
-// use when the writer is (kafka.Writer is).
+// use when the writer is (bus.Writer is).
 type Publisher struct {
 	w   MessageWriter
 	now func() time.Time

@@ -68,9 +68,9 @@ func Tombstone(ds schema.Dataset, source, recordKey, subject string, sourceTime,
 		SourceTime: sourceTime.UTC(), IngestTime: ingest.UTC(), Values: make([]any, len(ds.Fields))}
 	for i, f := range ds.Fields {
 		row.Values[i] = zero(f.Kind)
-		if f.Name == ds.SubjectField {
-			row.Values[i] = subject
-		}
+	}
+	if i := ds.SubjectIndex(); i >= 0 {
+		row.Values[i] = subject
 	}
 	return row
 }
@@ -215,24 +215,27 @@ func Normalize(env *schema.Envelope, src *config.Source, ingest time.Time) (Row,
 // column: such a record is stored under that id_number and no other, so its
 // tombstone goes there (record_owner keeps no rows for it: migration 0130).
 func subjectFromKey(ds schema.Dataset, src *config.Source, row *Row) {
+	pos, ok := KeyPartOfSubject(ds, src)
+	subj := ds.SubjectIndex()
+	if !ok || subj < 0 {
+		return
+	}
+	if id, _ := row.Values[subj].(string); id != "" {
+		return
+	}
+	parts := strings.Split(row.RecordKey, KeySeparator)
+	if len(parts) == len(src.Key) && normalize.Text(parts[pos]) != "" {
+		row.Values[subj] = parts[pos]
+	}
+}
+
+// KeyPartOfSubject returns the position in src.Key of the column mapped to
+// ds's subject field (id_number), and whether there is one: a record of
+// such a source keeps its owner, the id_number in its key.
+func KeyPartOfSubject(ds schema.Dataset, src *config.Source) (int, bool) {
 	col, mapped := src.Fields[ds.SubjectField]
 	pos := slices.Index(src.Key, col)
-	if !mapped || pos < 0 {
-		return
-	}
-	for i, f := range ds.Fields {
-		if f.Name != ds.SubjectField {
-			continue
-		}
-		if id, _ := row.Values[i].(string); id != "" {
-			return
-		}
-		parts := strings.Split(row.RecordKey, KeySeparator)
-		if len(parts) == len(src.Key) && normalize.Text(parts[pos]) != "" {
-			row.Values[i] = parts[pos]
-		}
-		return
-	}
+	return pos, mapped && pos >= 0
 }
 
 // hasTimeLayouts reports a date or datetime field the source reads with its

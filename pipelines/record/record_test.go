@@ -187,20 +187,11 @@ func TestNormalizeDeleteSubjectFromKey(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := row.Values[subjectPos(ds)]; got != c.want {
+			if got := row.Values[ds.SubjectIndex()]; got != c.want {
 				t.Fatalf("id_number = %q, want %q (key %q)", got, c.want, row.RecordKey)
 			}
 		})
 	}
-}
-
-func subjectPos(ds schema.Dataset) int {
-	for i, f := range ds.Fields {
-		if f.Name == ds.SubjectField {
-			return i
-		}
-	}
-	return -1
 }
 
 func TestNormalizeEveryDataset(t *testing.T) {
