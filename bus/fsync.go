@@ -18,16 +18,22 @@ import (
 // interval and whenever a producer asks (Sync). Callers that ask while a pass
 // runs share the next one, so one fsync per file serves every producer of
 // that moment, and kfake's request loop never waits for the disk.
+//
+// Which files changed comes from inotify (logWatcher); the first pass, and
+// any pass after the watcher failed or the kernel dropped events, walks the
+// whole folder and compares each file with its state when last synced.
 type logSyncer struct {
 	dir      string
 	interval time.Duration
 	reqs     chan chan error
 	stop     chan struct{}
 	done     chan struct{}
-	seen     map[string]fileState // path → its state at the pass that synced it
+	watch    *logWatcher          // nil: every pass walks
+	walked   bool                 // a walking pass ran since the watcher started
+	seen     map[string]fileState // path → its state at the pass that synced it (walks)
 	lastPass time.Time
-	// passes and fsyncs count the work done (tests).
-	passes, fsyncs int
+	// passes, walks and fsyncs count the work done (tests).
+	passes, walks, fsyncs int
 }
 
 type fileState struct {
@@ -39,14 +45,25 @@ type fileState struct {
 var errSyncerClosed = errors.New("the embedded broker is closed")
 
 func startLogSyncer(dir string, interval time.Duration) *logSyncer {
+	return startLogSyncerWith(dir, interval, true)
+}
+
+// startLogSyncerWith: watch false makes every pass walk (tests).
+func startLogSyncerWith(dir string, interval time.Duration, watch bool) *logSyncer {
 	s := &logSyncer{dir: dir, interval: interval, reqs: make(chan chan error), stop: make(chan struct{}),
 		done: make(chan struct{}), seen: map[string]fileState{}}
+	if watch {
+		if w, err := newLogWatcher(dir); err == nil {
+			s.watch = w
+		}
+	}
 	go s.run()
 	return s
 }
 
 func (s *logSyncer) run() {
 	defer close(s.done)
+	defer s.watch.close()
 	t := time.NewTicker(s.interval)
 	defer t.Stop()
 	for {
@@ -111,9 +128,57 @@ func (s *logSyncer) close() {
 const recentWindow = time.Second
 
 // pass fsyncs every file and folder of the log that changed since it was
-// last synced. Files removed meanwhile (retention) are skipped.
+// last synced: those inotify names, or, walking, those whose size or time
+// differ. Files removed meanwhile (retention) are skipped.
 func (s *logSyncer) pass() error {
 	started := time.Now()
+	var err error
+	watched := false
+	if s.watch != nil {
+		changed, werr := s.watch.changes()
+		switch {
+		case werr != nil:
+			// Events were lost (the queue overflowed) or the watcher
+			// broke: a new watcher, and this pass walks.
+			s.watch.close()
+			s.watch, _ = newLogWatcher(s.dir)
+			s.walked = false
+		case s.walked:
+			err, watched = s.syncChanged(changed), true
+		}
+	}
+	if !watched {
+		err = s.walk()
+		s.walked = s.watch != nil
+	}
+	s.lastPass = started
+	s.passes++
+	if err != nil {
+		return fmt.Errorf("cannot sync the embedded broker's log: %w", err)
+	}
+	return nil
+}
+
+// syncChanged fsyncs the paths the watcher named that still exist.
+func (s *logSyncer) syncChanged(changed map[string]bool) error {
+	var firstErr error
+	for path := range changed {
+		if err := fsyncPath(path); err != nil {
+			if !errors.Is(err, fs.ErrNotExist) && firstErr == nil {
+				firstErr = err
+			}
+			continue
+		}
+		s.fsyncs++
+	}
+	return firstErr
+}
+
+// walk fsyncs every file and folder whose size or modification time differ
+// from when it was last synced, or that was modified within recentWindow of
+// the pass before.
+func (s *logSyncer) walk() error {
+	s.walks++
 	var firstErr error
 	present := make(map[string]bool, len(s.seen))
 	err := filepath.WalkDir(s.dir, func(path string, d fs.DirEntry, err error) error {
@@ -156,15 +221,10 @@ func (s *logSyncer) pass() error {
 			delete(s.seen, path)
 		}
 	}
-	s.lastPass = started
-	s.passes++
 	if err == nil {
 		err = firstErr
 	}
-	if err != nil {
-		return fmt.Errorf("cannot sync the embedded broker's log: %w", err)
-	}
-	return nil
+	return err
 }
 
 func fsyncPath(path string) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -11,9 +12,9 @@ import (
 	"github.com/segmentio/kafka-go"
 )
 
-// TestLogSyncerSyncsWhatChanged: a pass fsyncs every file and folder it has
-// not seen, then only what changed (or was modified within recentWindow of
-// the pass before), and forgets removed files.
+// TestLogSyncerSyncsWhatChanged: walking (no watcher), a pass fsyncs every
+// file and folder it has not seen, then only what changed (or was modified
+// within recentWindow of the pass before), and forgets removed files.
 func TestLogSyncerSyncsWhatChanged(t *testing.T) {
 	dir := t.TempDir()
 	part := filepath.Join(dir, "raw.payroll-0")
@@ -38,7 +39,7 @@ func TestLogSyncerSyncsWhatChanged(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	s := startLogSyncer(dir, time.Hour)
+	s := startLogSyncerWith(dir, time.Hour, false)
 	defer s.close()
 	ctx := context.Background()
 	sync := func(want int) {
@@ -75,6 +76,78 @@ func TestLogSyncerSyncsWhatChanged(t *testing.T) {
 	sync(1) // the folder whose entry went
 	if _, ok := s.seen[seg]; ok {
 		t.Fatal("a removed file is still remembered")
+	}
+}
+
+// TestLogSyncerWatchesChanges: with inotify, the first pass walks and the
+// later ones fsync exactly the files written and the folders whose entries
+// changed, including a folder created since and the files in it.
+func TestLogSyncerWatchesChanges(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("inotify is Linux's")
+	}
+	dir := t.TempDir()
+	part := filepath.Join(dir, "partitions", "audit-0")
+	if err := os.MkdirAll(part, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	seg := filepath.Join(part, "0.dat")
+	for _, p := range []string{seg, filepath.Join(part, "0.idx"), filepath.Join(dir, "groups.log")} {
+		if err := os.WriteFile(p, []byte("batch"), 0o640); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := startLogSyncer(dir, time.Hour)
+	defer s.close()
+	if s.watch == nil {
+		t.Fatal("no inotify watcher")
+	}
+	ctx := context.Background()
+	sync := func(want int) {
+		t.Helper()
+		before := s.fsyncs
+		if err := s.Sync(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := s.fsyncs - before; got != want {
+			t.Fatalf("pass fsynced %d paths, want %d", got, want)
+		}
+	}
+	appendTo := func(path string) {
+		t.Helper()
+		f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o640)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.WriteString("next batch"); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+	}
+	sync(6) // the walk: 3 files, 3 folders
+	sync(0)
+	appendTo(seg)
+	appendTo(seg)
+	sync(1) // the segment, once
+	sync(0)
+	appendTo(filepath.Join(dir, "groups.log"))
+	sync(1)
+	// A new partition whose file is written before the syncer sees the
+	// folder: the partitions folder, the new folder and its file.
+	newPart := filepath.Join(dir, "partitions", "audit-1")
+	if err := os.Mkdir(newPart, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	appendTo(filepath.Join(newPart, "0.dat"))
+	sync(3)
+	appendTo(filepath.Join(newPart, "0.dat"))
+	sync(1) // watched now
+	if err := os.Remove(seg); err != nil {
+		t.Fatal(err)
+	}
+	sync(1) // the folder whose entry went
+	if s.walks != 1 {
+		t.Fatalf("%d walks, want only the first pass's", s.walks)
 	}
 }
 
