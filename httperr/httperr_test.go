@@ -4,13 +4,15 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"testing"
 )
 
 // TestHandlerFunc: results, results with a status and errors are written
 // as JSON with their status, the detail in the request's language (Chinese
 // unless Accept-Language prefers English) and without HTML escaping; an
-// error's cause is never sent.
+// error's cause is never sent. Each answer says its length (the encoding
+// buffers are reused: a longer answer before must not show).
 func TestHandlerFunc(t *testing.T) {
 	f := func(acceptLanguage string, res any, e *Error, wantStatus int, wantBody string) {
 		t.Helper()
@@ -25,6 +27,9 @@ func TestHandlerFunc(t *testing.T) {
 		}
 		if ct := w.Header().Get("Content-Type"); ct != "application/json; charset=utf-8" {
 			t.Fatalf("content type %q", ct)
+		}
+		if cl := w.Header().Get("Content-Length"); cl != strconv.Itoa(len(wantBody)+1) {
+			t.Fatalf("content length %q for %d bytes", cl, len(wantBody)+1)
 		}
 	}
 	f("", map[string]int{"accepted": 2}, nil, 200, `{"accepted":2}`)
