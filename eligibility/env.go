@@ -120,11 +120,11 @@ func compile(env *cel.Env, expr string, wantBool bool) (celProgram, error) {
 	}
 	var out celProgram
 	var err error
-	if out.metered, err = env.Program(ast, cel.CostLimit(CostLimit)); err != nil {
+	if out.metered, err = env.Program(ast, cel.CostLimit(CostLimit), cel.EvalOptions(cel.OptOptimize)); err != nil {
 		return celProgram{}, fmt.Errorf("cannot plan %q: %w", expr, err)
 	}
 	if est, err := env.EstimateCost(ast, smallSizes{}); err == nil && est.Max <= CostLimit {
-		if out.unmetered, err = env.Program(ast); err != nil {
+		if out.unmetered, err = env.Program(ast, cel.EvalOptions(cel.OptOptimize)); err != nil {
 			return celProgram{}, fmt.Errorf("cannot plan %q: %w", expr, err)
 		}
 	}
@@ -160,7 +160,7 @@ func eval(prg celProgram, vars map[string]any, small bool) (out ref.Val, err err
 func smallValue(v any) bool {
 	switch x := v.(type) {
 	case string:
-		return len(x) <= smallSize || utf8.RuneCountInString(x) <= smallSize
+		return smallString(x)
 	case []any:
 		if len(x) > smallSize {
 			return false
@@ -176,7 +176,7 @@ func smallValue(v any) bool {
 			return false
 		}
 		for k, e := range x {
-			if !smallValue(k) || !smallValue(e) {
+			if !smallString(k) || !smallValue(e) {
 				return false
 			}
 		}
@@ -184,7 +184,7 @@ func smallValue(v any) bool {
 	case nil, bool, int, int32, int64, uint, uint8, uint32, uint64, float64, time.Time, time.Duration:
 		return true
 	case types.String:
-		return smallValue(string(x))
+		return smallString(string(x))
 	case types.Int, types.Uint, types.Double, types.Bool, types.Null, types.Timestamp, types.Duration:
 		return true
 	case traits.Lister:
@@ -210,6 +210,12 @@ func smallValue(v any) bool {
 		return true
 	}
 	return false // anything else: not proven small
+}
+
+// smallString: s has at most smallSize characters (taken apart from
+// smallValue so that a map key is not boxed into an interface to be asked).
+func smallString(s string) bool {
+	return len(s) <= smallSize || utf8.RuneCountInString(s) <= smallSize
 }
 
 // celElement unwraps a CEL value that wraps a Go map or list of the input

@@ -79,6 +79,7 @@ func evaluate(p *Program, in Input, asOf time.Time, unmetered bool) Decision {
 			scope = append(scope, m)
 		}
 	}
+	evidence := scopeEvidence(scope)
 	conflicts := identityProblems(scope)
 	d.Missing = append(d.Missing, conflicts...)
 	// The applicant's value is one of household's (smallValue walks it
@@ -147,13 +148,7 @@ func evaluate(p *Program, in Input, asOf time.Time, unmetered bool) Decision {
 			rr.Values[c.name] = toNative(val)
 		}
 		if len(r.Uses) > 0 {
-			set := map[string]bool{}
-			for _, u := range r.Uses {
-				set[u] = true
-			}
-			for _, m := range scope {
-				rr.Evidence = append(rr.Evidence, memberEvidence(m, set)...)
-			}
+			rr.Evidence = evidence.of(r.Uses)
 		}
 		d.Rules = append(d.Rules, rr)
 	}
@@ -183,12 +178,8 @@ func evaluate(p *Program, in Input, asOf time.Time, unmetered bool) Decision {
 		d.AmountsProvisional = d.Decision == NeedsReview
 	}
 
-	datasets := map[string]bool{}
-	for _, n := range allDatasets(p) {
-		datasets[n] = true
-	}
-	for _, m := range scope {
-		d.Evidence = append(d.Evidence, memberEvidence(m, datasets)...)
+	if all := evidence.of(allDatasets(p)); all != nil {
+		d.Evidence = all
 	}
 	return d
 }

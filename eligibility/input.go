@@ -1,6 +1,7 @@
 package eligibility
 
 import (
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -50,7 +51,8 @@ func CheckDate(asOf time.Time) time.Time {
 //	deposit_fen: sum of value_fen of assets of kind "deposit"
 //	real_estate_count, vehicle_count: number of assets of those kinds
 func memberValue(m *facts.Member, day time.Time) map[string]any {
-	v := map[string]any{"id_number": m.IDNumber, "id_masked": normalize.MaskID(m.IDNumber), "found": m.Person != nil}
+	v := make(map[string]any, memberValueSize)
+	v["id_number"], v["id_masked"], v["found"] = m.IDNumber, normalize.MaskID(m.IDNumber), m.Person != nil
 	person := facts.NewRecord(facts.Person())
 	if m.Person != nil {
 		person = *m.Person
@@ -124,6 +126,11 @@ func memberValue(m *facts.Member, day time.Time) map[string]any {
 	return v
 }
 
+// memberValueSize is how many entries memberValue's map holds: the person's
+// fields and the values above (presized: growing it was a fifth of what a
+// household's evaluation allocated).
+var memberValueSize = len(facts.Person().Fields) + len(facts.Defs()) + 16
+
 // recordValue is the CEL map of one record: every field but id_number.
 func recordValue(r facts.Record) map[string]any {
 	out := make(map[string]any, len(r.Values)+1)
@@ -183,25 +190,61 @@ func addSat(a, b int64) int64 {
 	return s
 }
 
-// memberEvidence lists a member's records in the given datasets (all if
-// nil), person first, then in profile order.
-func memberEvidence(m *facts.Member, datasets map[string]bool) []Evidence {
-	var out []Evidence
-	add := func(ds string, e facts.Evidence) {
-		if datasets != nil && !datasets[ds] {
-			return
+// evidenceList is the evidence of every record of the members in scope,
+// person first, then in profile order, member by member; dataset[i] is the
+// dataset evidence i was filed under (its own Dataset may differ when set).
+type evidenceList struct {
+	all     []Evidence
+	dataset []string
+}
+
+func scopeEvidence(scope []*facts.Member) evidenceList {
+	n := 0
+	for _, m := range scope {
+		if m.Person != nil {
+			n++
 		}
+		for _, def := range facts.Defs()[1:] {
+			n += len(m.Of(def.Name))
+		}
+	}
+	l := evidenceList{all: make([]Evidence, 0, n), dataset: make([]string, 0, n)}
+	add := func(ds string, e facts.Evidence) {
 		if e.Dataset == "" {
 			e.Dataset = ds
 		}
-		out = append(out, Evidence{Dataset: e.Dataset, Source: e.Source, RecordKey: e.RecordKey, SourceTime: e.SourceTime})
+		l.all = append(l.all, Evidence{Dataset: e.Dataset, Source: e.Source, RecordKey: e.RecordKey, SourceTime: e.SourceTime})
+		l.dataset = append(l.dataset, ds)
 	}
-	if m.Person != nil {
-		add(facts.DatasetPerson, m.Person.Evidence)
+	for _, m := range scope {
+		if m.Person != nil {
+			add(facts.DatasetPerson, m.Person.Evidence)
+		}
+		for _, def := range facts.Defs()[1:] {
+			for _, r := range m.Of(def.Name) {
+				add(def.Name, r.Evidence)
+			}
+		}
 	}
-	for _, def := range facts.Defs()[1:] {
-		for _, r := range m.Of(def.Name) {
-			add(def.Name, r.Evidence)
+	return l
+}
+
+// of returns the evidence filed under the given datasets, in order (nil
+// when none).
+func (l evidenceList) of(datasets []string) []Evidence {
+	n := 0
+	for _, ds := range l.dataset {
+		if slices.Contains(datasets, ds) {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]Evidence, 0, n)
+	for i, ds := range l.dataset {
+		if slices.Contains(datasets, ds) {
+			out = append(out, l.all[i])
 		}
 	}
 	return out
