@@ -1,8 +1,9 @@
 package profile
 
 import (
+	"cmp"
 	"fmt"
-	"sort"
+	"slices"
 	"strconv"
 	"time"
 
@@ -78,50 +79,64 @@ func parseField(f schema.Field, s string) (any, error) {
 	return v, nil
 }
 
-// current turns rows (all of one dataset) into each id's current records,
-// plus per-id freshness. Current: for each (source, record_key) the version
+// current calls each, id by id, with the current records of rows (all of
+// one dataset; nil when every record is deleted) and the id's freshness in
+// the dataset. Current: for each (source, record_key) the version
 // with the latest source_time (replays of the same version collapse to the
 // latest ingest_time, as ReplacingMergeTree(ingest_time) does on merge),
 // dropped when that version is a delete. Deduplicating here instead of FINAL
 // keeps the read a plain key-range read on every ClickHouse version. Only
 // the current versions' values are parsed.
-func current(def *facts.Def, rows []dsRow) (map[string][]facts.Record, map[string]Freshness, error) {
-	sort.Slice(rows, func(i, j int) bool {
-		a, b := &rows[i], &rows[j]
-		if a.id != b.id {
-			return a.id < b.id
+func current(def *facts.Def, rows []dsRow, each func(id string, recs []facts.Record, f Freshness)) error {
+	slices.SortFunc(rows, func(a, b dsRow) int {
+		if c := cmp.Compare(a.id, b.id); c != 0 {
+			return c
 		}
-		if a.bk.source != b.bk.source {
-			return a.bk.source < b.bk.source
+		if c := cmp.Compare(a.bk.source, b.bk.source); c != 0 {
+			return c
 		}
-		if a.bk.recordKey != b.bk.recordKey {
-			return a.bk.recordKey < b.bk.recordKey
+		if c := cmp.Compare(a.bk.recordKey, b.bk.recordKey); c != 0 {
+			return c
 		}
-		if !a.bk.sourceTime.Equal(b.bk.sourceTime) {
-			return a.bk.sourceTime.Before(b.bk.sourceTime)
+		if c := a.bk.sourceTime.Compare(b.bk.sourceTime); c != 0 {
+			return c
 		}
-		return a.bk.ingestTime.Before(b.bk.ingestTime)
+		return a.bk.ingestTime.Compare(b.bk.ingestTime)
 	})
-	out := map[string][]facts.Record{}
-	fresh := map[string]Freshness{}
-	for i := range rows {
-		v := &rows[i]
-		f := fresh[v.id]
-		f.Dataset = def.Name
-		f.LatestSourceTime = later(f.LatestSourceTime, v.bk.sourceTime.UTC())
-		f.LatestIngestTime = later(f.LatestIngestTime, v.bk.ingestTime.UTC())
-		last := i == len(rows)-1 || rows[i+1].id != v.id || rows[i+1].bk.source != v.bk.source || rows[i+1].bk.recordKey != v.bk.recordKey
-		if last && v.bk.deleted == 0 {
-			rec, err := record(def, v)
-			if err != nil {
-				return nil, nil, err
-			}
-			out[v.id] = append(out[v.id], rec)
-			f.Records++
-		}
-		fresh[v.id] = f
+	// last reports whether rows[i] is the latest version of its record.
+	last := func(i int) bool {
+		return i == len(rows)-1 || rows[i+1].id != rows[i].id || rows[i+1].bk.source != rows[i].bk.source || rows[i+1].bk.recordKey != rows[i].bk.recordKey
 	}
-	return out, fresh, nil
+	for start := 0; start < len(rows); {
+		id := rows[start].id
+		end, n := start, 0
+		for ; end < len(rows) && rows[end].id == id; end++ {
+			if last(end) && rows[end].bk.deleted == 0 {
+				n++
+			}
+		}
+		f := Freshness{Dataset: def.Name}
+		var recs []facts.Record
+		if n > 0 {
+			recs = make([]facts.Record, 0, n)
+		}
+		for i := start; i < end; i++ {
+			v := &rows[i]
+			f.LatestSourceTime = later(f.LatestSourceTime, v.bk.sourceTime.UTC())
+			f.LatestIngestTime = later(f.LatestIngestTime, v.bk.ingestTime.UTC())
+			if last(i) && v.bk.deleted == 0 {
+				rec, err := record(def, v)
+				if err != nil {
+					return err
+				}
+				recs = append(recs, rec)
+				f.Records++
+			}
+		}
+		each(id, recs, f)
+		start = end
+	}
+	return nil
 }
 
 // valueFields are the fields of def whose values a row carries in vals, in
@@ -164,35 +179,33 @@ func record(def *facts.Def, v *dsRow) (facts.Record, error) {
 	return rec, nil
 }
 
-// fill sets the residents' current records of one dataset from its rows and
-// returns the per-id freshness. For person, several sources may hold a
+// fill sets the residents' current records of one dataset from its rows,
+// and their freshness in it. For person, several sources may hold a
 // current record: the latest source_time wins, and the sources' records
 // are compared for identity conflicts.
-func fill(def *facts.Def, rows []dsRow, into map[string]*Resident) (map[string]Freshness, error) {
-	recs, fresh, err := current(def, rows)
-	if err != nil {
-		return nil, err
-	}
-	for id, rs := range recs {
+func fill(def *facts.Def, rows []dsRow, into map[string]*Resident) error {
+	return current(def, rows, func(id string, rs []facts.Record, f Freshness) {
 		res := into[id]
 		if res == nil {
-			continue
+			return
 		}
-		if def.Name != facts.DatasetPerson {
+		res.Freshness[def.Name] = f
+		switch {
+		case len(rs) == 0:
+		case def.Name != facts.DatasetPerson:
 			if res.Records == nil {
-				res.Records = map[string][]facts.Record{}
+				res.Records = make(map[string][]facts.Record, len(facts.Defs())-1)
 			}
 			res.Records[def.Name] = rs
-			continue
-		}
-		best := rs[0]
-		for _, p := range rs[1:] {
-			if p.Evidence.SourceTime.After(best.Evidence.SourceTime) {
-				best = p
+		default:
+			best := rs[0]
+			for _, p := range rs[1:] {
+				if p.Evidence.SourceTime.After(best.Evidence.SourceTime) {
+					best = p
+				}
 			}
+			res.Person = &best
+			res.IdentityConflicts = identityConflicts(rs)
 		}
-		res.Person = &best
-		res.IdentityConflicts = identityConflicts(rs)
-	}
-	return fresh, nil
+	})
 }

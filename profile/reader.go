@@ -109,28 +109,51 @@ func NewReaderWith(conn driver.Conn, cfg config.ClickHouse, opt ReadOptions) *Re
 // batch and are not changed.
 func (p *pointRows) residents(ids []string, asOf time.Time) (map[string]*Resident, error) {
 	out := make(map[string]*Resident, len(ids))
-	byDataset := make(map[string][]dsRow, len(facts.Defs()))
+	defs := facts.Defs()
+	// Each dataset's rows in one slice of its own (fill sorts them), sized
+	// by counting first.
+	count := make([]int, len(defs))
 	for _, id := range ids {
-		out[id] = &Resident{Member: facts.Member{IDNumber: id}, AsOf: asOf, Freshness: map[string]Freshness{}}
 		for _, row := range p.byID[id] {
 			if !row.bk.sourceTime.After(asOf) {
-				byDataset[row.ds] = append(byDataset[row.ds], row)
+				if i, ok := defIndex[row.ds]; ok {
+					count[i]++
+				}
 			}
 		}
 	}
-	for _, def := range facts.Defs() {
-		fr, err := fill(def, byDataset[def.Name], out)
-		if err != nil {
-			return nil, err
+	byDataset := make([][]dsRow, len(defs))
+	for i, n := range count {
+		if n > 0 {
+			byDataset[i] = make([]dsRow, 0, n)
 		}
-		for id, f := range fr {
-			if res := out[id]; res != nil {
-				res.Freshness[def.Name] = f
+	}
+	for _, id := range ids {
+		out[id] = &Resident{Member: facts.Member{IDNumber: id}, AsOf: asOf, Freshness: make(map[string]Freshness, len(defs))}
+		for _, row := range p.byID[id] {
+			if !row.bk.sourceTime.After(asOf) {
+				if i, ok := defIndex[row.ds]; ok {
+					byDataset[i] = append(byDataset[i], row)
+				}
 			}
+		}
+	}
+	for i, def := range defs {
+		if err := fill(def, byDataset[i], out); err != nil {
+			return nil, err
 		}
 	}
 	return out, nil
 }
+
+// defIndex is each dataset's position in facts.Defs.
+var defIndex = func() map[string]int {
+	out := map[string]int{}
+	for i, d := range facts.Defs() {
+		out[d.Name] = i
+	}
+	return out
+}()
 
 // candidates lists the applicant and everyone filed (in any version, at any
 // time) under one of the applicant's household_ids, sorted; who is a member
