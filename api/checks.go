@@ -108,40 +108,35 @@ func otherMembers(in eligibility.Input) []string {
 // maskDecision masks, for role counter, the personal data a decision may
 // carry: outcome values named like sensitive fields (certificate name,
 // address, id_number) and ID numbers inside rule values and record keys.
+// d must be the caller's own (fresh from eligibility.Evaluate): its rules
+// and evidence are masked in place, sparing a copy of every evidence list.
 func maskDecision(d eligibility.Decision, m masker) eligibility.Decision {
 	if !m.on {
 		return d
 	}
 	d.Amounts = m.values(d.Amounts)
 	keys := map[string]string{} // record key → masked: the rules' evidence repeats the decision's
-	rules := make([]eligibility.RuleResult, len(d.Rules))
-	for i, rr := range d.Rules {
+	for i := range d.Rules {
+		rr := &d.Rules[i]
 		rr.Values = m.values(rr.Values)
-		rr.Evidence = maskEvidence(rr.Evidence, m, keys)
-		rules[i] = rr
+		maskEvidence(rr.Evidence, m, keys)
 	}
-	d.Rules = rules
-	d.Evidence = maskEvidence(d.Evidence, m, keys)
+	maskEvidence(d.Evidence, m, keys)
 	return d
 }
 
-// maskEvidence masks the ID numbers in the record keys of in, remembering
-// each key's masked form in keys.
-func maskEvidence(in []eligibility.Evidence, m masker, keys map[string]string) []eligibility.Evidence {
-	if in == nil {
-		return nil
-	}
-	out := make([]eligibility.Evidence, len(in))
-	for i, e := range in {
+// maskEvidence masks, in place, the ID numbers in the record keys of ev,
+// remembering each key's masked form in keys.
+func maskEvidence(ev []eligibility.Evidence, m masker, keys map[string]string) {
+	for i := range ev {
+		e := &ev[i]
 		masked, ok := keys[e.RecordKey]
 		if !ok {
 			masked = m.text(e.RecordKey)
 			keys[e.RecordKey] = masked
 		}
 		e.RecordKey = masked
-		out[i] = e
 	}
-	return out
 }
 
 // decodeJSON decodes one JSON object from the body into v; unknown fields,

@@ -28,15 +28,13 @@ type decisionView struct {
 	MissingText []messages.Text `json:"missing_text"`
 }
 
-// presentDecision names the sources and places of a (masked) decision.
+// presentDecision names the sources and places of a (masked) decision; d
+// is the caller's own (its evidence is named in place).
 func (s *Server) presentDecision(d eligibility.Decision) decisionView {
-	d.Evidence = s.namedEvidence(d.Evidence)
-	rules := make([]eligibility.RuleResult, len(d.Rules))
-	for i, rr := range d.Rules {
-		rr.Evidence = s.namedEvidence(rr.Evidence)
-		rules[i] = rr
+	s.nameEvidence(d.Evidence)
+	for _, rr := range d.Rules {
+		s.nameEvidence(rr.Evidence)
 	}
-	d.Rules = rules
 	v := decisionView{Decision: d, PlaceNames: map[string]string{}, MissingText: make([]messages.Text, len(d.Missing))}
 	for i, m := range d.Missing {
 		v.MissingText[i] = messages.Missing(m)
@@ -53,17 +51,11 @@ func (s *Server) presentDecision(d eligibility.Decision) decisionView {
 	return v
 }
 
-// namedEvidence returns a copy of ev with each source's display name.
-func (s *Server) namedEvidence(ev []eligibility.Evidence) []eligibility.Evidence {
-	if ev == nil {
-		return nil
+// nameEvidence sets, in place, each source's display name in ev.
+func (s *Server) nameEvidence(ev []eligibility.Evidence) {
+	for i := range ev {
+		ev[i].SourceName = s.deps.SourceNames[ev[i].Source]
 	}
-	out := make([]eligibility.Evidence, len(ev))
-	for i, e := range ev {
-		e.SourceName = s.deps.SourceNames[e.Source]
-		out[i] = e
-	}
-	return out
 }
 
 // isPlaceKey reports whether a value name holds division codes.

@@ -57,7 +57,11 @@ func MaskIDsIn(text string) string {
 			b.Grow(len(text))
 		}
 		b.WriteString(text[done:start])
-		b.WriteString(MaskID(width.Fold.String(text[start:i])))
+		run := text[start:i]
+		if !isASCII(run) {
+			run = width.Fold.String(run) // fullwidth digits and Ｘ
+		}
+		b.WriteString(MaskID(run))
 		done = i
 	}
 	if done == 0 {
@@ -76,3 +80,4 @@ func isIDDigit(r rune) bool {
 func isIDCheckX(r rune) bool {
 	return r == 'X' || r == 'x' || r == 'Ｘ' || r == 'ｘ'
 }
+
