@@ -80,4 +80,3 @@ func isIDDigit(r rune) bool {
 func isIDCheckX(r rune) bool {
 	return r == 'X' || r == 'x' || r == 'Ｘ' || r == 'ｘ'
 }
-
