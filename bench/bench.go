@@ -67,8 +67,9 @@ type Options struct {
 	// ReadCache sets the hub's clickhouse.read_cache: 0 keeps the hub's
 	// default, negative turns the read cache off.
 	ReadCache int
-	// Rate is the dibao checks per second offered in the fixed-rate load
-	// (at most Clients in flight); 0 skips it.
+	// Rate is the requests per second offered in the fixed-rate loads of
+	// dibao, the residence certificate and the profile (at most Clients in
+	// flight); 0 skips them.
 	Rate float64
 	Log  io.Writer
 }
@@ -112,7 +113,7 @@ func Command(args []string) error {
 	fs.StringVar(&o.Cluster, "cluster", "", "also load and check on this ClickHouse cluster (its native addresses, comma-separated; deploy/local/cluster.sh addrs)")
 	fs.StringVar(&o.ClusterName, "cluster-name", "residenthub", "the cluster's name in <remote_servers>")
 	fs.IntVar(&o.ReadCache, "read-cache", 0, "the hub's clickhouse.read_cache entries (0: the hub's default; -1 turns the read cache off)")
-	fs.Float64Var(&o.Rate, "rate", 500, "dibao checks per second offered in the fixed-rate load (at most -clients in flight; 0 skips it)")
+	fs.Float64Var(&o.Rate, "rate", 500, "requests per second offered in the fixed-rate loads of dibao, the residence certificate and the profile (at most -clients in flight; 0 skips them)")
 	fs.StringVar(&o.Profile, "profile", "", "folder for CPU profiles of the hub and of the bench's load generator during each checks load")
 	_ = fs.Parse(args)
 	if fs.NArg() > 0 {

@@ -30,8 +30,9 @@ const floorLookups = 2000
 
 // checks runs the counter's requests against hub A with the district
 // loaded: dibao (household) with C clients and with 1, the residence
-// certificate and the profile with C, then a burst, beside the floor of a
-// ClickHouse primary-key lookup measured just before.
+// certificate and the profile with C, each of the three also offered at
+// Options.Rate, then a burst, beside the floor of a ClickHouse primary-key
+// lookup measured just before.
 func (r *run) checks(ctx context.Context) error {
 	o, s := r.o, r.sample
 	if len(s.applicants) == 0 || len(s.residents) == 0 {
@@ -70,6 +71,9 @@ func (r *run) checks(ctx context.Context) error {
 		// After the two closed dibao loops, so it meets the read cache as
 		// they left it (same applicants; -read-cache -1 for none).
 		kinds = slices.Insert(kinds, 2, kind{"POST /v1/checks dibao", o.Clients, o.Rate, &c.DibaoAtRate, r.dibaoRequest})
+		kinds = append(kinds,
+			kind{"POST /v1/checks residence_certificate", o.Clients, o.Rate, &c.CertificateAtRate, r.certificateRequest},
+			kind{"GET /v1/residents/{id}", o.Clients, o.Rate, &c.ProfileAtRate, r.profileRequest})
 	}
 	meter := cpuMeter{hubPID: r.hub.cmd.Process.Pid, chPID: o.clickhousePID()}
 	for _, k := range kinds {

@@ -46,7 +46,8 @@ func Print(w io.Writer, r *Result) {
 			l    Load
 		}{
 			{"dibao check", c.Dibao}, {"dibao check", c.Dibao1Client}, {"dibao check", c.DibaoAtRate}, {"dibao check as of yesterday", c.DibaoAsOf},
-			{"residence certificate", c.ResidenceCertificate}, {"profile GET", c.Profile},
+			{"residence certificate", c.ResidenceCertificate}, {"residence certificate", c.CertificateAtRate},
+			{"profile GET", c.Profile}, {"profile GET", c.ProfileAtRate},
 		} {
 			if l.l.Requests == 0 {
 				continue // a load not run (-rate 0)

@@ -111,10 +111,14 @@ type Checks struct {
 	// DibaoAsOf is the dibao check "as of" yesterday (China time): every
 	// value as it stood then, from the read side's full history (the read
 	// cache keeps every version too, so it serves these as well).
-	DibaoAsOf            Load  `json:"dibao_as_of"`
-	ResidenceCertificate Load  `json:"residence_certificate"`
-	Profile              Load  `json:"profile"`
-	Burst                Burst `json:"burst"`
+	DibaoAsOf            Load `json:"dibao_as_of"`
+	ResidenceCertificate Load `json:"residence_certificate"`
+	Profile              Load `json:"profile"`
+	// CertificateAtRate and ProfileAtRate are the residence certificate and
+	// the profile read offered at the same fixed rate as DibaoAtRate.
+	CertificateAtRate Load  `json:"residence_certificate_at_rate"`
+	ProfileAtRate     Load  `json:"profile_at_rate"`
+	Burst             Burst `json:"burst"`
 }
 
 // Load is one run of Seconds: a closed loop (Clients each send the next
