@@ -41,17 +41,7 @@ func TestLogSyncerSyncsWhatChanged(t *testing.T) {
 	}
 	s := startLogSyncerWith(dir, time.Hour, false)
 	defer s.close()
-	ctx := context.Background()
-	sync := func(want int) {
-		t.Helper()
-		before := s.fsyncs
-		if err := s.Sync(ctx); err != nil {
-			t.Fatal(err)
-		}
-		if got := s.fsyncs - before; got != want {
-			t.Fatalf("pass fsynced %d paths, want %d", got, want)
-		}
-	}
+	sync := syncExpecting(t, s)
 	sync(5) // 3 files, 2 folders
 	sync(0) // nothing changed
 	seg := filepath.Join(part, "00000000000000000000.log")
@@ -102,17 +92,7 @@ func TestLogSyncerWatchesChanges(t *testing.T) {
 	if s.watch == nil {
 		t.Fatal("no inotify watcher")
 	}
-	ctx := context.Background()
-	sync := func(want int) {
-		t.Helper()
-		before := s.fsyncs
-		if err := s.Sync(ctx); err != nil {
-			t.Fatal(err)
-		}
-		if got := s.fsyncs - before; got != want {
-			t.Fatalf("pass fsynced %d paths, want %d", got, want)
-		}
-	}
+	sync := syncExpecting(t, s)
 	appendTo := func(path string) {
 		t.Helper()
 		f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o640)
@@ -148,6 +128,21 @@ func TestLogSyncerWatchesChanges(t *testing.T) {
 	sync(1) // the folder whose entry went
 	if s.walks != 1 {
 		t.Fatalf("%d walks, want only the first pass's", s.walks)
+	}
+}
+
+// syncExpecting returns a function that asks s for a pass and fails the
+// test unless the pass fsynced want paths.
+func syncExpecting(t *testing.T, s *logSyncer) func(want int) {
+	return func(want int) {
+		t.Helper()
+		before := s.fsyncs
+		if err := s.Sync(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if got := s.fsyncs - before; got != want {
+			t.Fatalf("pass fsynced %d paths, want %d", got, want)
+		}
 	}
 }
 
