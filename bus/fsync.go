@@ -63,7 +63,7 @@ func startLogSyncerWith(dir string, interval time.Duration, watch bool) *logSync
 
 func (s *logSyncer) run() {
 	defer close(s.done)
-	defer s.watch.close()
+	defer func() { s.watch.close() }() // the watcher of the end (pass may replace it)
 	t := time.NewTicker(s.interval)
 	defer t.Stop()
 	for {
@@ -145,6 +145,11 @@ func (s *logSyncer) pass() error {
 			s.walked = false
 		case s.walked:
 			err, watched = s.syncChanged(changed), true
+			if err != nil {
+				// What failed is no longer among the changes: the next
+				// pass walks and finds it by its state.
+				s.walked = false
+			}
 		}
 	}
 	if !watched {
