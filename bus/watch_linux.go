@@ -93,6 +93,9 @@ func (w *logWatcher) changes() (map[string]bool, error) {
 		}
 		for off := 0; off+unix.SizeofInotifyEvent <= n; {
 			ev := (*unix.InotifyEvent)(unsafe.Pointer(&w.buf[off]))
+			if off+unix.SizeofInotifyEvent+int(ev.Len) > n {
+				return nil, errors.New("inotify: a truncated event")
+			}
 			name := w.buf[off+unix.SizeofInotifyEvent : off+unix.SizeofInotifyEvent+int(ev.Len)]
 			off += unix.SizeofInotifyEvent + int(ev.Len)
 			if ev.Mask&unix.IN_Q_OVERFLOW != 0 {
