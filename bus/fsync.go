@@ -41,6 +41,10 @@ type fileState struct {
 	mod  time.Time
 }
 
+// errWatchOverflow: the kernel dropped inotify events (logWatcher); the
+// syncer walks instead.
+var errWatchOverflow = errors.New("inotify queue overflowed")
+
 // errSyncerClosed is returned by Sync after the broker was closed.
 var errSyncerClosed = errors.New("the embedded broker is closed")
 

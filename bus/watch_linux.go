@@ -29,9 +29,6 @@ type logWatcher struct {
 // watchMask: a file written, or a folder entry created, removed or renamed.
 const watchMask = unix.IN_MODIFY | unix.IN_CREATE | unix.IN_DELETE | unix.IN_MOVED_FROM | unix.IN_MOVED_TO | unix.IN_DELETE_SELF
 
-// errWatchOverflow: the kernel dropped events; the caller walks instead.
-var errWatchOverflow = errors.New("inotify queue overflowed")
-
 // newLogWatcher watches root and every folder below it. Call it before the
 // first (walking) pass so that no change falls between the two.
 func newLogWatcher(root string) (*logWatcher, error) {

@@ -7,8 +7,6 @@ import "errors"
 // logWatcher is inotify's (watch_linux.go); elsewhere every pass walks.
 type logWatcher struct{}
 
-var errWatchOverflow = errors.New("inotify queue overflowed")
-
 func newLogWatcher(string) (*logWatcher, error) {
 	return nil, errors.New("no inotify on this system")
 }

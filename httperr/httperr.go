@@ -170,17 +170,8 @@ func (f HandlerFunc) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	WriteJSON(w, http.StatusOK, res)
 }
 
-// Marshal encodes v as one line of JSON without HTML escaping (the answers
-// are JSON, never embedded in HTML, so "<" and "&" stay as they are).
-func Marshal(v any) ([]byte, error) {
-	buf := new(bytes.Buffer)
-	if err := encode(buf, v); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
-}
-
-// encode writes v as Marshal does into buf.
+// encode writes v into buf as one line of JSON without HTML escaping (the
+// answers are JSON, never embedded in HTML, so "<" and "&" stay as they are).
 func encode(buf *bytes.Buffer, v any) error {
 	enc := json.NewEncoder(buf)
 	enc.SetEscapeHTML(false)
