@@ -7,7 +7,8 @@
 # instance. Idempotent: "start" on a running instance only prints its address.
 #
 # Environment: CLICKHOUSE_HOME (data folder, default <repo>/var/clickhouse),
-# CLICKHOUSE_TCP_PORT (default 19000), CLICKHOUSE_HTTP_PORT (default 18123).
+# CLICKHOUSE_TCP_PORT (default 19000), CLICKHOUSE_HTTP_PORT (default 18123),
+# CLICKHOUSE_MALLOC_CONF (the server's jemalloc settings, see clickhouse/malloc.sh).
 #
 # Users (clickhouse/users.xml): "default" without a password (loopback only),
 # and the read-only "analyst", who may read only the databases in
@@ -28,6 +29,8 @@ pidfile=$home/clickhouse.pid
 analyst_databases=${CLICKHOUSE_ANALYST_DATABASES:-analytics residenthub_demo_analytics}
 # shellcheck source=clickhouse/users.sh
 . "$here/clickhouse/users.sh"
+# shellcheck source=clickhouse/malloc.sh
+. "$here/clickhouse/malloc.sh"
 
 server_bin() {
   command -v clickhouse-server 2>/dev/null || ls /usr/sbin/clickhouse-server 2>/dev/null || true
@@ -90,7 +93,7 @@ start() {
   write_config
   local bin pid
   bin=$(server_bin)
-  nohup "$bin" --config-file="$home/config.xml" >"$home/log/stdout.log" 2>&1 &
+  MALLOC_CONF=$clickhouse_malloc_conf nohup "$bin" --config-file="$home/config.xml" >"$home/log/stdout.log" 2>&1 &
   pid=$!
   echo "$pid" >"$pidfile"
   for _ in $(seq 1 120); do

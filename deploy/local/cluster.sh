@@ -30,7 +30,9 @@
 # 22120). Users as deploy/local/clickhouse.sh (default without a password
 # from loopback, the read-only analyst with the password in
 # $CLUSTER_HOME/analyst.password), and in both profiles load_balancing=in_order
-# and distributed_product_mode=global (store.ClusterSettings says why).
+# and distributed_product_mode=global (store.ClusterSettings says why). Every
+# node runs with the jemalloc settings of clickhouse/malloc.sh
+# (CLICKHOUSE_MALLOC_CONF overrides them).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -44,6 +46,8 @@ analyst_databases=${CLICKHOUSE_ANALYST_DATABASES:-analytics residenthub_demo_ana
 nodes="1 2 3 4"
 # shellcheck source=clickhouse/users.sh
 . "$here/clickhouse/users.sh"
+# shellcheck source=clickhouse/malloc.sh
+. "$here/clickhouse/malloc.sh"
 
 tcp_port() { echo $((port_base + $1)); }
 http_port() { echo $((http_base + $1)); }
@@ -161,7 +165,7 @@ start_node() {
   fi
   write_config "$n"
   bin=$(server_bin)
-  nohup "$bin" --config-file="$dir/config.xml" >"$dir/log/stdout.log" 2>&1 &
+  MALLOC_CONF=$clickhouse_malloc_conf nohup "$bin" --config-file="$dir/config.xml" >"$dir/log/stdout.log" 2>&1 &
   echo $! >"$dir/clickhouse.pid"
 }
 
