@@ -2,8 +2,11 @@ package bench
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -278,4 +281,76 @@ func (r *run) quiet(ctx context.Context) error {
 		case <-time.After(500 * time.Millisecond):
 		}
 	}
+}
+
+// sourceRates reads hub A's GET /v1/sources after loading and returns every
+// file source's end-to-end rate (SourceRate), in config order.
+func (r *run) sourceRates(ctx context.Context) ([]SourceRate, error) {
+	req, err := http.NewRequestWithContext(ctx, "GET", r.apiURL+"/v1/sources", nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := newHTTPClient(1).Do(r.authorize(req, r.keys.caseworker))
+	if err != nil {
+		return nil, fmt.Errorf("cannot read hub A's sources: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("cannot read hub A's sources: HTTP %d", resp.StatusCode)
+	}
+	var reports []struct {
+		Source       string `json:"source"`
+		RowsRejected int64  `json:"rows_rejected"`
+		Pipeline     *struct {
+			Loaded       int64      `json:"loaded"`
+			Rejected     int64      `json:"rejected"`
+			LastLoadedAt *time.Time `json:"last_loaded_at"`
+		} `json:"pipeline"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&reports); err != nil {
+		return nil, fmt.Errorf("cannot read hub A's sources: %w", err)
+	}
+	byName := map[string]int{}
+	for i, rep := range reports {
+		byName[rep.Source] = i
+	}
+	var out []SourceRate
+	for i := range r.cfg.Sources {
+		s := &r.cfg.Sources[i]
+		if s.Kind != "file" {
+			continue
+		}
+		j, ok := byName[s.Name]
+		if !ok || reports[j].Pipeline == nil || reports[j].Pipeline.LastLoadedAt == nil {
+			continue // nothing of it was loaded
+		}
+		rep := reports[j]
+		format, err := fileFormat(s)
+		if err != nil {
+			return nil, err
+		}
+		sr := SourceRate{Source: s.Name, Format: format, Records: rep.RowsRejected + rep.Pipeline.Loaded + rep.Pipeline.Rejected,
+			Seconds: rep.Pipeline.LastLoadedAt.Sub(r.hub.started).Seconds()}
+		if sr.Seconds > 0 {
+			sr.PerS = float64(sr.Records) / sr.Seconds
+		}
+		out = append(out, sr)
+	}
+	return out, nil
+}
+
+// fileFormat is a file source's settings.format, else its pattern's
+// extension (csv, jsonl, xlsx).
+func fileFormat(s *config.Source) (string, error) {
+	var set struct {
+		Format  string `yaml:"format"`
+		Pattern string `yaml:"pattern"`
+	}
+	if err := s.Settings.Decode(&set); err != nil {
+		return "", fmt.Errorf("cannot read source %s's settings: %w", s.Name, err)
+	}
+	if set.Format != "" {
+		return set.Format, nil
+	}
+	return strings.TrimPrefix(strings.ToLower(filepath.Ext(set.Pattern)), "."), nil
 }

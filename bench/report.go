@@ -32,6 +32,11 @@ func Print(w io.Writer, r *Result) {
 		row("", "", peer, frac(in.EndToEndVsPeer))
 		row("ingest, pipelines only (raw topics full)", num(in.PipelinesOnlyPerS)+" msgs/s", floor, frac(in.PipelinesOnlyVsFloor))
 		row("", "", peer, frac(in.PipelinesOnlyVsPeer))
+		for _, src := range in.Sources {
+			if src.Format == "xlsx" {
+				row("ingest end to end, Excel source "+src.Source, fmt.Sprintf("%s rows/s (%s rows in %.0f s)", num(src.PerS), num(float64(src.Records)), src.Seconds), "", "")
+			}
+		}
 		row("hub peak RSS: end to end | pipelines only", num(float64(in.PeakRSSBytes)/(1<<20))+" | "+num(float64(in.PipelinesOnlyPeakRSSBytes)/(1<<20))+" MiB", "", "")
 		row("hub CPU s per million records: same", num(in.CPUSPerMillion)+" | "+num(in.PipelinesOnlyCPUSPerMillion), "", "")
 		if in.PipelinesOnlyRowsWrittenPerMessage > 0 {

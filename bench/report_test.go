@@ -1,6 +1,9 @@
 package bench
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestNumbers(t *testing.T) {
 	f := func(got, want string) {
@@ -45,4 +48,21 @@ func TestHitShare(t *testing.T) {
 	f([2]float64{5, 5}, [2]float64{5, 5}, -1)
 	f([2]float64{0, 0}, [2]float64{3, 1}, 0.75)
 	f([2]float64{10, 20}, [2]float64{10, 30}, 0)
+}
+
+// TestPrintExcelSources prints a line per Excel source (the issue's own
+// target for them) and none for the others.
+func TestPrintExcelSources(t *testing.T) {
+	var b strings.Builder
+	Print(&b, &Result{Ingest: &Ingest{Sources: []SourceRate{
+		{Source: "hukou", Format: "csv", Records: 1000, Seconds: 1, PerS: 1000},
+		{Source: "payroll", Format: "xlsx", Records: 2869365, Seconds: 143.5, PerS: 19995.6},
+	}}})
+	out := b.String()
+	if !strings.Contains(out, "ingest end to end, Excel source payroll") || !strings.Contains(out, "19,996 rows/s (2,869,365 rows in 144 s)") {
+		t.Errorf("no line for the Excel source payroll:\n%s", out)
+	}
+	if strings.Contains(out, "source hukou") {
+		t.Errorf("a line for the CSV source hukou:\n%s", out)
+	}
 }

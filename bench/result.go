@@ -61,6 +61,8 @@ type Ingest struct {
 	PeakRSSBytes    int64   `json:"peak_rss_bytes"`   // hub process, VmHWM at the end of loading
 	CPUSeconds      float64 `json:"cpu_s"`            // hub process, user + system
 	CPUSPerMillion  float64 `json:"cpu_s_per_million"`
+	// Sources is every file source's own end-to-end rate in the same load.
+	Sources []SourceRate `json:"sources,omitempty"`
 
 	PipelinesOnlySeconds        float64 `json:"pipelines_only_s"`
 	PipelinesOnlyPerS           float64 `json:"pipelines_only_per_s"` // raw_messages / pipelines_only_s
@@ -91,6 +93,20 @@ type Ingest struct {
 	PipelinesOnlyVsFloor float64 `json:"pipelines_only_vs_floor"` // pipelines_only_per_s / floor_insert_rows_per_s
 	PipelinesOnlyVsPeer  float64 `json:"pipelines_only_vs_peer"`  // pipelines_only_per_s / peer_kafka_engine_per_s
 	EndToEndVsPeer       float64 `json:"end_to_end_vs_peer"`      // end_to_end_per_s / peer_kafka_engine_per_s
+}
+
+// SourceRate is one file source's end-to-end rate while hub A loads the
+// district: its records (loaded and rejected, by the connector or the
+// pipelines) over the time from hub A's start until the pipelines committed
+// the source's last batch (GET /v1/sources: last_loaded_at). The sources
+// share the hub and ClickHouse, so a source's rate is what it got beside the
+// others, not what it would get alone.
+type SourceRate struct {
+	Source  string  `json:"source"`
+	Format  string  `json:"format"` // csv, jsonl, xlsx
+	Records int64   `json:"records"`
+	Seconds float64 `json:"s"`
+	PerS    float64 `json:"per_s"`
 }
 
 // Checks is the checks part: closed-loop HTTP clients against the loaded

@@ -184,6 +184,12 @@ func (r *run) load(ctx context.Context) error {
 	if err := r.hub.waitHTTP(ctx, r.apiURL+"/readyz"); err != nil {
 		return err
 	}
+	if in.Sources, err = r.sourceRates(ctx); err != nil {
+		return err
+	}
+	for _, s := range in.Sources {
+		o.logf("source %s (%s): %d records, the last committed %.1f s after the start: %.0f records/s", s.Source, s.Format, s.Records, s.Seconds, s.PerS)
+	}
 	if o.has("ingest") {
 		r.res.Ingest = in
 	}

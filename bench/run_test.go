@@ -88,6 +88,18 @@ func TestSmallRun(t *testing.T) {
 	if in := res.Ingest; in.RawMessages > in.Records || in.Rows > in.RawMessages || in.PeerMessages != in.RawMessages || in.FloorInsertRows != in.Rows {
 		t.Errorf("ingest counts do not add up: %+v", in)
 	}
+	var sourced int64
+	formats := map[string]string{}
+	for _, s := range res.Ingest.Sources {
+		sourced += s.Records
+		formats[s.Source] = s.Format
+		if s.PerS <= 0 || s.Seconds <= 0 || s.Seconds > res.Ingest.EndToEndSeconds+1 {
+			t.Errorf("source %+v: want a positive rate within the load", s)
+		}
+	}
+	if sourced != res.Ingest.Records || formats["payroll"] != "xlsx" || formats["hukou"] != "csv" {
+		t.Errorf("sources hold %d records, the district %d; formats %v", sourced, res.Ingest.Records, formats)
+	}
 	if w := res.Ingest.PipelinesOnlyRowsWrittenPerMessage; w < 1 {
 		t.Errorf("pipelines only wrote %.2f rows per message into ClickHouse, want at least the dataset's row", w)
 	}
@@ -97,7 +109,7 @@ func TestSmallRun(t *testing.T) {
 
 	var table bytes.Buffer
 	Print(&table, res)
-	for _, want := range []string{"ingest end to end", "pipelines only", "Kafka engine", "dibao check, 3 clients", "dibao check, 1 client", "/s offered", "dibao check as of yesterday",
+	for _, want := range []string{"ingest end to end", "Excel source payroll", "pipelines only", "Kafka engine", "dibao check, 3 clients", "dibao check, 1 client", "/s offered", "dibao check as of yesterday",
 		"residence certificate", "profile GET", "burst", "push → in a profile", "SQL pull → in a profile", "PK lookup"} {
 		if !strings.Contains(table.String(), want) {
 			t.Errorf("the table lacks %q:\n%s", want, table.String())
