@@ -20,15 +20,13 @@ import (
 // parsed, or any column's name or value cannot be decoded (invalid UTF-8 or
 // U+FFFD; every such column is named). Pure: no I/O.
 func MapRow(src *config.Source, row connectors.Row, pulledAt time.Time) (schema.Envelope, string) {
-	vals := make(map[string]string, len(row.Values))
-	for col, v := range row.Values {
-		if s, ok := connectors.FormatValue(v); ok {
-			vals[col] = s
-		}
-	}
-	if reason := undecodableColumns(vals); reason != "" {
+	if reason := undecodableColumns(row.Values); reason != "" {
 		return schema.Envelope{}, reason
 	}
+	// A column's value as a string, formatted where it is read: most are
+	// strings already, and a map of them per row cost more than the rest of
+	// the mapping.
+	value := func(col string) (string, bool) { return connectors.FormatValue(row.Values[col]) }
 	var problems []string // all of them, so the department fixes a record in one go
 	keyParts := make([]string, len(src.Key))
 	for i, col := range src.Key {
@@ -36,7 +34,8 @@ func MapRow(src *config.Source, row connectors.Row, pulledAt time.Time) (schema.
 			problems = append(problems, fmt.Sprintf("key column %q is %s; it must be a string or a number", col, kind))
 			continue
 		}
-		v := strings.TrimSpace(vals[col])
+		v, _ := value(col)
+		v = strings.TrimSpace(v)
 		if v == "" {
 			problems = append(problems, fmt.Sprintf("key column %q is empty", col))
 			continue
@@ -54,12 +53,13 @@ func MapRow(src *config.Source, row connectors.Row, pulledAt time.Time) (schema.
 		Origin:     row.Origin,
 	}
 	for canonical, col := range src.Fields {
-		if v, ok := vals[col]; ok {
+		if v, ok := value(col); ok {
 			env.Fields[canonical] = v
 		}
 	}
 	if src.Op.Column != "" {
-		v := strings.TrimSpace(vals[src.Op.Column])
+		v, _ := value(src.Op.Column)
+		v = strings.TrimSpace(v)
 		for _, d := range src.Op.DeleteValues {
 			if v != "" && strings.EqualFold(v, strings.TrimSpace(d)) {
 				env.Op = schema.OpDelete
@@ -68,7 +68,8 @@ func MapRow(src *config.Source, row connectors.Row, pulledAt time.Time) (schema.
 		}
 	}
 	if src.SourceTime != "" {
-		if v := strings.TrimSpace(vals[src.SourceTime]); v != "" {
+		v, _ := value(src.SourceTime)
+		if v = strings.TrimSpace(v); v != "" {
 			t, err := sourceTime(src, v)
 			if err != nil {
 				problems = append(problems, fmt.Sprintf("source_time column %q: %v", src.SourceTime, err))

@@ -83,6 +83,12 @@ func TestMapRow(t *testing.T) {
 		`column "HH" is not valid UTF-8`)
 	f("invalid column name", map[string]any{"SFZH": "1", "HH": "2", "X\xff": "3"}, "", "", time.Time{}, nil,
 		"column name \"X\uFFFD\" is not valid UTF-8")
+	f("U+FFFD inside a nested value", map[string]any{"SFZH": "1", "HH": "2", "ADDR": map[string]any{"street": "\uFFFD"}}, "", "", time.Time{}, nil,
+		`column "ADDR" contains U+FFFD (a character that could not be decoded; check the source's encoding)`)
+	f("invalid column name of a number", map[string]any{"SFZH": "1", "HH": "2", "N\xff": 3.5}, "", "", time.Time{}, nil,
+		"column name \"N\uFFFD\" is not valid UTF-8")
+	f("numbers, booleans and times are text", map[string]any{"SFZH": "1", "HH": uint16(2), "XM": true, "OTHER": time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC), "N": json.Number("1e3")},
+		"1|2", schema.OpUpsert, pulled, map[string]string{"id_number": "1", "household_id": "2", "name": "true"}, "")
 }
 
 // FuzzMapRow checks MapRow never panics and that every envelope it returns
