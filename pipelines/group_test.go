@@ -195,3 +195,66 @@ func TestGroupInsertCallerGivingUpLeavesTheRound(t *testing.T) {
 		t.Fatalf("INSERTs %v, want [1] then [2 3]", rec.sent)
 	}
 }
+
+// A round that is not full waits until spacing after the INSERT before it
+// started, collecting the rows added meanwhile; a full one goes at once; a
+// caller whose context ends while its round waits hands the turn on.
+func TestGroupInsertSpacing(t *testing.T) {
+	rec := newRecorder()
+	g := newGroup(rec)
+	g.spacing = 300 * time.Millisecond
+	g.full = func(rows []int) bool { return len(rows) >= 10 }
+	ctx := context.Background()
+	add := func(ctx context.Context, rows ...int) <-chan error {
+		done := make(chan error, 1)
+		go func() { done <- g.Add(ctx, rows) }()
+		return done
+	}
+
+	first := add(ctx, 1) // idle: at once
+	waitFor(t, rec.started)
+	t0 := time.Now()
+	rec.release <- nil
+	if err := recv(t, first); err != nil {
+		t.Fatal(err)
+	}
+	second := add(ctx, 2)
+	waitRound(t, g, 1)
+	third := add(ctx, 3) // joins the waiting round
+	waitFor(t, rec.started)
+	if waited := time.Since(t0); waited < g.spacing {
+		t.Errorf("the second INSERT started %s after the first, want at least %s", waited, g.spacing)
+	}
+	rec.release <- nil
+	if err := errors.Join(recv(t, second), recv(t, third)); err != nil {
+		t.Fatal(err)
+	}
+
+	full := add(ctx, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13) // ten rows: at once
+	waitFor(t, rec.started)
+	rec.release <- nil
+	if err := recv(t, full); err != nil {
+		t.Fatal(err)
+	}
+
+	cctx, cancel := context.WithCancel(ctx)
+	leaving := add(cctx, 14)
+	waitRound(t, g, 1)
+	staying := add(ctx, 15)
+	waitRound(t, g, 2)
+	cancel()
+	if err := recv(t, leaving); !errors.Is(err, context.Canceled) {
+		t.Fatalf("the caller whose context ended got %v", err)
+	}
+	waitFor(t, rec.started) // the other caller of the round sends it
+	rec.release <- nil
+	if err := recv(t, staying); err != nil {
+		t.Fatal(err)
+	}
+	want := [][]int{{1}, {2, 3}, {4, 5, 6, 7, 8, 9, 10, 11, 12, 13}, {14, 15}}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if !slices.EqualFunc(rec.sent, want, slices.Equal) {
+		t.Errorf("INSERTs %v, want %v", rec.sent, want)
+	}
+}

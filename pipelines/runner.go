@@ -136,8 +136,11 @@ func New(cfg *config.Config, conn driver.Conn, brokers []string, reg prometheus.
 		return nil, fmt.Errorf("cannot create pipelines: %w", err)
 	}
 	r.m = m
-	r.intakeGroup = &groupInsert[intakeRows]{join: joinIntake, send: r.sendIntake}
-	r.rejectGroup = &groupInsert[[]pendingReject]{join: func(into, rows []pendingReject) []pendingReject { return append(into, rows...) }, send: r.sendRejects}
+	batchRows := cfg.Pipelines.BatchRows
+	r.intakeGroup = &groupInsert[intakeRows]{join: joinIntake, send: r.sendIntake,
+		spacing: bookkeepingSpacing, full: func(rows intakeRows) bool { return len(rows.offsets) >= batchRows }}
+	r.rejectGroup = &groupInsert[[]pendingReject]{join: func(into, rows []pendingReject) []pendingReject { return append(into, rows...) }, send: r.sendRejects,
+		spacing: bookkeepingSpacing, full: func(rows []pendingReject) bool { return len(rows) >= batchRows }}
 	lanes := map[string]int{}
 	for i := range cfg.Sources {
 		src := &cfg.Sources[i]
