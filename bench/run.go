@@ -229,20 +229,28 @@ func (r *run) fileTopics() []string {
 	return out
 }
 
+// dropTimeout bounds the drop of one of the run's databases.
+const dropTimeout = 5 * time.Minute
+
 // cleanup stops the hub, drops what the run created and stops a ClickHouse
 // the bench started (all unless -keep, but the hub always stops).
 func (r *run) cleanup() error {
 	var errs []error
 	errs = append(errs, r.hub.stop())
 	if !r.o.Keep {
-		if r.conn != nil {
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		if r.conn != nil && len(r.dbs) > 0 {
+			// Dropping a database removes every file of its parts: after a
+			// 1,000,000-resident ingest that is minutes, not seconds, on a
+			// disk that discards on unlink (the ingest part's eight
+			// databases once took more than the minute all of them had).
+			r.o.logf("dropping the run's databases %v", r.dbs)
 			for _, db := range r.dbs {
+				ctx, cancel := context.WithTimeout(context.Background(), dropTimeout)
 				if err := r.conn.Exec(ctx, "DROP DATABASE IF EXISTS "+store.QuoteIdent(db)); err != nil {
 					errs = append(errs, fmt.Errorf("cannot drop database %s: %w", db, err))
 				}
+				cancel()
 			}
-			cancel()
 		}
 		if r.pgTable != "" {
 			errs = append(errs, dropPGTable(r.o.Postgres, r.pgTable))
