@@ -38,7 +38,8 @@ type groupInsert[T any] struct {
 	join func(into, rows T) T                    // appends rows to into
 	send func(ctx context.Context, rows T) error // one INSERT
 	// spacing is the least time from one INSERT's start to the next one's,
-	// unless full says the round is large enough to go at once (0: none).
+	// unless full says the round is large enough to go at once when its
+	// turn comes (0: none).
 	spacing time.Duration
 	full    func(rows T) bool
 
