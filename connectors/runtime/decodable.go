@@ -1,11 +1,9 @@
 package runtime
 
 import (
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/residenthub/residenthub/connectors"
 	"github.com/residenthub/residenthub/normalize"
@@ -21,15 +19,16 @@ import (
 // merge into one record.
 //
 // vals is the row as the connector read it (connectors.Row.Values); a value
-// is checked as connectors.FormatValue formats it, except numbers, booleans
-// and times, whose formatting is ASCII. Columns whose value is absent (nil)
-// are skipped.
+// is checked as connectors.FormatValue formats it (a string as it is).
+// Columns whose value is absent (nil) are skipped.
 func undecodableColumns(vals map[string]any) string {
 	var problems []string
 	for col, raw := range vals {
-		v, ok := textOf(raw)
+		v, ok := raw.(string)
 		if !ok {
-			continue
+			if v, ok = connectors.FormatValue(raw); !ok {
+				continue
+			}
 		}
 		if why := normalize.Undecodable(col); why != "" {
 			problems = append(problems, fmt.Sprintf("column name %q %s", strings.ToValidUTF8(col, "\uFFFD"), why))
@@ -41,20 +40,4 @@ func undecodableColumns(vals map[string]any) string {
 	}
 	sort.Strings(problems)
 	return strings.Join(problems, "; ")
-}
-
-// textOf returns a value as connectors.FormatValue formats it, without
-// formatting strings again; a number, boolean or time is returned as ""
-// (true): its formatting is ASCII, so there is nothing to check. false for
-// an absent value.
-func textOf(v any) (string, bool) {
-	switch x := v.(type) {
-	case string:
-		return x, true
-	case json.Number, bool, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, float32, float64, time.Time:
-		return "", true
-	case *time.Time:
-		return "", x != nil
-	}
-	return connectors.FormatValue(v)
 }
