@@ -6,13 +6,14 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/residenthub/residenthub/bus"
 	"github.com/residenthub/residenthub/config"
 	"github.com/residenthub/residenthub/connectors/file"
+	"github.com/residenthub/residenthub/connectors/runtime"
+	"github.com/residenthub/residenthub/pipelines"
 	"github.com/residenthub/residenthub/schema"
 	"github.com/residenthub/residenthub/store"
 	"github.com/segmentio/kafka-go"
@@ -298,14 +299,9 @@ func (r *run) sourceRates(ctx context.Context) ([]SourceRate, error) {
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("cannot read hub A's sources: HTTP %d", resp.StatusCode)
 	}
-	var reports []struct {
-		Source       string `json:"source"`
-		RowsRejected int64  `json:"rows_rejected"`
-		Pipeline     *struct {
-			Loaded       int64      `json:"loaded"`
-			Rejected     int64      `json:"rejected"`
-			LastLoadedAt *time.Time `json:"last_loaded_at"`
-		} `json:"pipeline"`
+	var reports []struct { // cmd/residenthub's SourceReport
+		runtime.SourceStatus
+		Pipeline *pipelines.DatasetStatus `json:"pipeline"`
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&reports); err != nil {
 		return nil, fmt.Errorf("cannot read hub A's sources: %w", err)
@@ -325,9 +321,9 @@ func (r *run) sourceRates(ctx context.Context) ([]SourceRate, error) {
 			continue // nothing of it was loaded
 		}
 		rep := reports[j]
-		format, err := fileFormat(s)
+		format, err := file.Format(s)
 		if err != nil {
-			return nil, err
+			format = "" // only a label: the source's files may differ
 		}
 		sr := SourceRate{Source: s.Name, Format: format, Records: rep.RowsRejected + rep.Pipeline.Loaded + rep.Pipeline.Rejected,
 			Seconds: rep.Pipeline.LastLoadedAt.Sub(r.hub.started).Seconds()}
@@ -337,20 +333,4 @@ func (r *run) sourceRates(ctx context.Context) ([]SourceRate, error) {
 		out = append(out, sr)
 	}
 	return out, nil
-}
-
-// fileFormat is a file source's settings.format, else its pattern's
-// extension (csv, jsonl, xlsx).
-func fileFormat(s *config.Source) (string, error) {
-	var set struct {
-		Format  string `yaml:"format"`
-		Pattern string `yaml:"pattern"`
-	}
-	if err := s.Settings.Decode(&set); err != nil {
-		return "", fmt.Errorf("cannot read source %s's settings: %w", s.Name, err)
-	}
-	if set.Format != "" {
-		return set.Format, nil
-	}
-	return strings.TrimPrefix(strings.ToLower(filepath.Ext(set.Pattern)), "."), nil
 }

@@ -103,7 +103,7 @@ type Ingest struct {
 // others, not what it would get alone.
 type SourceRate struct {
 	Source  string  `json:"source"`
-	Format  string  `json:"format"` // csv, jsonl, xlsx
+	Format  string  `json:"format"` // csv, json, jsonl, xlsx ("" when its pattern does not tell)
 	Records int64   `json:"records"`
 	Seconds float64 `json:"s"`
 	PerS    float64 `json:"per_s"`

@@ -216,6 +216,20 @@ func Pending(src *config.Source) (int, error) {
 	return len(names), nil
 }
 
+// Format is the format src's files are read as: settings.format, or for
+// "auto" the one its settings.pattern's extension names (as a file's name
+// does when it is read): csv, json, jsonl or xlsx. An error when the
+// settings cannot be read or the pattern does not tell (pattern "*": each
+// file's own name decides).
+func Format(src *config.Source) (string, error) {
+	p, err := New(src)
+	if err != nil {
+		return "", fmt.Errorf("cannot read settings of source %s: %w", src.Name, err)
+	}
+	s := p.(*Conn).s
+	return formatOf(s.Format, s.Pattern)
+}
+
 // candidates lists the drop folder's regular files matching the pattern, in
 // name order, ignoring dotfiles and partial downloads.
 func (c *Conn) candidates() ([]string, error) {

@@ -41,3 +41,21 @@ func TestPending(t *testing.T) {
 		t.Fatal("Pending accepted invalid settings")
 	}
 }
+
+// TestFormat reads settings.format, or the pattern's extension for "auto".
+func TestFormat(t *testing.T) {
+	dir := t.TempDir()
+	f := func(extra, want string, wantErr bool) {
+		t.Helper()
+		src := ct.Sources(t, sourceYAML(dir)+extra)[0]
+		got, err := Format(&src)
+		if got != want || (err != nil) != wantErr {
+			t.Fatalf("Format(%q) = %q, %v; want %q (error: %v)", extra, got, err, want, wantErr)
+		}
+	}
+	f("    format: xlsx\n", "xlsx", false)
+	f(`    pattern: "payroll_*.XLSX"`+"\n", "xlsx", false)
+	f(`    pattern: "si_*.jsonl"`+"\n", "jsonl", false)
+	f("", "", true) // pattern "*": each file's name decides
+	f("    format: xml\n", "", true)
+}
