@@ -12,7 +12,7 @@ import (
 
 // goBenchPackages hold the Go benchmarks of the hot functions
 // (bench_test.go in each).
-var goBenchPackages = []string{"./normalize/", "./schema/", "./connectors/runtime/", "./pipelines/record/", "./pipelines/arrowbatch/", "./eligibility/"}
+var goBenchPackages = []string{"./normalize/", "./schema/", "./connectors/", "./connectors/runtime/", "./pipelines/record/", "./pipelines/arrowbatch/", "./eligibility/"}
 
 // goBenchmarks runs the Go benchmarks with -benchmem (the go command of
 // deploy/local/go.sh, in the repository) and returns their figures.

@@ -89,3 +89,48 @@ func FuzzParseSourceTimeFastPath(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseSourceTimeLayoutFilter: skipping the layouts whose separator after
+// the year does not fit changes no answer of trying every layout in order.
+func FuzzParseSourceTimeLayoutFilter(f *testing.F) {
+	for _, s := range []string{"2026/07/26 17:07", "2026-11-01 10:00", "2026/1/2", "20261101", "-123-01-02", "2026-11-01T10:00:00+08:00", "2026", "2026x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, gotErr := parseSourceTime(s)
+		var want time.Time
+		wantErr := true
+		if s != "" {
+			for _, l := range sourceTimeLayouts {
+				var err error
+				if l.zoneless {
+					want, err = time.ParseInLocation(l.layout, s, Shanghai)
+				} else {
+					want, err = time.Parse(l.layout, s)
+				}
+				if err == nil {
+					want, wantErr = want.UTC(), false
+					break
+				}
+			}
+		}
+		if digits(s) && (len(s) == 10 || len(s) == 13) {
+			return // Unix seconds or milliseconds come first, layouts unasked
+		}
+		if (gotErr != nil) != wantErr || !got.Equal(want) {
+			t.Fatalf("%q: filtered %v (%v), every layout %v (error %v)", s, got, gotErr, want, wantErr)
+		}
+	})
+}
+
+// BenchmarkParseSourceTimeSlashes: the form two demo departments write
+// ("2026/07/26 17:07"), which the common-form fast path does not take
+// (go test -run '^$' -bench ParseSourceTime -benchmem ./connectors/).
+func BenchmarkParseSourceTimeSlashes(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ParseSourceTime("2026/07/26 17:07"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

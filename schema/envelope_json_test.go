@@ -82,6 +82,24 @@ func TestAppendJSONMatchesMarshal(t *testing.T) {
 	sameBytes(t, &Envelope{SourceTime: time.Date(2026, 1, 1, 0, 0, 0, 0, time.FixedZone("", 30))})
 }
 
+// TestMarshalSizeHint: an envelope of unescaped text (Chinese values, times
+// with nanoseconds and a zone, an origin) is encoded without regrowing
+// Marshal's buffer, and the hint overshoots by at most the two times' slack.
+func TestMarshalSizeHint(t *testing.T) {
+	e := &Envelope{Source: "hukou", Dataset: "person", RecordKey: "110105199309101939", Op: OpUpsert,
+		SourceTime: time.Date(2026, 1, 2, 3, 4, 5, 123456789, ChinaTime), PulledAt: time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC),
+		Fields: map[string]string{"name": "徐亮", "hukou_address": "北京市朝阳区黑庄户地区南湖小区23号楼2单元504号", "sex": "男"},
+		Origin: "hukou_20261208.csv:2"}
+	b, err := e.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hint := e.jsonSizeHint(); cap(b) != hint || len(b) > hint || hint-len(b) > 2*35 {
+		t.Fatalf("Marshal: %d bytes in a buffer of %d, hint %d", len(b), cap(b), hint)
+	}
+	sameBytes(t, e)
+}
+
 func sameBytes(t *testing.T, e *Envelope) {
 	t.Helper()
 	want, wantErr := json.Marshal(e)
