@@ -173,6 +173,9 @@ func openCSV(path, name, enc string, delimiter rune) (*csvReader, error) {
 		c.Close()
 		return nil, err
 	}
+	// Records are copied into each row's map, so one slice serves them all
+	// (the header, read before, keeps its own).
+	r.ReuseRecord = true
 	return &csvReader{name: name, r: r, c: c, header: header}, nil
 }
 

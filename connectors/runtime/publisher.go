@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/residenthub/residenthub/config"
@@ -17,7 +18,8 @@ import (
 
 // MessageWriter is what the publisher needs of a Kafka producer;
 // *bus.Writer from bus.NewWriter (acks=all, then durable: bus.Durable)
-// satisfies it.
+// satisfies it. The publisher reuses msgs once WriteMessages returns (as
+// kafka-go's writer allows: it copies the messages into its batches).
 type MessageWriter interface {
 	WriteMessages(ctx context.Context, msgs ...kafka.Message) error
 }
@@ -51,7 +53,13 @@ func NewPublisher(w MessageWriter) *Publisher {
 func (p *Publisher) Publish(ctx context.Context, src *config.Source, rows []connectors.Row, bad ...connectors.BadRecord) (connectors.EmitResult, error) {
 	now := p.now().UTC()
 	var res connectors.EmitResult
-	msgs := make([]kafka.Message, 0, len(rows)+len(bad))
+	pooled := messagePool.Get().(*[]kafka.Message)
+	msgs := (*pooled)[:0]
+	defer func() {
+		clear(msgs) // drop the references to the message bytes
+		*pooled = msgs[:0]
+		messagePool.Put(pooled)
+	}()
 	raw, dlq := schema.RawTopic(src.Name), schema.DLQTopic(src.Name)
 	type dead struct {
 		connectors.BadRecord
@@ -106,6 +114,10 @@ func (p *Publisher) Publish(ctx context.Context, src *config.Source, rows []conn
 	}
 	return res, nil
 }
+
+// messagePool holds the message slices of pages published before: the
+// writer copies the messages it is given, and a page of 5,000 is 760 KB.
+var messagePool = sync.Pool{New: func() any { return new([]kafka.Message) }}
 
 // DeadLetterKey is the Kafka message key of a dead letter the connectors
 // write: 32 hex digits of the SHA-256 of the source name, the record's origin
