@@ -6,6 +6,11 @@ import (
 	"time"
 )
 
+// bookkeepingSpacing is the pipelines' groupInsert.spacing for the intake
+// rows and the rejects: at most two such INSERTs a second each, unless a
+// round holds pipelines.batch_rows rows.
+const bookkeepingSpacing = 500 * time.Millisecond
+
 // groupInsert combines the rows that the datasets' lanes store at the same
 // time into one bookkeeping table into one INSERT (group commit). Every
 // lane writes a few thousand rows per batch into intake_history and a few
@@ -29,11 +34,6 @@ import (
 // four times over. A batch's store waits at most spacing longer for it (its
 // dataset rows are written beside, so nothing is read later); an idle
 // pipeline's insert goes at once.
-// bookkeepingSpacing is the pipelines' groupInsert.spacing for the intake
-// rows and the rejects: at most two such INSERTs a second each, unless a
-// round holds pipelines.batch_rows rows.
-const bookkeepingSpacing = 500 * time.Millisecond
-
 type groupInsert[T any] struct {
 	join func(into, rows T) T                    // appends rows to into
 	send func(ctx context.Context, rows T) error // one INSERT
