@@ -92,8 +92,9 @@ const LocalSuffix = "_local"
 // Step is one statement of a rendered migration. PerShard steps run on one
 // live replica of every shard (the Replicated table copies the result to the
 // others): an INSERT … SELECT between shard-local tables, which keeps each
-// row on the shard its materialized views put it, and OPTIMIZE, which 18.16
-// refuses ON CLUSTER for replicated tables.
+// row on the shard its materialized views put it; OPTIMIZE, which 18.16
+// refuses ON CLUSTER for replicated tables; and ALTER of a replicated table,
+// which ON CLUSTER can stop 18.16's DDL worker (see Render).
 type Step struct {
 	SQL      string
 	PerShard bool
@@ -120,8 +121,9 @@ type Step struct {
 //   - CREATE VIEW: ON CLUSTER, over the Distributed tables.
 //   - DROP TABLE: ON CLUSTER, and the _local part of a sharded table.
 //   - TRUNCATE TABLE of a sharded table: its _local part ON CLUSTER.
-//   - ALTER TABLE of a sharded table: its _local part ON CLUSTER, then the
-//     Distributed table is dropped and created again with the new columns
+//   - ALTER TABLE of a sharded table: its _local part per shard (on one
+//     replica; replication applies it on the others), then the Distributed
+//     table is dropped and created again ON CLUSTER with the new columns
 //     (18.16 refuses ALTER … ON CLUSTER on a Distributed table over
 //     replicated shards; it holds no rows with synchronous inserts).
 //   - INSERT … SELECT: per shard over the _local tables when the target and
@@ -221,8 +223,17 @@ func (r *ClusterRenderer) Render(stmt string) ([]Step, error) {
 		if !r.Sharded(db, table) {
 			return one(fmt.Sprintf("ALTER TABLE %s.%s%s %s", db, table, on, rest)), nil
 		}
+		// Per shard, not ON CLUSTER: 18.16's DDL worker runs an ALTER of a
+		// replicated table on one replica of each shard, and a replica that
+		// lost that race to one whose change had already reached it through
+		// replication failed ("column already exists") and then stopped its
+		// DDL worker for good on the ZooKeeper node the winner had written
+		// ("Node exists …/shards/…/executed", ClickHouse#5064, fixed only in
+		// 20.12), so every later ON CLUSTER statement waited out its timeout.
+		// A replicated ALTER returns once every active replica applied it, so
+		// the Distributed tables created next see the new columns.
 		return []Step{
-			{SQL: fmt.Sprintf("ALTER TABLE %s.%s%s%s %s", db, table, LocalSuffix, on, rest)},
+			{SQL: fmt.Sprintf("ALTER TABLE %s.%s%s %s", db, table, LocalSuffix, rest), PerShard: true},
 			{SQL: fmt.Sprintf("DROP TABLE IF EXISTS %s.%s%s", db, table, on)},
 			{SQL: r.distributed(db, table, "IF NOT EXISTS ")},
 		}, nil

@@ -50,7 +50,7 @@ func TestClusterRenderer(t *testing.T) {
 	f("TRUNCATE TABLE d.q", "TRUNCATE TABLE d.q_local ON CLUSTER c")
 	f("OPTIMIZE TABLE d.q FINAL", "per shard: OPTIMIZE TABLE d.q_local FINAL")
 	f("ALTER TABLE d.p ADD COLUMN w String AFTER id_number",
-		"ALTER TABLE d.p_local ON CLUSTER c ADD COLUMN w String AFTER id_number",
+		"per shard: ALTER TABLE d.p_local ADD COLUMN w String AFTER id_number",
 		"DROP TABLE IF EXISTS d.p ON CLUSTER c",
 		"CREATE TABLE IF NOT EXISTS d.p ON CLUSTER c AS d.p_local ENGINE = Distributed(c, d, p_local, cityHash64(id_number))")
 	f("DROP TABLE IF EXISTS d.mv", "DROP TABLE IF EXISTS d.mv ON CLUSTER c")
