@@ -126,7 +126,7 @@ func Normalize(env *schema.Envelope, src *config.Source, ingest time.Time) (Row,
 	}
 	ds := schema.Datasets[env.Dataset]
 	ingest = ingest.UTC().Truncate(time.Second)
-	row := Row{Dataset: ds.Name, Source: env.Source, RecordKey: env.RecordKey, RawKey: env.RecordKey, IngestTime: ingest, Deleted: env.Op == schema.OpDelete}
+	row := Row{Dataset: ds.Name, Source: src.Name, RecordKey: env.RecordKey, RawKey: env.RecordKey, IngestTime: ingest, Deleted: env.Op == schema.OpDelete}
 
 	st := env.SourceTime
 	if st.IsZero() {
@@ -207,7 +207,50 @@ func Normalize(env *schema.Envelope, src *config.Source, ingest time.Time) (Row,
 	if row.Deleted && keyWarning == "" {
 		subjectFromKey(ds, src, &row)
 	}
+	detach(&row)
 	return row, warnings, nil
+}
+
+// detach copies the row's own strings (its keys and string values) into one
+// allocation and points the row at the copies. Decoded strings share the
+// text of the whole envelope (schema.UnmarshalEnvelope), which is about
+// three times their bytes, and a row lives until its batch is committed:
+// with the pipelines' 120,000 messages in flight, the envelopes were a
+// sixth of the hub's live heap.
+func detach(row *Row) {
+	n := len(row.RecordKey) + len(row.RawKey) + len(row.KeyWarning)
+	for _, v := range row.Values {
+		if s, ok := v.(string); ok {
+			n += len(s)
+		}
+	}
+	var b strings.Builder
+	b.Grow(n)
+	put := func(s string) (from, to int) {
+		from = b.Len()
+		b.WriteString(s)
+		return from, b.Len()
+	}
+	type span struct{ from, to int }
+	var spans [32]span
+	keyFrom, keyTo := put(row.RecordKey)
+	rawFrom, rawTo := keyFrom, keyTo
+	if row.RawKey != row.RecordKey {
+		rawFrom, rawTo = put(row.RawKey)
+	}
+	warnFrom, warnTo := put(row.KeyWarning)
+	for i, v := range row.Values {
+		if s, ok := v.(string); ok && s != "" && i < len(spans) {
+			spans[i].from, spans[i].to = put(s)
+		}
+	}
+	all := b.String()
+	row.RecordKey, row.RawKey, row.KeyWarning = all[keyFrom:keyTo], all[rawFrom:rawTo], all[warnFrom:warnTo]
+	for i, sp := range spans[:min(len(spans), len(row.Values))] {
+		if sp.to > sp.from {
+			row.Values[i] = all[sp.from:sp.to]
+		}
+	}
 }
 
 // subjectFromKey gives a delete that carries no subject (id_number) the one

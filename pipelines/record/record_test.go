@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/residenthub/residenthub/config"
 	"github.com/residenthub/residenthub/schema"
@@ -395,5 +396,47 @@ func TestAllFieldErrorsReported(t *testing.T) {
 	if !errors.As(err, &r) || r.Field != "birth_date,household_id,phone" ||
 		!strings.Contains(r.Reason, "birth_date: ") || !strings.Contains(r.Reason, "; household_id: is required; phone: ") {
 		t.Fatalf("%+v", err)
+	}
+}
+
+// TestNormalizeDetachesStrings: a row shares no bytes with the envelope it
+// came from (which would keep the whole message text alive while the row
+// waits to be stored), and its values are those of the envelope.
+func TestNormalizeDetachesStrings(t *testing.T) {
+	raw := `{"source":"hukou","dataset":"person","record_key":"k-1","op":"upsert","source_time":"2026-11-01T02:00:00Z",` +
+		`"fields":{"id_number":"` + id1 + `","name":"张三","household_id":"H001","hukou_address":"朝阳区某路1号"}}`
+	env, err := schema.UnmarshalEnvelope([]byte(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	row, _, err := Normalize(env, hukou, ingest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The decoder's copy of the message: env.Source starts 11 bytes in.
+	start := unsafe.Add(unsafe.Pointer(unsafe.StringData(env.Source)), -len(`{"source":"`))
+	if unsafe.String((*byte)(start), len(raw)) != raw {
+		t.Fatal("cannot locate the decoder's copy of the message")
+	}
+	text := uintptr(start)
+	strs := []string{row.RecordKey, row.RawKey, row.Source}
+	for _, v := range row.Values {
+		if s, ok := v.(string); ok && s != "" {
+			strs = append(strs, s)
+		}
+	}
+	for _, s := range strs {
+		if p := uintptr(unsafe.Pointer(unsafe.StringData(s))); p >= text && p < text+uintptr(len(raw)) {
+			t.Errorf("row string %q points into the envelope's text", s)
+		}
+	}
+	ds := schema.Datasets["person"]
+	for i, f := range ds.Fields {
+		if want, ok := map[string]string{"id_number": id1, "name": "张三", "household_id": "H001", "hukou_address": "朝阳区某路1号"}[f.Name]; ok && row.Values[i] != want {
+			t.Errorf("%s = %v, want %q", f.Name, row.Values[i], want)
+		}
+	}
+	if row.RecordKey != "k-1" || row.RawKey != "k-1" || row.Source != "hukou" {
+		t.Errorf("keys %q %q, source %q", row.RecordKey, row.RawKey, row.Source)
 	}
 }
