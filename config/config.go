@@ -139,8 +139,10 @@ type Pipelines struct {
 	Linger     time.Duration `yaml:"linger"`      // longest wait before a partial batch is inserted
 	MaxBackoff time.Duration `yaml:"max_backoff"` // longest pause between retries while ClickHouse is down
 	// MaxInFlight bounds the messages fetched from Kafka and not yet
-	// committed, over all sources (0 = 3 × batch_rows); it bounds the
-	// pipelines' memory (about 2 KiB per message).
+	// committed, over all sources (0 = pipelines.DefaultMaxInFlight,
+	// 120,000, or batch_rows if larger); it bounds the pipelines' memory
+	// (about 2 KiB per message) and, with the time a batch takes, their
+	// throughput.
 	MaxInFlight int `yaml:"max_in_flight"`
 }
 
