@@ -6,10 +6,9 @@ import (
 )
 
 // Memory defaults of `residenthub run`: the pipelines hold at most
-// pipelines.max_in_flight messages (live heap about 220 MiB at the
-// default 120,000 under full load, more while large batches are being
-// stored), so the
-// garbage collector may let the heap grow to 3× the live data (GOGC=200,
+// pipelines.max_in_flight messages (live heap about 220 MiB at the default
+// 120,000 under full load, more while large batches are being stored), so
+// the garbage collector may let the heap grow to 3× the live data (GOGC=200,
 // less collection work per record) but never past a soft limit of 360 MiB
 // (GOMEMLIMIT), which keeps the process well under 512 MiB.
 // The GOGC and GOMEMLIMIT environment variables override either.

@@ -218,35 +218,36 @@ func Normalize(env *schema.Envelope, src *config.Source, ingest time.Time) (Row,
 // with the pipelines' 120,000 messages in flight, the envelopes were a
 // sixth of the hub's live heap.
 func detach(row *Row) {
+	type span struct{ from, to int }
+	var spans [32]span // of row.Values; a dataset has fewer fields
+	values := row.Values[:min(len(row.Values), len(spans))]
 	n := len(row.RecordKey) + len(row.RawKey) + len(row.KeyWarning)
-	for _, v := range row.Values {
+	for _, v := range values {
 		if s, ok := v.(string); ok {
 			n += len(s)
 		}
 	}
 	var b strings.Builder
 	b.Grow(n)
-	put := func(s string) (from, to int) {
-		from = b.Len()
+	put := func(s string) span {
+		from := b.Len()
 		b.WriteString(s)
-		return from, b.Len()
+		return span{from, b.Len()}
 	}
-	type span struct{ from, to int }
-	var spans [32]span
-	keyFrom, keyTo := put(row.RecordKey)
-	rawFrom, rawTo := keyFrom, keyTo
+	key := put(row.RecordKey)
+	raw := key
 	if row.RawKey != row.RecordKey {
-		rawFrom, rawTo = put(row.RawKey)
+		raw = put(row.RawKey)
 	}
-	warnFrom, warnTo := put(row.KeyWarning)
-	for i, v := range row.Values {
-		if s, ok := v.(string); ok && s != "" && i < len(spans) {
-			spans[i].from, spans[i].to = put(s)
+	warning := put(row.KeyWarning)
+	for i, v := range values {
+		if s, ok := v.(string); ok && s != "" {
+			spans[i] = put(s)
 		}
 	}
 	all := b.String()
-	row.RecordKey, row.RawKey, row.KeyWarning = all[keyFrom:keyTo], all[rawFrom:rawTo], all[warnFrom:warnTo]
-	for i, sp := range spans[:min(len(spans), len(row.Values))] {
+	row.RecordKey, row.RawKey, row.KeyWarning = all[key.from:key.to], all[raw.from:raw.to], all[warning.from:warning.to]
+	for i, sp := range spans[:len(values)] {
 		if sp.to > sp.from {
 			row.Values[i] = all[sp.from:sp.to]
 		}
