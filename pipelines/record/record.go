@@ -126,7 +126,7 @@ func Normalize(env *schema.Envelope, src *config.Source, ingest time.Time) (Row,
 	}
 	ds := schema.Datasets[env.Dataset]
 	ingest = ingest.UTC().Truncate(time.Second)
-	row := Row{Dataset: ds.Name, Source: src.Name, RecordKey: env.RecordKey, RawKey: env.RecordKey, IngestTime: ingest, Deleted: env.Op == schema.OpDelete}
+	row := Row{Dataset: ds.Name, Source: src.Name, IngestTime: ingest, Deleted: env.Op == schema.OpDelete}
 
 	st := env.SourceTime
 	if st.IsZero() {
@@ -152,8 +152,19 @@ func Normalize(env *schema.Envelope, src *config.Source, ingest time.Time) (Row,
 	var rejects []*Reject // every field's, so a department fixes a record in one go
 	row.Values = make([]any, len(ds.Fields))
 	var normalized [32]bool // row.Values[i] came from value(f, env.Fields[f.Name])
+	var own [32]string      // env.Fields[ds.Fields[i].Name], in an allocation of the row's own
+	var owned [32]bool      // and whether it is there
+	k := min(len(own), len(ds.Fields))
+	ownKey := ownText(env, ds, own[:k], owned[:k])
+	row.RawKey = ownKey
 	for i, f := range ds.Fields {
-		raw, present := env.Fields[f.Name]
+		var raw string
+		var present bool
+		if i < k {
+			raw, present = own[i], owned[i]
+		} else {
+			raw, present = env.Fields[f.Name]
+		}
 		if present && normalize.Text(raw) == "" {
 			present = false
 		}
@@ -203,55 +214,42 @@ func Normalize(env *schema.Envelope, src *config.Source, ingest time.Time) (Row,
 	if err != nil {
 		return Row{}, nil, err
 	}
+	if key == env.RecordKey {
+		key = ownKey
+	}
 	row.RecordKey, row.KeyWarning = key, keyWarning
 	if row.Deleted && keyWarning == "" {
 		subjectFromKey(ds, src, &row)
 	}
-	detach(&row)
 	return row, warnings, nil
 }
 
-// detach copies the row's own strings (its keys and string values) into one
-// allocation and points the row at the copies. Decoded strings share the
-// text of the whole envelope (schema.UnmarshalEnvelope), which is about
-// three times their bytes, and a row lives until its batch is committed:
-// with the pipelines' 120,000 messages in flight, the envelopes were a
-// sixth of the hub's live heap.
-func detach(row *Row) {
-	type span struct{ from, to int }
-	var spans [32]span // of row.Values; a dataset has fewer fields
-	values := row.Values[:min(len(row.Values), len(spans))]
-	n := len(row.RecordKey) + len(row.RawKey) + len(row.KeyWarning)
-	for _, v := range values {
-		if s, ok := v.(string); ok {
-			n += len(s)
-		}
+// ownText copies the envelope's record key and the values of ds's fields
+// into one allocation, so a row made of them does not keep the envelope
+// alive: vals[i] and present[i] are field i's value and presence (the first
+// len(vals) fields, at most 32). Decoded strings share the text of the
+// whole message (schema.UnmarshalEnvelope), about three times their bytes,
+// and a row lives until its batch is committed: with the pipelines' 120,000
+// messages in flight the envelopes were a sixth of the hub's live heap.
+// Copying the inputs, not the row, keeps each value boxed once.
+func ownText(env *schema.Envelope, ds schema.Dataset, vals []string, present []bool) (recordKey string) {
+	n := len(env.RecordKey)
+	for i := range vals {
+		vals[i], present[i] = env.Fields[ds.Fields[i].Name]
+		n += len(vals[i])
 	}
 	var b strings.Builder
 	b.Grow(n)
-	put := func(s string) span {
-		from := b.Len()
-		b.WriteString(s)
-		return span{from, b.Len()}
-	}
-	key := put(row.RecordKey)
-	raw := key
-	if row.RawKey != row.RecordKey {
-		raw = put(row.RawKey)
-	}
-	warning := put(row.KeyWarning)
-	for i, v := range values {
-		if s, ok := v.(string); ok && s != "" {
-			spans[i] = put(s)
-		}
+	b.WriteString(env.RecordKey)
+	for _, v := range vals {
+		b.WriteString(v)
 	}
 	all := b.String()
-	row.RecordKey, row.RawKey, row.KeyWarning = all[key.from:key.to], all[raw.from:raw.to], all[warning.from:warning.to]
-	for i, sp := range spans[:len(values)] {
-		if sp.to > sp.from {
-			row.Values[i] = all[sp.from:sp.to]
-		}
+	from := len(env.RecordKey)
+	for i, v := range vals {
+		vals[i], from = all[from:from+len(v)], from+len(v)
 	}
+	return all[:len(env.RecordKey)]
 }
 
 // subjectFromKey gives a delete that carries no subject (id_number) the one
