@@ -151,10 +151,11 @@ func Normalize(env *schema.Envelope, src *config.Source, ingest time.Time) (Row,
 	var warnings []string
 	var rejects []*Reject // every field's, so a department fixes a record in one go
 	row.Values = make([]any, len(ds.Fields))
-	var normalized [32]bool // row.Values[i] came from value(f, env.Fields[f.Name])
-	var own [32]string      // env.Fields[ds.Fields[i].Name], in an allocation of the row's own
-	var owned [32]bool      // and whether it is there
-	k := min(len(own), len(ds.Fields))
+	// For the first fieldsOnStack fields (every dataset has fewer):
+	var normalized [fieldsOnStack]bool // row.Values[i] came from value(f, env.Fields[f.Name])
+	var own [fieldsOnStack]string      // env.Fields[ds.Fields[i].Name], in an allocation of the row's own
+	var owned [fieldsOnStack]bool      // and whether it is there
+	k := min(fieldsOnStack, len(ds.Fields))
 	ownKey := ownText(env, ds, own[:k], owned[:k])
 	row.RawKey = ownKey
 	for i, f := range ds.Fields {
@@ -186,7 +187,7 @@ func Normalize(env *schema.Envelope, src *config.Source, ingest time.Time) (Row,
 		}
 		warnings = append(warnings, warns...)
 		row.Values[i] = v
-		if i < len(normalized) && !hasTimeLayouts(src, f) {
+		if i < k && !hasTimeLayouts(src, f) {
 			normalized[i] = true // CanonicalKey reads key parts with value, without layouts
 		}
 	}
@@ -205,7 +206,7 @@ func Normalize(env *schema.Envelope, src *config.Source, ingest time.Time) (Row,
 	// A key part equal to a field's raw value normalizes to that field's
 	// value (value is pure): reuse it.
 	known := func(i int, part string) (any, bool) {
-		if i < len(normalized) && normalized[i] && env.Fields[ds.Fields[i].Name] == part {
+		if i < k && normalized[i] && own[i] == part {
 			return row.Values[i], true
 		}
 		return nil, false
@@ -224,10 +225,15 @@ func Normalize(env *schema.Envelope, src *config.Source, ingest time.Time) (Row,
 	return row, warnings, nil
 }
 
+// fieldsOnStack is how many of a dataset's fields Normalize keeps its
+// per-field state for in arrays on the stack; later fields (none today) are
+// read from the envelope and never reuse a key part.
+const fieldsOnStack = 32
+
 // ownText copies the envelope's record key and the values of ds's fields
 // into one allocation, so a row made of them does not keep the envelope
 // alive: vals[i] and present[i] are field i's value and presence (the first
-// len(vals) fields, at most 32). Decoded strings share the text of the
+// len(vals) fields, at most fieldsOnStack). Decoded strings share the text of the
 // whole message (schema.UnmarshalEnvelope), about three times their bytes,
 // and a row lives until its batch is committed: with the pipelines' 120,000
 // messages in flight the envelopes were a sixth of the hub's live heap.

@@ -430,9 +430,9 @@ func TestNormalizeDetachesStrings(t *testing.T) {
 			t.Errorf("row string %q points into the envelope's text", s)
 		}
 	}
-	ds := schema.Datasets["person"]
-	for i, f := range ds.Fields {
-		if want, ok := map[string]string{"id_number": id1, "name": "张三", "household_id": "H001", "hukou_address": "朝阳区某路1号"}[f.Name]; ok && row.Values[i] != want {
+	sent := map[string]string{"id_number": id1, "name": "张三", "household_id": "H001", "hukou_address": "朝阳区某路1号"}
+	for i, f := range schema.Datasets["person"].Fields {
+		if want, ok := sent[f.Name]; ok && row.Values[i] != want {
 			t.Errorf("%s = %v, want %q", f.Name, row.Values[i], want)
 		}
 	}
