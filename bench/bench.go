@@ -62,7 +62,9 @@ type Options struct {
 	ClusterName string
 	// Profile, when set, is a folder for CPU profiles of hub A and of the
 	// bench's load generator during each checks load (hub-<load>.pprof,
-	// bench-<load>.pprof; read with go tool pprof).
+	// bench-<load>.pprof), and of hub A and hub B over the first 90 s of the
+	// end-to-end and the pipelines-only ingest (hub-ingest-end-to-end.pprof,
+	// hub-ingest-pipelines-only.pprof); read with go tool pprof.
 	Profile string
 	// ReadCache sets the hub's clickhouse.read_cache: 0 keeps the hub's
 	// default, negative turns the read cache off.
@@ -114,7 +116,7 @@ func Command(args []string) error {
 	fs.StringVar(&o.ClusterName, "cluster-name", "residenthub", "the cluster's name in <remote_servers>")
 	fs.IntVar(&o.ReadCache, "read-cache", 0, "the hub's clickhouse.read_cache entries (0: the hub's default; -1 turns the read cache off)")
 	fs.Float64Var(&o.Rate, "rate", 500, "requests per second offered in the fixed-rate loads of dibao, the residence certificate and the profile (at most -clients in flight; 0 skips them)")
-	fs.StringVar(&o.Profile, "profile", "", "folder for CPU profiles of the hub and of the bench's load generator during each checks load")
+	fs.StringVar(&o.Profile, "profile", "", "folder for CPU profiles: of the hub over the first 90 s of each ingest step, and of the hub and of the bench's load generator during each checks load")
 	_ = fs.Parse(args)
 	if fs.NArg() > 0 {
 		return fmt.Errorf("bench: unexpected argument %q", fs.Arg(0))

@@ -96,6 +96,33 @@ func (o *Options) profileLoad(ctx context.Context, dir, name, pprofAddr string, 
 		o.logf("profile: cannot profile the bench: %v", err)
 		own = nil
 	}
+	waitHub := o.profileHub(ctx, dir, name, pprofAddr, d)
+	return func() {
+		if own != nil {
+			pprof.StopCPUProfile()
+			own.Close()
+		}
+		waitHub()
+	}
+}
+
+// ingestProfileWindow is how long, from its start, the hub is profiled in
+// the end-to-end and the pipelines-only ingest (with -profile): long enough
+// for the steady state, short enough to end before a 1M-resident load does.
+const ingestProfileWindow = 90 * time.Second
+
+// profileHub writes a CPU profile of the hub (through its RESIDENTHUB_PPROF
+// listener at pprofAddr) over d, starting now, into dir as
+// hub-<name>.pprof; the returned func waits until it is written (or ctx
+// ends). Errors are logged, never fatal.
+func (o *Options) profileHub(ctx context.Context, dir, name, pprofAddr string, d time.Duration) func() {
+	if dir == "" || pprofAddr == "" {
+		return func() {}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		o.logf("profile: %v", err)
+		return func() {}
+	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -118,11 +145,5 @@ func (o *Options) profileLoad(ctx context.Context, dir, name, pprofAddr string, 
 			o.logf("profile: cannot save the hub's profile: %v", err)
 		}
 	}()
-	return func() {
-		if own != nil {
-			pprof.StopCPUProfile()
-			own.Close()
-		}
-		<-done
-	}
+	return func() { <-done }
 }

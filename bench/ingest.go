@@ -180,11 +180,23 @@ func (r *run) pipelinesOnly(ctx context.Context, in *Ingest) error {
 	o.logf("pipelines only: hub B (pipelines) reading hub A's %d raw messages into %s", in.RawMessages, ch.Database)
 	chPID := o.clickhousePID()
 	chCPU0, events0 := cpuOf(chPID), r.serverEvents(ctx)
-	b, err := startHub(o.Binary, hc.path, "pipelines", filepath.Join(r.work, "hub-b.log"), "B")
+	var env []string
+	var pprofAddr string
+	if o.Profile != "" {
+		port, err := freePort()
+		if err != nil {
+			return err
+		}
+		pprofAddr = fmt.Sprintf("127.0.0.1:%d", port)
+		env = append(env, "RESIDENTHUB_PPROF="+pprofAddr)
+	}
+	b, err := startHub(o.Binary, hc.path, "pipelines", filepath.Join(r.work, "hub-b.log"), "B", env...)
 	if err != nil {
 		return err
 	}
 	defer b.stop()
+	waitProfile := o.profileHub(ctx, o.Profile, "ingest-pipelines-only", pprofAddr, ingestProfileWindow)
+	defer waitProfile()
 	var topics []string
 	for _, s := range cfg.Sources {
 		topics = append(topics, schema.RawTopic(s.Name))

@@ -159,6 +159,8 @@ func (r *run) load(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	waitProfile := o.profileHub(ctx, o.Profile, "ingest-end-to-end", r.pprofAddr, ingestProfileWindow)
+	defer waitProfile()
 	done, err := waitLoaded(ctx, r.hub, r.cfg, r.brokers, r.cfg.Pipelines.GroupID, r.topics, true, o, loadTimeout(r.res.District.Records))
 	if err != nil {
 		return err
