@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -126,6 +127,13 @@ func (o *Options) profileHub(ctx context.Context, dir, name, pprofAddr string, d
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
+		// A hub just started listens a moment later.
+		for wait := time.Now().Add(15 * time.Second); time.Now().Before(wait); time.Sleep(100 * time.Millisecond) {
+			if c, err := net.DialTimeout("tcp", pprofAddr, time.Second); err == nil {
+				c.Close()
+				break
+			}
+		}
 		secs := max(1, int(d.Seconds())-1)
 		url := fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", pprofAddr, secs)
 		req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
