@@ -38,6 +38,13 @@ type Settings struct {
 	// PageSize is how many records are published per Kafka write and
 	// checkpoint; default 5000.
 	PageSize int `yaml:"page_size"`
+	// ReadAhead is how many of the next settled files have their first
+	// pass (read once whole; a workbook parsed into its spool) run while a
+	// file is published; default 2. A workbook's parse costs several times
+	// its publishing, so a folder of workbooks loads up to ReadAhead times
+	// as fast where cores are free; each pass in flight holds one open file
+	// and its spool on disk. 0 runs each first pass just before its file.
+	ReadAhead int `yaml:"read_ahead"`
 }
 
 // Conn reads one source's drop folder.
@@ -51,7 +58,7 @@ var _ connectors.Puller = (*Conn)(nil)
 
 // New is the file kind's connectors.Factory.
 func New(src *config.Source) (connectors.Puller, error) {
-	s := Settings{Pattern: "*", Format: "auto", Encoding: "auto", Delimiter: ",", Settle: 2 * time.Second, PageSize: 5000}
+	s := Settings{Pattern: "*", Format: "auto", Encoding: "auto", Delimiter: ",", Settle: 2 * time.Second, PageSize: 5000, ReadAhead: 2}
 	if err := connectors.DecodeSettings(src, &s); err != nil {
 		return nil, err
 	}
@@ -80,6 +87,9 @@ func New(src *config.Source) (connectors.Puller, error) {
 	}
 	if s.Settle < 0 || s.PageSize < 1 {
 		return nil, errors.New("settings.settle must not be negative and settings.page_size must be positive")
+	}
+	if s.ReadAhead < 0 || s.ReadAhead > maxReadAhead {
+		return nil, fmt.Errorf("settings.read_ahead %d: want 0 to %d files", s.ReadAhead, maxReadAhead)
 	}
 	d, _ := utf8.DecodeRuneInString(s.Delimiter)
 	return &Conn{s: s, delim: d, now: time.Now}, nil
@@ -128,10 +138,11 @@ func (c *Conn) Pull(ctx context.Context, run *connectors.Run) error {
 	for _, name := range c.skipped() {
 		run.Logger.Warn("drop folder entry matches the pattern but is not a regular file (a folder or symbolic link); not read", "entry", name)
 	}
-	// While a file is published, the first pass of the next settled file
-	// runs beside it (it publishes nothing).
-	var ahead *prefetch
-	defer func() { ahead.discard() }()
+	// While a file is published, the first passes of the next ReadAhead
+	// settled files run beside it (they publish nothing).
+	var ahead readAhead
+	defer ahead.discard()
+	next := 0 // names[:next] had their first pass started
 	var failed []error
 	for i, name := range names {
 		if err := ctx.Err(); err != nil {
@@ -150,12 +161,15 @@ func (c *Conn) Pull(ctx context.Context, run *connectors.Run) error {
 			break
 		}
 		ck := ahead.take(name, info)
-		ahead = nil
 		if ck == nil {
 			ck = c.check(run, name, info)
 		}
-		if i+1 < len(names) {
-			ahead = c.prefetch(run, names[i+1])
+		for next = max(next, i+1); next < len(names) && next <= i+c.s.ReadAhead; next++ {
+			p := c.prefetch(run, names[next])
+			if p == nil {
+				break // not settled: tried again after this file
+			}
+			ahead = append(ahead, p)
 		}
 		err = ck.err
 		if err == nil {
@@ -341,6 +355,41 @@ func (p *prefetch) discard() {
 	if ck := <-p.done; ck.spool != "" {
 		os.Remove(ck.spool)
 	}
+}
+
+// maxReadAhead bounds settings.read_ahead: each first pass in flight holds
+// an open file (a workbook's sheet, unzipped to a temporary file by excelize
+// when large) and a goroutine.
+const maxReadAhead = 8
+
+// readAhead is the first passes running ahead of the file being published,
+// in name order.
+type readAhead []*prefetch
+
+// take returns the first pass of name if one ran ahead and is of the file as
+// it is now; nil otherwise. First passes of files before name (moved away
+// meanwhile) are discarded.
+func (q *readAhead) take(name string, info os.FileInfo) *checked {
+	for len(*q) > 0 {
+		p := (*q)[0]
+		if p.name > name {
+			return nil
+		}
+		*q = (*q)[1:]
+		if p.name == name {
+			return p.take(name, info)
+		}
+		p.discard()
+	}
+	return nil
+}
+
+// discard discards every first pass still queued.
+func (q *readAhead) discard() {
+	for _, p := range *q {
+		p.discard()
+	}
+	*q = nil
 }
 
 // publish publishes a checked file page by page, resuming after the records

@@ -263,6 +263,9 @@ func TestSettings(t *testing.T) {
 	f("    pattern: \"[\"\n", "settings.pattern")
 	f("    delimiter: \";;\"\n", "settings.delimiter")
 	f("    unknown: 1\n", "field unknown not found")
+	f("    read_ahead: 0\n", "")
+	f("    read_ahead: -1\n", "settings.read_ahead")
+	f("    read_ahead: 9\n", "settings.read_ahead")
 }
 
 func TestSampleConfig(t *testing.T) {

@@ -1,0 +1,110 @@
+package file
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/residenthub/residenthub/connectors"
+	ct "github.com/residenthub/residenthub/connectors/connectorstest"
+	"github.com/xuri/excelize/v2"
+)
+
+// writeWorkbook writes a settled workbook of n data rows keyed prefix0001...
+func writeWorkbook(t *testing.T, path, prefix string, n int) {
+	t.Helper()
+	x := excelize.NewFile()
+	defer x.Close()
+	for i := 0; i <= n; i++ {
+		row := []any{"身份证号", "姓名", "户号", "更新时间"}
+		if i > 0 {
+			row = []any{fmt.Sprintf("%s%04d", prefix, i), "张三", i % 5, "2026-11-01 10:00:00"}
+		}
+		cell, _ := excelize.CoordinatesToCellName(1, i+1)
+		if err := x.SetSheetRow("Sheet1", cell, &row); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := x.SaveAs(path); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-time.Minute)
+	if err := os.Chtimes(path, old, old); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestReadAhead publishes a folder of workbooks and looks at the spools when
+// the first page of the first one is emitted: the first passes of exactly the
+// next read_ahead files have started, none later. Every record is published
+// once, in name order, and no spool is left behind.
+func TestReadAhead(t *testing.T) {
+	for _, ahead := range []int{0, 1, 3} {
+		t.Run(fmt.Sprint("read_ahead=", ahead), func(t *testing.T) {
+			ctx := ct.Context(t, 30*time.Second)
+			dir := t.TempDir()
+			names := []string{"a.xlsx", "b.xlsx", "c.xlsx", "d.xlsx", "e.xlsx"}
+			for i, n := range names {
+				writeWorkbook(t, filepath.Join(dir, n), strings.ToUpper(n[:1]), 12+i)
+			}
+			src := ct.Sources(t, sourceYAML(dir)+fmt.Sprintf("    read_ahead: %d\n", ahead))[0]
+			conn, err := New(&src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			spooled := func(name string) bool {
+				_, err := os.Stat(spoolPath(dir, name))
+				return err == nil
+			}
+			var keys []string
+			first := true
+			run := connectors.NewTestRun(&src, "", func(ctx context.Context, rows []connectors.Row, bad []connectors.BadRecord, cursor string) (connectors.EmitResult, error) {
+				if first {
+					first = false
+					// The first passes ahead run in goroutines: wait until
+					// the ones expected have started.
+					started := func() bool {
+						for _, n := range names[1 : 1+ahead] {
+							if !spooled(n) {
+								return false
+							}
+						}
+						return true
+					}
+					for deadline := time.Now().Add(10 * time.Second); !started() && time.Now().Before(deadline); {
+						time.Sleep(10 * time.Millisecond)
+					}
+					for i, n := range names[1:] {
+						if want := i < ahead; spooled(n) != want {
+							t.Errorf("while a.xlsx is published: spool of %s exists %v, want %v", n, !want, want)
+						}
+					}
+				}
+				for _, r := range rows {
+					keys = append(keys, r.Values["身份证号"].(string))
+				}
+				return connectors.EmitResult{Accepted: len(rows)}, nil
+			})
+			if err := conn.Pull(ctx, run); err != nil {
+				t.Fatal(err)
+			}
+			var want []string
+			for i, n := range names {
+				for j := 1; j <= 12+i; j++ {
+					want = append(want, fmt.Sprintf("%s%04d", strings.ToUpper(n[:1]), j))
+				}
+			}
+			if strings.Join(keys, ",") != strings.Join(want, ",") {
+				t.Fatalf("published %v\nwant %v", keys, want)
+			}
+			left, _ := filepath.Glob(filepath.Join(dir, ".*.spool"))
+			if len(left) > 0 {
+				t.Fatalf("spools left behind: %v", left)
+			}
+		})
+	}
+}
