@@ -162,10 +162,10 @@ func (c *Conn) Pull(ctx context.Context, run *connectors.Run) error {
 		}
 		ck := ahead.take(name, info)
 		if ck == nil {
-			ck = c.check(run, name, info)
+			ck = c.check(ctx, run, name, info)
 		}
 		for next = max(next, i+1); next < len(names) && next <= i+c.s.ReadAhead; next++ {
-			p := c.prefetch(run, names[next])
+			p := c.prefetch(ctx, run, names[next])
 			if p == nil {
 				break // not settled: tried again after this file
 			}
@@ -287,11 +287,13 @@ type checked struct {
 	spool       string // "" unless xlsx
 	total       int64
 	header      []string
-	err         error // the file cannot be read (or is still being written)
+	err         error // the file cannot be read (or is still being written), or ctx ended
 }
 
-// check runs the first pass of a file.
-func (c *Conn) check(run *connectors.Run, name string, info os.FileInfo) *checked {
+// check runs the first pass of a file. When ctx ends it stops within a
+// thousand records or so and ck.err is ctx's error (the file is left as it
+// is: a shutdown must not wait for a whole workbook to be parsed).
+func (c *Conn) check(ctx context.Context, run *connectors.Run, name string, info os.FileInfo) *checked {
 	path := filepath.Join(c.s.Dir, name)
 	ck := &checked{name: name, info: info, cur: position{File: name, Size: info.Size(), MTime: info.ModTime().UnixNano()}}
 	var err error
@@ -306,8 +308,12 @@ func (c *Conn) check(run *connectors.Run, name string, info os.FileInfo) *checke
 	if ck.format == "xlsx" {
 		ck.spool = spoolPath(c.s.Dir, name)
 	}
-	if ck.total, ck.header, err = c.count(run, path, name, ck.format, ck.enc, ck.spool); err != nil {
-		ck.err = c.unreadable(path, ck.cur, err)
+	if ck.total, ck.header, err = c.count(ctx, run, path, name, ck.format, ck.enc, ck.spool); err != nil {
+		if ctx.Err() != nil {
+			ck.err = ctx.Err()
+		} else {
+			ck.err = c.unreadable(path, ck.cur, err)
+		}
 	}
 	return ck
 }
@@ -320,13 +326,14 @@ type prefetch struct {
 }
 
 // prefetch starts the first pass of name if it is settled; nil otherwise.
-func (c *Conn) prefetch(run *connectors.Run, name string) *prefetch {
+// The pass stops when ctx ends.
+func (c *Conn) prefetch(ctx context.Context, run *connectors.Run, name string) *prefetch {
 	info, err := os.Stat(filepath.Join(c.s.Dir, name))
 	if err != nil || c.now().Sub(info.ModTime()) < c.s.Settle {
 		return nil
 	}
 	p := &prefetch{name: name, info: info, done: make(chan *checked, 1)}
-	go func() { p.done <- c.check(run, name, info) }()
+	go func() { p.done <- c.check(ctx, run, name, info) }()
 	return p
 }
 
@@ -498,8 +505,10 @@ func readPages(ctx context.Context, rr recordReader, skip int64, size int) (<-ch
 
 // count checks the file's header against the source (checkHeader) and then
 // reads the whole file once and returns its number of records and its
-// header. With spool set, the records are also written there (xlsx).
-func (c *Conn) count(run *connectors.Run, path, name, format, enc, spool string) (int64, []string, error) {
+// header. With spool set, the records are also written there (xlsx). It
+// returns ctx's error, having read at most checkEvery more records, once
+// ctx ends.
+func (c *Conn) count(ctx context.Context, run *connectors.Run, path, name, format, enc, spool string) (int64, []string, error) {
 	rr, err := openRecords(path, name, format, enc, c.s.Sheet, c.delim)
 	if err != nil {
 		return 0, nil, err
@@ -509,11 +518,14 @@ func (c *Conn) count(run *connectors.Run, path, name, format, enc, spool string)
 		return 0, nil, err
 	}
 	if spool != "" {
-		n, err := spoolSheet(rr.(*xlsxReader), spool)
+		n, err := spoolSheet(ctx, rr.(*xlsxReader), spool)
 		return n, rr.Header(), err
 	}
 	var n int64
 	for {
+		if n%checkEvery == 0 && ctx.Err() != nil {
+			return 0, nil, ctx.Err()
+		}
 		if err := rr.Skip(); err == io.EOF {
 			return n, rr.Header(), nil
 		} else if err != nil {
@@ -523,14 +535,23 @@ func (c *Conn) count(run *connectors.Run, path, name, format, enc, spool string)
 	}
 }
 
-// spoolSheet reads every record of x into a spool at path and counts them.
-func spoolSheet(x *xlsxReader, path string) (int64, error) {
+// checkEvery is how many records a first pass reads between looks at its
+// context (a thousand workbook rows parse in about 30 ms).
+const checkEvery = 1024
+
+// spoolSheet reads every record of x into a spool at path and counts them;
+// ctx's error once ctx ends.
+func spoolSheet(ctx context.Context, x *xlsxReader, path string) (int64, error) {
 	w, err := createSpool(path)
 	if err != nil {
 		return 0, err
 	}
 	var n int64
 	for {
+		if n%checkEvery == 0 && ctx.Err() != nil {
+			_ = w.close()
+			return 0, ctx.Err()
+		}
 		cells, origin, err := x.nextRecord()
 		if err == io.EOF {
 			return n, w.close()

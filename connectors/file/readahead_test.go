@@ -2,6 +2,7 @@ package file
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -106,5 +107,62 @@ func TestReadAhead(t *testing.T) {
 				t.Fatalf("spools left behind: %v", left)
 			}
 		})
+	}
+}
+
+// TestFirstPassStopsWithContext: a first pass whose context has ended stops
+// within checkEvery records with the context's error, for a workbook and a
+// CSV file alike, and Pull then leaves the file where it is (not failed/),
+// with no spool behind.
+func TestFirstPassStopsWithContext(t *testing.T) {
+	dir := t.TempDir()
+	writeWorkbook(t, filepath.Join(dir, "a.xlsx"), "A", 3*checkEvery)
+	writeOld(t, filepath.Join(dir, "b.csv"), []byte(csvRows(3*checkEvery)))
+	src := ct.Sources(t, sourceYAML(dir))[0]
+	conn, err := New(&src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := conn.(*Conn)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	run := connectors.NewTestRun(&src, "", func(context.Context, []connectors.Row, []connectors.BadRecord, string) (connectors.EmitResult, error) {
+		t.Error("a cancelled first pass published")
+		return connectors.EmitResult{}, nil
+	})
+	for _, name := range []string{"a.xlsx", "b.csv"} {
+		info, err := os.Stat(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ck := c.check(ctx, run, name, info)
+		if ck.err != context.Canceled {
+			t.Fatalf("%s: first pass error %v, want context.Canceled", name, ck.err)
+		}
+		if ck.spool != "" {
+			os.Remove(ck.spool)
+		}
+	}
+
+	// Through Pull: the context ends while the first page of a.xlsx is
+	// published and b.csv's first pass runs ahead.
+	ctx, cancel = context.WithCancel(context.Background())
+	defer cancel()
+	run = connectors.NewTestRun(&src, "", func(context.Context, []connectors.Row, []connectors.BadRecord, string) (connectors.EmitResult, error) {
+		cancel()
+		return connectors.EmitResult{}, context.Canceled
+	})
+	if err := conn.Pull(ctx, run); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Pull: %v, want context.Canceled", err)
+	}
+	for _, name := range []string{"a.xlsx", "b.csv"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			t.Fatalf("%s moved: %v", name, err)
+		}
+	}
+	left, _ := filepath.Glob(filepath.Join(dir, ".*.spool"))
+	failed, _ := filepath.Glob(filepath.Join(dir, "failed", "*"))
+	if len(left)+len(failed) > 0 {
+		t.Fatalf("left behind: spools %v, failed %v", left, failed)
 	}
 }
