@@ -422,10 +422,12 @@ func (c *Conn) publish(ctx context.Context, run *connectors.Run, ck *checked, po
 	}
 	pages, stop := readPages(ctx, rr, skip, c.s.PageSize)
 	defer stop()
+	done := false // the last page was published
 	for p := range pages {
 		if p.err != nil {
 			return c.unreadable(path, cur, p.err)
 		}
+		done = p.last
 		if p.last {
 			cur.Rows = total
 			if len(p.rows) == 0 && skip > 0 {
@@ -437,6 +439,14 @@ func (c *Conn) publish(ctx context.Context, run *connectors.Run, ck *checked, po
 		if err := run.Emit(ctx, p.rows, cur.String()); err != nil {
 			return err
 		}
+	}
+	if !done {
+		// The reader stopped at a page boundary because ctx ended: the
+		// file is not done (its cursor says how far it got).
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		return errors.New("the file's pages ended before its last one")
 	}
 	if changed(path, ck.info) {
 		return errNotReady

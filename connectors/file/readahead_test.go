@@ -2,6 +2,7 @@ package file
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -164,5 +165,40 @@ func TestFirstPassStopsWithContext(t *testing.T) {
 	failed, _ := filepath.Glob(filepath.Join(dir, "failed", "*"))
 	if len(left)+len(failed) > 0 {
 		t.Fatalf("left behind: spools %v, failed %v", left, failed)
+	}
+}
+
+// TestCancelledBetweenPages: when the run's context ends while a page is
+// published, the file stops at that page boundary and stays in the drop
+// folder (its cursor says how far it got); it is not moved to done/ with
+// its later pages unpublished.
+func TestCancelledBetweenPages(t *testing.T) {
+	dir := t.TempDir()
+	writeOld(t, filepath.Join(dir, "a.csv"), []byte(csvRows(100)))
+	src := ct.Sources(t, sourceYAML(dir))[0] // pages of 10
+	conn, err := New(&src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pages := 0
+	run := connectors.NewTestRun(&src, "", func(context.Context, []connectors.Row, []connectors.BadRecord, string) (connectors.EmitResult, error) {
+		pages++
+		cancel() // a shutdown: the page in flight completes
+		return connectors.EmitResult{}, nil
+	})
+	if err := conn.Pull(ctx, run); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Pull: %v, want context.Canceled", err)
+	}
+	if pages >= 10 {
+		t.Fatalf("%d pages published after the context ended", pages)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "a.csv")); err != nil {
+		t.Fatalf("a.csv moved with %d of its 10 pages published: %v", pages, err)
+	}
+	var pos position
+	if err := json.Unmarshal([]byte(run.Cursor), &pos); err != nil || pos.Rows != int64(10*pages) {
+		t.Fatalf("cursor %q after %d pages", run.Cursor, pages)
 	}
 }
