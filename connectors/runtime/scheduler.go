@@ -66,6 +66,11 @@ type Scheduler struct {
 	// with a fresh one before it returns.
 	halt     context.Context
 	haltRuns context.CancelFunc
+	// drain is cancelled when Stop begins: every run in progress is asked
+	// to stop at its next page boundary (Pull's context ends; the page
+	// being published goes on until halt). Replaced like halt.
+	drain     context.Context
+	drainRuns context.CancelFunc
 }
 
 type sourceState struct {
@@ -100,6 +105,7 @@ func NewScheduler(cfg SchedulerConfig) (*Scheduler, error) {
 		runCtx:  context.Background(),
 	}
 	s.halt, s.haltRuns = context.WithCancel(context.Background())
+	s.drain, s.drainRuns = context.WithCancel(context.Background())
 	for i := range cfg.Sources {
 		src := &cfg.Sources[i]
 		factory, ok := cfg.Kinds[src.Kind]
@@ -167,14 +173,17 @@ func (s *Scheduler) Start(ctx context.Context) {
 //  1. It stops ticking at once (no new scheduled run starts; cron is stopped
 //     without waiting, its jobs only start runs) and RunNow is refused from
 //     here on until Stop returns.
-//  2. It waits for the runs in progress (scheduled ones and RunNow calls) to
-//     end by themselves.
-//  3. If ctx ends first, it cancels the context of every run in progress.
-//     Kinds check their context between pages (and the database, HTTP and
-//     Kafka calls of a page take it), so a run stops at its current page;
-//     the page is not checkpointed (checkpoints are saved only after Kafka
-//     acknowledged a page), so nothing is lost and the next start repeats at
-//     most that page. Stop then waits for the cancelled runs to return.
+//  2. It asks the runs in progress (scheduled ones and RunNow calls) to stop
+//     at their next page boundary: the context a kind's Pull got ends (kinds
+//     check it between pages), while a page being published (Emit) goes on
+//     and is checkpointed. A run stopped so is not a failure; the next start
+//     resumes from its checkpoint. Stop waits for the runs to end.
+//  3. If ctx ends first, it cancels the pages in flight too (the database,
+//     HTTP and Kafka calls of a page take that context), so a run stops at
+//     its current page; the page is not checkpointed (checkpoints are saved
+//     only after Kafka acknowledged a page), so nothing is lost and the next
+//     start repeats at most that page. Stop then waits for the cancelled
+//     runs to return.
 //  4. Once no run is in progress, it closes every Puller that implements
 //     io.Closer (e.g. the sql kind's connection pool).
 //
@@ -188,12 +197,15 @@ func (s *Scheduler) Stop(ctx context.Context) error {
 	s.started = false
 	s.stopping = true
 	haltRuns := s.haltRuns
+	s.drainRuns()
 	s.mu.Unlock()
 	defer func() {
-		// Runs started after Stop (Start again, RunNow) get a fresh halt.
+		// Runs started after Stop (Start again, RunNow) get a fresh halt
+		// and drain.
 		s.mu.Lock()
 		s.stopping = false
 		s.halt, s.haltRuns = context.WithCancel(context.Background())
+		s.drain, s.drainRuns = context.WithCancel(context.Background())
 		s.mu.Unlock()
 	}()
 	if started {
@@ -238,13 +250,13 @@ func (s *Scheduler) tick(name string) {
 	}
 	ss.st.Running = true
 	s.wg.Add(1)
-	ctx, halt := s.runCtx, s.halt
+	ctx, drain, halt := s.runCtx, s.drain, s.halt
 	s.mu.Unlock()
 	// The run gets its own goroutine so the cron job returns at once: Stop
 	// never waits on cron for a run, only on s.wg, and can cancel it.
 	go func() {
 		defer s.wg.Done()
-		_ = s.run(ctx, halt, ss)
+		_ = s.run(ctx, drain, halt, ss)
 	}()
 }
 
@@ -273,26 +285,35 @@ func (s *Scheduler) RunNow(ctx context.Context, source string) error {
 	}
 	ss.st.Running = true
 	s.wg.Add(1)
-	halt := s.halt
+	drain, halt := s.drain, s.halt
 	s.mu.Unlock()
 	defer s.wg.Done()
-	return s.run(ctx, halt, ss)
+	return s.run(ctx, drain, halt, ss)
 }
 
 // run executes one pull, bounded by RunTimeout and cancelled when halt is
-// (Stop's deadline); the caller has set Running.
-func (s *Scheduler) run(ctx, halt context.Context, ss *sourceState) error {
+// (Stop's deadline); the caller has set Running. When drain ends (Stop
+// began) the kind's context ends but a page being published does not: the
+// run stops at a page boundary, every page it published checkpointed.
+func (s *Scheduler) run(ctx, drain, halt context.Context, ss *sourceState) error {
 	name := ss.src.Name
 	log := s.log.With("source", name, "kind", ss.src.Kind)
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.RunTimeout)
 	defer cancel()
 	defer context.AfterFunc(halt, cancel)()
+	pullCtx, stopPull := context.WithCancel(ctx)
+	defer stopPull()
+	defer context.AfterFunc(drain, stopPull)()
 
 	cursor, err := s.cfg.Checkpoints.Load(name)
 	saved := cursor
-	run := connectors.NewRun(ss.src, cursor, log, func(ctx context.Context, rows []connectors.Row, bad []connectors.BadRecord, cursor string) (connectors.EmitResult, error) {
-		res, err := s.cfg.Publisher.Publish(ctx, ss.src, rows, bad...)
+	run := connectors.NewRun(ss.src, cursor, log, func(kindCtx context.Context, rows []connectors.Row, bad []connectors.BadRecord, cursor string) (connectors.EmitResult, error) {
+		// The page ends with the run (timeout, halt), not with drain.
+		pageCtx, endPage := context.WithCancel(context.WithoutCancel(kindCtx))
+		defer endPage()
+		defer context.AfterFunc(ctx, endPage)()
+		res, err := s.cfg.Publisher.Publish(pageCtx, ss.src, rows, bad...)
 		if err != nil {
 			return res, err
 		}
@@ -310,7 +331,11 @@ func (s *Scheduler) run(ctx, halt context.Context, ss *sourceState) error {
 		return res, nil
 	})
 	if err == nil {
-		err = ss.puller.Pull(ctx, run)
+		err = ss.puller.Pull(pullCtx, run)
+	}
+	drained := err != nil && errors.Is(err, context.Canceled) && drain.Err() != nil && ctx.Err() == nil
+	if drained {
+		err = nil // stopped for the shutdown at a page boundary: not a failure
 	}
 	end := time.Now()
 	s.metrics.duration.WithLabelValues(name).Observe(end.Sub(start).Seconds())
@@ -325,6 +350,10 @@ func (s *Scheduler) run(ctx, halt context.Context, ss *sourceState) error {
 	if err != nil {
 		log.Error("connector run failed", "err", err, "rows", run.Rows(), "rejected", run.Rejected(), "duration", end.Sub(start))
 		return fmt.Errorf("source %s: %w", name, err)
+	}
+	if drained {
+		log.Info("connector run stopped for the shutdown; the next start resumes from its checkpoint", "rows", run.Rows(), "rejected", run.Rejected(), "duration", end.Sub(start))
+		return nil
 	}
 	level := slog.LevelInfo
 	if run.Rows() == 0 && run.Rejected() == 0 {

@@ -226,6 +226,9 @@ type stubborn struct {
 	pullErrs []error
 	closed   int
 	early    bool // Close called while a Pull was in progress
+	// pages: once its context ends the kind goes on publishing pages
+	// (one row each) until a page fails, instead of stopping at once.
+	pages bool
 }
 
 func (s *stubborn) Pull(ctx context.Context, run *connectors.Run) error {
@@ -234,11 +237,18 @@ func (s *stubborn) Pull(ctx context.Context, run *connectors.Run) error {
 	s.mu.Unlock()
 	s.started <- struct{}{}
 	<-ctx.Done()
+	err := ctx.Err()
+	for s.pages {
+		row := connectors.Row{Values: map[string]any{"id": "1", "name": "n", "hh": "h"}}
+		if err = run.Emit(ctx, []connectors.Row{row}, "c"); err != nil {
+			break
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.pulling--
 	s.pullErrs = append(s.pullErrs, ctx.Err())
-	return ctx.Err()
+	return err
 }
 
 func (s *stubborn) Close() error {
@@ -249,14 +259,14 @@ func (s *stubborn) Close() error {
 	return nil
 }
 
-// TestStopCancelsRunsAtDeadline: a scheduled run and a RunNow call that only
-// stop when cancelled do not hold Stop past its deadline (RunTimeout is an
-// hour): Stop cancels them, waits for them, closes the pullers and reports
-// the deadline.
+// TestStopCancelsRunsAtDeadline: a scheduled run and a RunNow call that go
+// on publishing pages after Stop asked them to stop do not hold Stop past its
+// deadline (RunTimeout is an hour): Stop cancels their pages, waits for
+// them, closes the pullers and reports the deadline.
 func TestStopCancelsRunsAtDeadline(t *testing.T) {
 	ctx := ct.Context(t, 60*time.Second)
 	brokers := ct.Kafka(t)
-	slow := &stubborn{started: make(chan struct{}, 2)}
+	slow := &stubborn{started: make(chan struct{}, 2), pages: true}
 	kinds := map[string]connectors.Factory{"fake": func(src *config.Source) (connectors.Puller, error) { return slow, nil }}
 	sources := ct.Sources(t, `
 - name: alpha
@@ -306,5 +316,52 @@ func TestStopCancelsRunsAtDeadline(t *testing.T) {
 	st := s.Status()
 	if st[0].Running || st[1].Running || st[0].Errors != 1 || !strings.Contains(st[0].LastError, "context canceled") {
 		t.Fatalf("status after stop: %+v", st)
+	}
+}
+
+// TestStopDrainsRunsAtPageBoundary: Stop first asks the runs in progress to
+// stop at their next page boundary (their context ends), so runs that do
+// end well before the deadline: Stop returns nil, the runs are not failures,
+// and the pullers are closed once.
+func TestStopDrainsRunsAtPageBoundary(t *testing.T) {
+	ctx := ct.Context(t, 60*time.Second)
+	brokers := ct.Kafka(t)
+	slow := &stubborn{started: make(chan struct{}, 2)}
+	kinds := map[string]connectors.Factory{"fake": func(src *config.Source) (connectors.Puller, error) { return slow, nil }}
+	sources := ct.Sources(t, `
+- name: alpha
+  kind: fake
+  dataset: person
+  schedule: "@every 1s"
+  key: [id]
+  fields: {id_number: id, name: name, household_id: hh}
+- name: beta
+  kind: fake
+  dataset: person
+  key: [id]
+  fields: {id_number: id, name: name, household_id: hh}
+`)
+	h := ct.NewHarness(t, brokers, t.TempDir(), kinds, nil, sources)
+	s := h.Scheduler
+	s.Start(ctx)
+	runNow := make(chan error, 1)
+	go func() { runNow <- s.RunNow(ctx, "beta") }()
+	<-slow.started // both runs are in progress
+	<-slow.started
+	if err := s.Stop(ctx); err != nil { // the deadline is the test's 60 s
+		t.Fatalf("Stop = %v, want the runs drained", err)
+	}
+	if err := <-runNow; err != nil {
+		t.Fatalf("RunNow = %v, want a run stopped for the shutdown", err)
+	}
+	slow.mu.Lock()
+	defer slow.mu.Unlock()
+	if len(slow.pullErrs) != 2 || slow.pulling != 0 || slow.closed != 2 || slow.early {
+		t.Fatalf("pulls ended %v, %d still pulling, Close called %d times (during a pull: %v)", slow.pullErrs, slow.pulling, slow.closed, slow.early)
+	}
+	for _, st := range s.Status() {
+		if st.Running || st.Errors != 0 {
+			t.Fatalf("status after stop: %+v", st)
+		}
 	}
 }
