@@ -259,14 +259,10 @@ func (s *stubborn) Close() error {
 	return nil
 }
 
-// TestStopCancelsRunsAtDeadline: a scheduled run and a RunNow call that go
-// on publishing pages after Stop asked them to stop do not hold Stop past its
-// deadline (RunTimeout is an hour): Stop cancels their pages, waits for
-// them, closes the pullers and reports the deadline.
-func TestStopCancelsRunsAtDeadline(t *testing.T) {
-	ctx := ct.Context(t, 60*time.Second)
-	brokers := ct.Kafka(t)
-	slow := &stubborn{started: make(chan struct{}, 2), pages: true}
+// startStubbornRuns starts a scheduler of two sources of kind slow, a
+// scheduled one (alpha) and one run by RunNow (beta, its result on runNow),
+// and returns once both runs are in progress.
+func startStubbornRuns(t *testing.T, ctx context.Context, brokers []string, slow *stubborn) (s *runtime.Scheduler, runNow <-chan error) {
 	kinds := map[string]connectors.Factory{"fake": func(src *config.Source) (connectors.Puller, error) { return slow, nil }}
 	sources := ct.Sources(t, `
 - name: alpha
@@ -281,13 +277,24 @@ func TestStopCancelsRunsAtDeadline(t *testing.T) {
   key: [id]
   fields: {id_number: id, name: name, household_id: hh}
 `)
-	h := ct.NewHarness(t, brokers, t.TempDir(), kinds, nil, sources)
-	s := h.Scheduler
+	s = ct.NewHarness(t, brokers, t.TempDir(), kinds, nil, sources).Scheduler
 	s.Start(ctx)
-	runNow := make(chan error, 1)
-	go func() { runNow <- s.RunNow(ctx, "beta") }()
+	done := make(chan error, 1)
+	go func() { done <- s.RunNow(ctx, "beta") }()
 	<-slow.started // both runs are in progress
 	<-slow.started
+	return s, done
+}
+
+// TestStopCancelsRunsAtDeadline: a scheduled run and a RunNow call that go
+// on publishing pages after Stop asked them to stop do not hold Stop past its
+// deadline (RunTimeout is an hour): Stop cancels their pages, waits for
+// them, closes the pullers and reports the deadline.
+func TestStopCancelsRunsAtDeadline(t *testing.T) {
+	ctx := ct.Context(t, 60*time.Second)
+	brokers := ct.Kafka(t)
+	slow := &stubborn{started: make(chan struct{}, 2), pages: true}
+	s, runNow := startStubbornRuns(t, ctx, brokers, slow)
 
 	stopCtx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
 	defer cancel()
@@ -327,27 +334,7 @@ func TestStopDrainsRunsAtPageBoundary(t *testing.T) {
 	ctx := ct.Context(t, 60*time.Second)
 	brokers := ct.Kafka(t)
 	slow := &stubborn{started: make(chan struct{}, 2)}
-	kinds := map[string]connectors.Factory{"fake": func(src *config.Source) (connectors.Puller, error) { return slow, nil }}
-	sources := ct.Sources(t, `
-- name: alpha
-  kind: fake
-  dataset: person
-  schedule: "@every 1s"
-  key: [id]
-  fields: {id_number: id, name: name, household_id: hh}
-- name: beta
-  kind: fake
-  dataset: person
-  key: [id]
-  fields: {id_number: id, name: name, household_id: hh}
-`)
-	h := ct.NewHarness(t, brokers, t.TempDir(), kinds, nil, sources)
-	s := h.Scheduler
-	s.Start(ctx)
-	runNow := make(chan error, 1)
-	go func() { runNow <- s.RunNow(ctx, "beta") }()
-	<-slow.started // both runs are in progress
-	<-slow.started
+	s, runNow := startStubbornRuns(t, ctx, brokers, slow)
 	if err := s.Stop(ctx); err != nil { // the deadline is the test's 60 s
 		t.Fatalf("Stop = %v, want the runs drained", err)
 	}
