@@ -138,6 +138,9 @@ func (c *Conn) Pull(ctx context.Context, run *connectors.Run) error {
 	for _, name := range c.skipped() {
 		run.Logger.Warn("drop folder entry matches the pattern but is not a regular file (a folder or symbolic link); not read", "entry", name)
 	}
+	for _, spool := range removeOrphanSpools(c.s.Dir) {
+		run.Logger.Info("removed the spool of a workbook no longer in the drop folder (left by a crash)", "spool", spool)
+	}
 	// While a file is published, the first passes of the next ReadAhead
 	// settled files run beside it (they publish nothing).
 	var ahead readAhead

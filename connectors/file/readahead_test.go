@@ -202,3 +202,35 @@ func TestCancelledBetweenPages(t *testing.T) {
 		t.Fatalf("cursor %q after %d pages", run.Cursor, pages)
 	}
 }
+
+// TestOrphanSpoolsRemoved: a run removes the spools a crash left behind
+// whose workbook is gone, and keeps a spool whose workbook is there (here one
+// another source sharing the folder reads).
+func TestOrphanSpoolsRemoved(t *testing.T) {
+	dir := t.TempDir()
+	writeOld(t, filepath.Join(dir, "a.csv"), []byte(csvRows(3)))
+	writeOld(t, filepath.Join(dir, "other.xlsx"), []byte("another source's workbook"))
+	for _, n := range []string{"gone.xlsx", "other.xlsx"} {
+		writeOld(t, spoolPath(dir, n), []byte("spool"))
+	}
+	src := ct.Sources(t, sourceYAML(dir)+"    pattern: \"*.csv\"\n")[0]
+	conn, err := New(&src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := connectors.NewTestRun(&src, "", func(_ context.Context, rows []connectors.Row, _ []connectors.BadRecord, _ string) (connectors.EmitResult, error) {
+		return connectors.EmitResult{Accepted: len(rows)}, nil
+	})
+	if err := conn.Pull(context.Background(), run); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(spoolPath(dir, "gone.xlsx")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("orphan spool still there: %v", err)
+	}
+	if _, err := os.Stat(spoolPath(dir, "other.xlsx")); err != nil {
+		t.Fatalf("spool of a workbook still in the folder removed: %v", err)
+	}
+	if run.Rows() != 3 {
+		t.Fatalf("published %d rows, want 3", run.Rows())
+	}
+}

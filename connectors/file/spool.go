@@ -6,7 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/residenthub/residenthub/connectors"
 )
@@ -15,13 +18,42 @@ import (
 // that publishing does not parse the sheet's XML a second time (parsing is
 // most of an xlsx file's cost). It is a dotfile beside the workbook
 // (.<name>.spool, which the drop folder's listing ignores), removed once the
-// file is processed; a crash leaves it to be overwritten by the next run.
+// file is processed; a crash leaves it to be overwritten by the next run,
+// or removed by it if the workbook is gone (removeOrphanSpools).
 //
 // Format: per record, uvarint-length-prefixed origin, uvarint cell count,
 // then each cell uvarint-length-prefixed; cells are in header order.
 
 func spoolPath(dir, name string) string {
 	return dir + string(os.PathSeparator) + "." + name + ".spool"
+}
+
+// removeOrphanSpools removes the spools in dir whose workbook is gone (a
+// crash left them, and the department took the file away since); it
+// returns the names of the spools removed. A spool whose workbook is there
+// is left to the run that reads the workbook (it overwrites the spool). A
+// run removes a spool before it moves its workbook away, so this never
+// takes the spool of another source sharing the folder.
+func removeOrphanSpools(dir string) []string {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	var removed []string
+	for _, e := range entries {
+		spool := e.Name()
+		if !e.Type().IsRegular() || !strings.HasPrefix(spool, ".") || !strings.HasSuffix(spool, ".spool") || len(spool) <= len("..spool") {
+			continue
+		}
+		workbook := strings.TrimSuffix(strings.TrimPrefix(spool, "."), ".spool")
+		if _, err := os.Lstat(filepath.Join(dir, workbook)); !errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if os.Remove(filepath.Join(dir, spool)) == nil {
+			removed = append(removed, spool)
+		}
+	}
+	return removed
 }
 
 type spoolWriter struct {
