@@ -107,6 +107,21 @@ func (o *Options) profileLoad(ctx context.Context, dir, name, pprofAddr string, 
 	}
 }
 
+// pprofListener picks a loopback address for a hub's RESIDENTHUB_PPROF
+// listener when -profile is given, and the environment that sets it; ""
+// and none otherwise.
+func (o *Options) pprofListener() (addr string, env []string, err error) {
+	if o.Profile == "" {
+		return "", nil, nil
+	}
+	port, err := freePort()
+	if err != nil {
+		return "", nil, err
+	}
+	addr = fmt.Sprintf("127.0.0.1:%d", port)
+	return addr, []string{"RESIDENTHUB_PPROF=" + addr}, nil
+}
+
 // ingestProfileWindow is how long, from its start, the hub is profiled in
 // the end-to-end and the pipelines-only ingest (with -profile): long enough
 // for the steady state, short enough to end before a 1M-resident load does.

@@ -180,15 +180,9 @@ func (r *run) pipelinesOnly(ctx context.Context, in *Ingest) error {
 	o.logf("pipelines only: hub B (pipelines) reading hub A's %d raw messages into %s", in.RawMessages, ch.Database)
 	chPID := o.clickhousePID()
 	chCPU0, events0 := cpuOf(chPID), r.serverEvents(ctx)
-	var env []string
-	var pprofAddr string
-	if o.Profile != "" {
-		port, err := freePort()
-		if err != nil {
-			return err
-		}
-		pprofAddr = fmt.Sprintf("127.0.0.1:%d", port)
-		env = append(env, "RESIDENTHUB_PPROF="+pprofAddr)
+	pprofAddr, env, err := o.pprofListener()
+	if err != nil {
+		return err
 	}
 	b, err := startHub(o.Binary, hc.path, "pipelines", filepath.Join(r.work, "hub-b.log"), "B", env...)
 	if err != nil {

@@ -147,13 +147,8 @@ func (r *run) load(ctx context.Context) error {
 
 	o.logf("loading: hub A (connectors, pipelines, api) from the drop folders into ClickHouse %s/%s", r.chAddr, ch.Database)
 	var env []string
-	if o.Profile != "" {
-		port, perr := freePort()
-		if perr != nil {
-			return perr
-		}
-		r.pprofAddr = fmt.Sprintf("127.0.0.1:%d", port)
-		env = append(env, "RESIDENTHUB_PPROF="+r.pprofAddr)
+	if r.pprofAddr, env, err = o.pprofListener(); err != nil {
+		return err
 	}
 	r.hub, err = startHub(o.Binary, hc.path, "connectors,pipelines,api", filepath.Join(r.work, "hub-a.log"), "A", env...)
 	if err != nil {

@@ -131,14 +131,15 @@ func (c *Conn) Pull(ctx context.Context, run *connectors.Run) error {
 			return fmt.Errorf("cannot decode cursor %q: %w", run.Cursor, err)
 		}
 	}
-	names, err := c.candidates()
+	entries, err := c.list()
 	if err != nil {
 		return err
 	}
-	for _, name := range c.skipped() {
+	names := c.candidatesIn(entries)
+	for _, name := range c.skippedIn(entries) {
 		run.Logger.Warn("drop folder entry matches the pattern but is not a regular file (a folder or symbolic link); not read", "entry", name)
 	}
-	for _, spool := range removeOrphanSpools(c.s.Dir) {
+	for _, spool := range removeOrphanSpools(c.s.Dir, entries) {
 		run.Logger.Info("removed the spool of a workbook no longer in the drop folder (left by a crash)", "spool", spool)
 	}
 	// While a file is published, the first passes of the next ReadAhead
@@ -250,10 +251,24 @@ func Format(src *config.Source) (string, error) {
 // candidates lists the drop folder's regular files matching the pattern, in
 // name order, ignoring dotfiles and partial downloads.
 func (c *Conn) candidates() ([]string, error) {
+	entries, err := c.list()
+	if err != nil {
+		return nil, err
+	}
+	return c.candidatesIn(entries), nil
+}
+
+// list reads the drop folder's entries (Pull reads them once per run).
+func (c *Conn) list() ([]os.DirEntry, error) {
 	entries, err := os.ReadDir(c.s.Dir)
 	if err != nil {
 		return nil, fmt.Errorf("cannot list drop folder: %w", err)
 	}
+	return entries, nil
+}
+
+// candidatesIn is candidates of the listed entries.
+func (c *Conn) candidatesIn(entries []os.DirEntry) []string {
 	var names []string
 	for _, e := range entries {
 		name := e.Name()
@@ -265,7 +280,7 @@ func (c *Conn) candidates() ([]string, error) {
 		}
 	}
 	sort.Strings(names)
-	return names, nil
+	return names
 }
 
 func partial(name string) bool {

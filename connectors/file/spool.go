@@ -28,17 +28,14 @@ func spoolPath(dir, name string) string {
 	return dir + string(os.PathSeparator) + "." + name + ".spool"
 }
 
-// removeOrphanSpools removes the spools in dir whose workbook is gone (a
-// crash left them, and the department took the file away since); it
-// returns the names of the spools removed. A spool whose workbook is there
+// removeOrphanSpools removes the spools among the entries of dir (as
+// listed by Conn.list) whose workbook is gone (a crash left them, and the
+// department took the file away since); it returns the names of the spools
+// removed. A spool whose workbook is there
 // is left to the run that reads the workbook (it overwrites the spool). A
 // run removes a spool before it moves its workbook away, so this never
 // takes the spool of another source sharing the folder.
-func removeOrphanSpools(dir string) []string {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil
-	}
+func removeOrphanSpools(dir string, entries []os.DirEntry) []string {
 	var removed []string
 	for _, e := range entries {
 		spool := e.Name()

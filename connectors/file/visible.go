@@ -38,15 +38,11 @@ func Failed(src *config.Source) ([]string, error) {
 	return out, nil
 }
 
-// skipped lists the drop folder's entries that match the pattern but are
+// skippedIn lists the drop folder's entries (as listed by Conn.list) that match the pattern but are
 // not regular files (folders, symbolic links, devices), which Pull does not
 // read: it logs them, so a delivery dropped as a folder or a link is not
 // silently ignored.
-func (c *Conn) skipped() []string {
-	entries, err := os.ReadDir(c.s.Dir)
-	if err != nil {
-		return nil
-	}
+func (c *Conn) skippedIn(entries []os.DirEntry) []string {
 	var out []string
 	for _, e := range entries {
 		name := e.Name()

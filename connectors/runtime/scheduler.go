@@ -333,7 +333,7 @@ func (s *Scheduler) run(ctx, drain, halt context.Context, ss *sourceState) error
 	if err == nil {
 		err = ss.puller.Pull(pullCtx, run)
 	}
-	drained := err != nil && errors.Is(err, context.Canceled) && drain.Err() != nil && ctx.Err() == nil
+	drained := errors.Is(err, context.Canceled) && drain.Err() != nil && ctx.Err() == nil
 	if drained {
 		err = nil // stopped for the shutdown at a page boundary: not a failure
 	}
