@@ -64,7 +64,8 @@ type Options struct {
 	// bench's load generator during each checks load (hub-<load>.pprof,
 	// bench-<load>.pprof), and of hub A and hub B over the first 90 s of the
 	// end-to-end and the pipelines-only ingest (hub-ingest-end-to-end.pprof,
-	// hub-ingest-pipelines-only.pprof); read with go tool pprof.
+	// hub-ingest-pipelines-only.pprof) with a heap profile at the end of
+	// each window (hub-ingest-<step>.heap.pprof); read with go tool pprof.
 	Profile string
 	// ReadCache sets the hub's clickhouse.read_cache: 0 keeps the hub's
 	// default, negative turns the read cache off.

@@ -129,8 +129,9 @@ const ingestProfileWindow = 90 * time.Second
 
 // profileHub writes a CPU profile of the hub (through its RESIDENTHUB_PPROF
 // listener at pprofAddr) over d, starting now, into dir as
-// hub-<name>.pprof; the returned func waits until it is written (or ctx
-// ends). Errors are logged, never fatal.
+// hub-<name>.pprof, then a heap profile as hub-<name>.heap.pprof; the
+// returned func waits until both are written (or ctx ends). Errors are
+// logged, never fatal.
 func (o *Options) profileHub(ctx context.Context, dir, name, pprofAddr string, d time.Duration) func() {
 	if dir == "" || pprofAddr == "" {
 		return func() {}
@@ -150,23 +151,39 @@ func (o *Options) profileHub(ctx context.Context, dir, name, pprofAddr string, d
 			}
 		}
 		secs := max(1, int(d.Seconds())-1)
-		url := fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", pprofAddr, secs)
-		req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			o.logf("profile: cannot profile the hub: %v", err)
-			return
-		}
-		defer resp.Body.Close()
-		f, err := os.Create(filepath.Join(dir, "hub-"+name+".pprof"))
-		if err != nil {
-			o.logf("profile: %v", err)
-			return
-		}
-		defer f.Close()
-		if _, err := io.Copy(f, resp.Body); err != nil {
-			o.logf("profile: cannot save the hub's profile: %v", err)
-		}
+		o.savePprof(ctx, fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", pprofAddr, secs), filepath.Join(dir, "hub-"+name+".pprof"))
+		// What is live at the end of the window (after a collection): what
+		// the collector marks on each cycle.
+		o.savePprof(ctx, fmt.Sprintf("http://%s/debug/pprof/heap?gc=1", pprofAddr), filepath.Join(dir, "hub-"+name+".heap.pprof"))
 	}()
 	return func() { <-done }
+}
+
+// savePprof writes what the pprof endpoint url answers into path. Errors
+// are logged, never fatal.
+func (o *Options) savePprof(ctx context.Context, url, path string) {
+	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
+	if err != nil {
+		o.logf("profile: %v", err)
+		return
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		o.logf("profile: cannot profile the hub: %v", err)
+		return
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		o.logf("profile: cannot profile the hub: %s answered %s", url, resp.Status)
+		return
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		o.logf("profile: %v", err)
+		return
+	}
+	defer f.Close()
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		o.logf("profile: cannot save %s: %v", path, err)
+	}
 }
