@@ -142,9 +142,10 @@ var errSlowPath = errors.New("envelope: not the common shape")
 // decodeEnvelope decodes the common shape of an envelope without
 // reflection: an object with the keys of Envelope's tags (each at most once,
 // spelled exactly), string values (fields: an object of strings), times as
-// RFC 3339 strings. The strings share one copy of b. Anything else returns
-// errSlowPath, and the caller uses json.Unmarshal.
-func decodeEnvelope(b []byte, e *Envelope) error {
+// RFC 3339 strings. The strings share one copy of b. fields, if not nil, is
+// an empty map to fill (reused). Anything else returns errSlowPath, and the
+// caller uses json.Unmarshal.
+func decodeEnvelope(b []byte, e *Envelope, fields map[string]string) error {
 	d := envDecoder{s: string(b)}
 	d.space()
 	if !d.byte('{') {
@@ -183,7 +184,7 @@ func decodeEnvelope(b []byte, e *Envelope) error {
 		case "pulled_at":
 			bit, ok = 32, d.timeInto(&e.PulledAt)
 		case "fields":
-			bit, ok = 64, d.fields(e)
+			bit, ok = 64, d.fields(e, fields)
 		case "origin":
 			bit, ok = 128, d.stringInto(&e.Origin)
 		}
@@ -384,12 +385,15 @@ func (d *envDecoder) timeInto(t *time.Time) bool {
 	return t.UnmarshalJSON([]byte(d.s[start:d.i])) == nil
 }
 
-// fields reads an object of string values into e.Fields.
-func (d *envDecoder) fields(e *Envelope) bool {
+// fields reads an object of string values into e.Fields: into m if not
+// nil (empty), else into a new map.
+func (d *envDecoder) fields(e *Envelope, m map[string]string) bool {
 	if !d.byte('{') {
 		return false
 	}
-	m := make(map[string]string, 16)
+	if m == nil {
+		m = make(map[string]string, 16)
+	}
 	d.space()
 	if d.byte('}') {
 		e.Fields = m

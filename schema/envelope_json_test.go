@@ -39,10 +39,10 @@ func TestDecodeMatchesEncodingJSON(t *testing.T) {
 		sameAsJSON(t, []byte(s))
 	}
 	var e Envelope
-	if err := decodeEnvelope([]byte(jsonSeeds[0]), &e); err != nil {
+	if err := decodeEnvelope([]byte(jsonSeeds[0]), &e, nil); err != nil {
 		t.Fatalf("the hub's own shape took the slow path: %v", err)
 	}
-	if err := decodeEnvelope([]byte(jsonSeeds[2]), &e); err != nil {
+	if err := decodeEnvelope([]byte(jsonSeeds[2]), &e, nil); err != nil {
 		t.Fatalf("escapes took the slow path: %v", err)
 	}
 }
@@ -54,7 +54,7 @@ func sameAsJSON(t *testing.T, b []byte) {
 	var want Envelope
 	wantErr := json.Unmarshal(b, &want)
 	var got Envelope
-	gotErr := decodeEnvelope(b, &got)
+	gotErr := decodeEnvelope(b, &got, nil)
 	if gotErr != nil {
 		got = Envelope{}
 		gotErr = json.Unmarshal(b, &got)

@@ -1,6 +1,9 @@
 package schema
 
 import (
+	"maps"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -79,4 +82,67 @@ func TestDatasetsAreConsistent(t *testing.T) {
 			}
 		}
 	}
+}
+
+// decodeReused decodes first and then b into one Envelope and checks that
+// the second result is what UnmarshalEnvelope(b) gives, and that the
+// strings of the first envelope were not changed by the second decode.
+func decodeReused(t *testing.T, first, b []byte) {
+	t.Helper()
+	var e Envelope
+	firstErr := DecodeEnvelopeInto(first, &e)
+	before := e
+	beforeFields := maps.Clone(e.Fields)
+	want, wantErr := UnmarshalEnvelope(b)
+	gotErr := DecodeEnvelopeInto(b, &e)
+	if (gotErr == nil) != (wantErr == nil) || gotErr != nil && gotErr.Error() != wantErr.Error() {
+		t.Fatalf("DecodeEnvelopeInto(%q) after %q: error %v, UnmarshalEnvelope: %v", b, first, gotErr, wantErr)
+	}
+	if wantErr == nil && !reflect.DeepEqual(e, *want) {
+		t.Fatalf("DecodeEnvelopeInto(%q) after %q = %+v, UnmarshalEnvelope = %+v", b, first, e, *want)
+	}
+	if wantErr != nil && !reflect.DeepEqual(e, Envelope{}) {
+		t.Fatalf("DecodeEnvelopeInto(%q) failed but left %+v", b, e)
+	}
+	if firstErr == nil {
+		again, _ := UnmarshalEnvelope(first)
+		before.Fields = beforeFields
+		if !reflect.DeepEqual(before, *again) {
+			t.Fatalf("decoding %q changed the envelope decoded before it: %+v, want %+v", b, before, *again)
+		}
+	}
+}
+
+// TestDecodeEnvelopeIntoReuses: an envelope decoded into one that held
+// another is exactly the fresh decode (no field of the first left behind),
+// and the map is reused.
+func TestDecodeEnvelopeIntoReuses(t *testing.T) {
+	full := []byte(jsonSeeds[0])
+	for _, s := range append(slices.Clone(jsonSeeds),
+		`{"source":"hukou","dataset":"person","record_key":"k2","op":"upsert","fields":{"name":"李四"}}`,
+		`{"source":"hukou","dataset":"person","record_key":"k3","op":"delete"}`,
+		`{"source":"hukou","dataset":"person","record_key":"k4","op":"upsert","fields":{"name":1}}`) {
+		decodeReused(t, full, []byte(s))
+		decodeReused(t, []byte(s), full)
+	}
+	var e Envelope
+	if err := DecodeEnvelopeInto(full, &e); err != nil {
+		t.Fatal(err)
+	}
+	m := e.Fields
+	if err := DecodeEnvelopeInto(full, &e); err != nil {
+		t.Fatal(err)
+	}
+	if reflect.ValueOf(m).UnsafePointer() != reflect.ValueOf(e.Fields).UnsafePointer() {
+		t.Fatal("the second decode made a new fields map")
+	}
+}
+
+func FuzzDecodeEnvelopeIntoReused(f *testing.F) {
+	for _, s := range jsonSeeds {
+		f.Add([]byte(jsonSeeds[0]), []byte(s))
+	}
+	f.Fuzz(func(t *testing.T, first, b []byte) {
+		decodeReused(t, first, b)
+	})
 }
