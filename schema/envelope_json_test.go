@@ -145,6 +145,20 @@ func BenchmarkEnvelopeJSONDecodeFast(b *testing.B) {
 	}
 }
 
+// BenchmarkEnvelopeJSONDecodeInto decodes into one reused Envelope, as the
+// pipelines' decoding goroutines do.
+func BenchmarkEnvelopeJSONDecodeInto(b *testing.B) {
+	in := []byte(jsonSeeds[0])
+	b.SetBytes(int64(len(in)))
+	b.ReportAllocs()
+	var e Envelope
+	for b.Loop() {
+		if err := DecodeEnvelopeInto(in, &e); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 func BenchmarkEnvelopeJSONDecodeReflect(b *testing.B) {
 	in := []byte(jsonSeeds[0])
 	b.SetBytes(int64(len(in)))

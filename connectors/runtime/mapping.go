@@ -20,6 +20,13 @@ import (
 // parsed, or any column's name or value cannot be decoded (invalid UTF-8 or
 // U+FFFD; every such column is named). Pure: no I/O.
 func MapRow(src *config.Source, row connectors.Row, pulledAt time.Time) (schema.Envelope, string) {
+	return mapRowInto(src, row, pulledAt, make(map[string]string, len(src.Fields)))
+}
+
+// mapRowInto is MapRow filling fields (empty) as the envelope's Fields, so
+// a caller that is done with each envelope before the next (Publish) can
+// reuse one map.
+func mapRowInto(src *config.Source, row connectors.Row, pulledAt time.Time, fields map[string]string) (schema.Envelope, string) {
 	if reason := undecodableColumns(row.Values); reason != "" {
 		return schema.Envelope{}, reason
 	}
@@ -49,7 +56,7 @@ func MapRow(src *config.Source, row connectors.Row, pulledAt time.Time) (schema.
 		Op:         schema.OpUpsert,
 		SourceTime: pulledAt.UTC(),
 		PulledAt:   pulledAt.UTC(),
-		Fields:     make(map[string]string, len(src.Fields)),
+		Fields:     fields,
 		Origin:     row.Origin,
 	}
 	for canonical, col := range src.Fields {

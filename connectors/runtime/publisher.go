@@ -66,8 +66,11 @@ func (p *Publisher) Publish(ctx context.Context, src *config.Source, rows []conn
 		bad bool
 	}
 	var deads []dead
+	var bytes messageArena
+	fields := make(map[string]string, len(src.Fields)) // each envelope's, reused: it is encoded before the next
 	for i, row := range rows {
-		env, reason := MapRow(src, row, now)
+		clear(fields)
+		env, reason := mapRowInto(src, row, now, fields)
 		if reason != "" {
 			orig, err := json.Marshal(formatValues(row.Values))
 			if err != nil {
@@ -76,11 +79,12 @@ func (p *Publisher) Publish(ctx context.Context, src *config.Source, rows []conn
 			deads = append(deads, dead{connectors.BadRecord{Index: i, Origin: row.Origin, Reason: reason, Original: orig}, false})
 			continue
 		}
-		b, err := env.Marshal()
+		key := bytes.appendString(env.RecordKey)
+		b, err := bytes.appendEnvelope(&env)
 		if err != nil {
 			return connectors.EmitResult{}, fmt.Errorf("cannot encode envelope: %w", err)
 		}
-		msgs = append(msgs, kafka.Message{Topic: raw, Key: []byte(env.RecordKey), Value: b, Time: now})
+		msgs = append(msgs, kafka.Message{Topic: raw, Key: key, Value: b, Time: now})
 		res.Accepted++
 	}
 	for _, b := range bad {
@@ -113,6 +117,48 @@ func (p *Publisher) Publish(ctx context.Context, src *config.Source, rows []conn
 		return connectors.EmitResult{}, fmt.Errorf("cannot publish %d messages of source %s: %w", len(msgs), src.Name, err)
 	}
 	return res, nil
+}
+
+// messageArena hands out the keys and values of a page's messages from
+// chunks of messageArenaChunk bytes instead of two allocations per message
+// (a page of 5,000 envelopes: 10,000 allocations, a tenth of the
+// connectors' allocated bytes). Each message's bytes are capped, so
+// nothing appended to one runs into the next; the chunks live as long as
+// the messages (until the writer returns).
+type messageArena struct{ chunk []byte }
+
+const messageArenaChunk = 64 << 10
+
+// room makes sure the current chunk has at least n bytes left (a new
+// chunk otherwise; an envelope larger than it grows its own).
+func (a *messageArena) room(n int) {
+	if cap(a.chunk)-len(a.chunk) < n {
+		a.chunk = make([]byte, 0, max(messageArenaChunk, n))
+	}
+}
+
+// appendString returns a copy of s in the arena.
+func (a *messageArena) appendString(s string) []byte {
+	a.room(len(s))
+	start := len(a.chunk)
+	a.chunk = append(a.chunk, s...)
+	return a.chunk[start:len(a.chunk):len(a.chunk)]
+}
+
+// appendEnvelope returns e's JSON (schema.Envelope.AppendJSON) in the
+// arena, or in its own allocation when it outgrew the chunk's room.
+func (a *messageArena) appendEnvelope(e *schema.Envelope) ([]byte, error) {
+	a.room(4 << 10) // most envelopes are under 1 KiB
+	free := a.chunk[len(a.chunk):]
+	out, err := e.AppendJSON(free)
+	if err != nil {
+		return nil, err
+	}
+	if len(out) > cap(free) {
+		return out, nil // append moved it to an allocation of its own
+	}
+	a.chunk = a.chunk[:len(a.chunk)+len(out)]
+	return out[:len(out):len(out)], nil
 }
 
 // messagePool holds the message slices of pages published before: the

@@ -3,6 +3,8 @@ package runtime
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -104,5 +106,66 @@ func TestDeadLetterOrigin(t *testing.T) {
 	}
 	if len(origins) != 2 || origins[0] != "a.csv:3" || origins[1] != "push by it line 4" {
 		t.Fatalf("origins %q", origins)
+	}
+}
+
+// TestPublishMessagesAreMapRows: every message of a page is exactly its
+// row's MapRow envelope, JSON-encoded, under its record key — rows of every
+// size, including envelopes larger than an arena chunk, and rows lacking a
+// column the row before had (the fields map is reused) — and no message's
+// bytes run into another's (appending to one leaves the others as they were).
+func TestPublishMessagesAreMapRows(t *testing.T) {
+	src := benchSource()
+	var rows []connectors.Row
+	for i, size := range []int{0, 10, 3000, 70_000, 200, 5, 64 << 10, 1} {
+		r := benchRow()
+		r.Values["公民身份号码"] = fmt.Sprintf("11010519900307%04d", i)
+		r.Values["户籍地址"] = strings.Repeat("院", size)
+		r.Origin = fmt.Sprintf("hukou.csv:%d", i+2)
+		if i%2 == 1 {
+			delete(r.Values, "联系电话") // a row without a column the row before had
+		}
+		rows = append(rows, r)
+	}
+	for len(rows) < 5000 {
+		r := benchRow()
+		r.Values["公民身份号码"] = fmt.Sprintf("1101051990030%05d", len(rows))
+		rows = append(rows, r)
+	}
+	w := &recordingWriter{}
+	p := NewPublisher(w)
+	at := time.Date(2026, 12, 8, 0, 0, 0, 0, time.UTC)
+	p.now = func() time.Time { return at }
+	if res, err := p.Publish(context.Background(), src, rows); err != nil || res.Accepted != len(rows) {
+		t.Fatalf("%+v %v", res, err)
+	}
+	if len(w.msgs) != len(rows) {
+		t.Fatalf("%d messages for %d rows", len(w.msgs), len(rows))
+	}
+	want := func(i int) (key, value string) {
+		env, reason := MapRow(src, rows[i], at)
+		if reason != "" {
+			t.Fatal(reason)
+		}
+		b, err := env.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return env.RecordKey, string(b)
+	}
+	for i, m := range w.msgs {
+		key, value := want(i)
+		if string(m.Key) != key || string(m.Value) != value {
+			t.Fatalf("message %d: key %q value %.200s, want key %q value %.200s", i, m.Key, m.Value, key, value)
+		}
+		// Grow every key and value in place where capacity allows.
+		m.Key = append(m.Key, "XXXX"...)
+		m.Value = append(m.Value, "XXXX"...)
+	}
+	for i, m := range w.msgs {
+		key, value := want(i)
+		if string(m.Key) != key || string(m.Value) != value {
+			t.Fatalf("message %d changed when others were appended to: key %q value %.200s", i, m.Key, m.Value)
+		}
 	}
 }
