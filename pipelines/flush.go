@@ -215,17 +215,19 @@ func (r *Runner) sendIntake(ctx context.Context, rows intakeRows) error {
 	}
 	defer release()
 	n := len(rows.sources)
-	outcomes, empty := make([]string, n), make([]string, n)
+	outcomes := make([]string, n)
 	for i := range outcomes {
 		outcomes[i] = "loaded"
 	}
-	return r.insertColumnsInto(ctx, r.intake, "intake_history", "source, dataset, outcome, record_key_hash, topic, kafka_partition, kafka_offset, field, reason, message_time, recorded_at",
-		rows.sources, rows.datasets, outcomes, rows.hashes, rows.topics, rows.partitions, rows.offsets, empty, empty, rows.times, rows.times)
+	// field and reason (a reject's) are left to their default, ''.
+	return r.insertColumnsInto(ctx, r.intake, "intake_history", "source, dataset, outcome, record_key_hash, topic, kafka_partition, kafka_offset, message_time, recorded_at",
+		rows.sources, rows.datasets, outcomes, rows.hashes, rows.topics, rows.partitions, rows.offsets, rows.times, rows.times)
 }
 
 // insertColumnsInto inserts whole columns (slices of one length, in the
-// order of columns) into the bookkeeping table qualified (named table in
-// errors) in one INSERT.
+// order of columns: []string, []int32 or []int64) into the bookkeeping
+// table qualified (named table in errors) in one INSERT, in blocks of
+// arrowbatch.InsertBlockRows rows.
 func (r *Runner) insertColumnsInto(ctx context.Context, qualified, table, columns string, cols ...any) error {
 	batch, err := r.conn.PrepareBatch(ctx, "INSERT INTO "+qualified+" ("+columns+")")
 	if err != nil {
@@ -236,15 +238,58 @@ func (r *Runner) insertColumnsInto(ctx context.Context, qualified, table, column
 			_ = batch.Abort()
 		}
 	}()
-	for i, c := range cols {
-		if err := batch.Column(i).Append(c); err != nil {
-			return fmt.Errorf("cannot insert into %s: %w", table, err)
+	n := 0
+	if len(cols) > 0 {
+		n = columnLen(cols[0])
+	}
+	for lo := 0; lo < n; lo += arrowbatch.InsertBlockRows {
+		hi := min(lo+arrowbatch.InsertBlockRows, n)
+		for i, c := range cols {
+			part, err := columnSlice(c, lo, hi)
+			if err == nil {
+				err = batch.Column(i).Append(part)
+			}
+			if err != nil {
+				return fmt.Errorf("cannot insert into %s: %w", table, err)
+			}
+		}
+		if hi < n {
+			if err := batch.Flush(); err != nil {
+				return fmt.Errorf("cannot insert into %s: %w", table, err)
+			}
 		}
 	}
 	if err := batch.Send(); err != nil {
 		return fmt.Errorf("cannot insert into %s: %w", table, err)
 	}
 	return nil
+}
+
+// columnLen is the length of a column insertColumnsInto takes (0 for
+// another type).
+func columnLen(c any) int {
+	switch c := c.(type) {
+	case []string:
+		return len(c)
+	case []int32:
+		return len(c)
+	case []int64:
+		return len(c)
+	}
+	return 0
+}
+
+// columnSlice is rows lo..hi of a column insertColumnsInto takes.
+func columnSlice(c any, lo, hi int) (any, error) {
+	switch c := c.(type) {
+	case []string:
+		return c[lo:hi], nil
+	case []int32:
+		return c[lo:hi], nil
+	case []int64:
+		return c[lo:hi], nil
+	}
+	return nil, fmt.Errorf("unsupported column type %T", c)
 }
 
 // insertRejects records the batch's rejected messages in the rejects
@@ -303,6 +348,11 @@ func (r *Runner) insert(ctx context.Context, table, columns string, n int, row f
 	for i := 0; i < n; i++ {
 		if err := batch.Append(row(i)...); err != nil {
 			return fmt.Errorf("cannot insert into %s: %w", table, err)
+		}
+		if (i+1)%arrowbatch.InsertBlockRows == 0 && i+1 < n {
+			if err := batch.Flush(); err != nil { // blocks of arrowbatch.InsertBlockRows
+				return fmt.Errorf("cannot insert into %s: %w", table, err)
+			}
 		}
 	}
 	if err := batch.Send(); err != nil {

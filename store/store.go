@@ -68,6 +68,11 @@ func connect(cfg config.ClickHouse, database string, maxOpen, maxIdle int) (driv
 		MaxOpenConns:    maxOpen,
 		MaxIdleConns:    maxIdle,
 		ConnMaxLifetime: time.Hour,
+		// The size at which clickhouse-go writes an INSERT block's encoded
+		// columns to the socket (default 10 MiB). Each pooled connection
+		// keeps its buffer at the largest size it reached: at the default,
+		// the pipelines' connections held tens of MB of heap between inserts.
+		MaxCompressionBuffer: 1 << 20,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("clickhouse %s: %w", cfg.Addr, err)

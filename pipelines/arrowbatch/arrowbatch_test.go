@@ -113,7 +113,7 @@ func TestInsertInBlocksMakesOnePart(t *testing.T) {
 	ds := schema.Datasets["asset"]
 	b := NewBuilder(memory.DefaultAllocator, ds, "test/1")
 	defer b.Release()
-	n := 3*insertBlockRows + 7
+	n := 3*InsertBlockRows + 7
 	for i := range n {
 		row := record.Tombstone(ds, "s", "k"+strconv.Itoa(i), "11010519491231002X", time.Unix(int64(i), 0), time.Unix(0, 0))
 		if err := b.Append(row); err != nil {

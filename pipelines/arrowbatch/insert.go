@@ -12,8 +12,12 @@ import (
 	"github.com/apache/arrow/go/v17/arrow/array"
 )
 
-// insertBlockRows is the most rows of one block an insert sends.
-const insertBlockRows = 4096
+// InsertBlockRows is the most rows of one block an INSERT sends. The server
+// squashes the blocks of one INSERT into one part, but clickhouse-go builds
+// a block's columns whole and encodes it into its connection's buffer, which
+// every pooled connection keeps at its largest size: blocks of a whole
+// batch (20,000 to 120,000 rows) kept tens of MB on the heap.
+const InsertBlockRows = 4096
 
 // Insert writes a record batch into table (a quoted "db.table" name) in one
 // ClickHouse INSERT naming the record's columns, appending whole columns.
@@ -37,12 +41,12 @@ func Insert(ctx context.Context, conn driver.Conn, table string, rec arrow.Recor
 			_ = batch.Abort()
 		}
 	}()
-	// The rows go in blocks of insertBlockRows (the server squashes the
+	// The rows go in blocks of InsertBlockRows (the server squashes the
 	// blocks of one INSERT into one part), so the client's copy of a block
 	// stays small.
 	n := rec.NumRows()
-	for lo := int64(0); lo < n; lo += insertBlockRows {
-		part := rec.NewSlice(lo, min(lo+insertBlockRows, n))
+	for lo := int64(0); lo < n; lo += InsertBlockRows {
+		part := rec.NewSlice(lo, min(lo+InsertBlockRows, n))
 		for i, col := range part.Columns() {
 			values, err := columnValues(col)
 			if err == nil {
@@ -54,7 +58,7 @@ func Insert(ctx context.Context, conn driver.Conn, table string, rec arrow.Recor
 			}
 		}
 		part.Release()
-		if lo+insertBlockRows < n {
+		if lo+InsertBlockRows < n {
 			if err := batch.Flush(); err != nil {
 				return fmt.Errorf("cannot insert into %s: %w", table, err)
 			}
