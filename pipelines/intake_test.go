@@ -11,7 +11,7 @@ import (
 
 // TestIntakeInsertInBlocks sends a round of intake rows larger than one
 // insert block (arrowbatch.InsertBlockRows) and reads every row back with
-// its columns, field and reason left to their default ''.
+// its columns, field and reason left to their default, the empty string.
 func TestIntakeInsertInBlocks(t *testing.T) {
 	h := newHarness(t)
 	h.produce(asset("V-1", idA, "vehicle", t0))

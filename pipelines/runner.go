@@ -61,10 +61,10 @@ const PipelineVersion = "pipelines/2"
 
 // DefaultMaxInFlight is the pipelines.max_in_flight of a config that sets
 // none (or batch_rows, if larger): the messages fetched and not yet
-// committed, about 2 KiB of heap each. The loop commits a message after its
-// batch was stored, so its throughput is at most this many messages per
-// batch's time in flight (collected, decoded, stored, committed): with
-// 60,000 (3 × the default batch_rows, the default until 2026-12-07) the
+// committed, about 1.5 KiB of heap each (2 KiB before 2026-12-08). The
+// loop commits a message after its batch was stored, so its throughput is
+// at most this many messages per batch's time in flight (collected,
+// decoded, stored, committed): with 60,000 (3 × the default batch_rows, the default until 2026-12-07) the
 // 2-core bench machine loaded 38,000 messages a second with half its CPU
 // idle; 120,000 made it 60,000 a second, within the 360 MiB soft memory
 // limit of residenthub run; 150,000 and 200,000 only added garbage
