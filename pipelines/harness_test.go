@@ -140,6 +140,20 @@ func (h *harness) runUntilIdle(cfg *config.Config) *Runner {
 	return r
 }
 
+// loadedRunner loads envs (runUntilIdle: the databases are migrated and
+// hold them) and returns a new, not running Runner over them, for tests of
+// its steps.
+func (h *harness) loadedRunner(envs ...*schema.Envelope) *Runner {
+	h.t.Helper()
+	h.produce(envs...)
+	h.runUntilIdle(h.cfg)
+	r, err := New(h.cfg, h.conn, h.brokers, nil, nil)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return r
+}
+
 // query returns the rows of a query as lines of tab-separated values.
 func (h *harness) query(q string) string {
 	h.t.Helper()

@@ -14,12 +14,7 @@ import (
 // its columns, field and reason left to their default, the empty string.
 func TestIntakeInsertInBlocks(t *testing.T) {
 	h := newHarness(t)
-	h.produce(asset("V-1", idA, "vehicle", t0))
-	h.runUntilIdle(h.cfg)
-	r, err := New(h.cfg, h.conn, h.brokers, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := h.loadedRunner(asset("V-1", idA, "vehicle", t0))
 	n := 3*arrowbatch.InsertBlockRows + 7
 	rows := intakeRows{sources: make([]string, n), datasets: make([]string, n), hashes: make([]string, n), topics: make([]string, n),
 		partitions: make([]int32, n), offsets: make([]int64, n), times: make([]int64, n)}

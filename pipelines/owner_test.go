@@ -95,12 +95,7 @@ func TestRecordMovesToAnotherOwner(t *testing.T) {
 // ClickHouse and from earlier and later messages of the batch.
 func TestResolveOwnersWithinOneBatch(t *testing.T) {
 	h := newHarness(t)
-	h.produce(asset("V-1", idA, "vehicle", t0))
-	h.runUntilIdle(h.cfg)
-	r, err := New(h.cfg, h.conn, h.brokers, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := h.loadedRunner(asset("V-1", idA, "vehicle", t0))
 	src, _ := h.cfg.Source("vehicles")
 	ingest := t0.Add(24 * time.Hour)
 	b := &batch{dataset: schema.Datasets["asset"]}
@@ -163,12 +158,7 @@ func short(id string) string {
 func TestLookupOwnersSplitsLongLists(t *testing.T) {
 	h := newHarness(t)
 	long := strings.Repeat("长", 300) // 900 bytes: 2,500 of them are 2.2 MB, far over max_query_size
-	h.produce(asset("V-1", idA, "vehicle", t0), asset(long+"|7", idB, "vehicle", t0))
-	h.runUntilIdle(h.cfg)
-	r, err := New(h.cfg, h.conn, h.brokers, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := h.loadedRunner(asset("V-1", idA, "vehicle", t0), asset(long+"|7", idB, "vehicle", t0))
 	var keys []sourceKey
 	for i := range 2500 {
 		keys = append(keys, sourceKey{"vehicles", fmt.Sprintf("%s|%d", long, i)})
