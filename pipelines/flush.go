@@ -240,7 +240,9 @@ func (r *Runner) insertColumnsInto(ctx context.Context, qualified, table, column
 	}()
 	n := 0
 	if len(cols) > 0 {
-		n = columnLen(cols[0])
+		if n, err = columnLen(cols[0]); err != nil {
+			return fmt.Errorf("cannot insert into %s: %w", table, err)
+		}
 	}
 	for lo := 0; lo < n; lo += arrowbatch.InsertBlockRows {
 		hi := min(lo+arrowbatch.InsertBlockRows, n)
@@ -265,18 +267,17 @@ func (r *Runner) insertColumnsInto(ctx context.Context, qualified, table, column
 	return nil
 }
 
-// columnLen is the length of a column insertColumnsInto takes (0 for
-// another type).
-func columnLen(c any) int {
+// columnLen is the length of a column insertColumnsInto takes.
+func columnLen(c any) (int, error) {
 	switch c := c.(type) {
 	case []string:
-		return len(c)
+		return len(c), nil
 	case []int32:
-		return len(c)
+		return len(c), nil
 	case []int64:
-		return len(c)
+		return len(c), nil
 	}
-	return 0
+	return 0, fmt.Errorf("unsupported column type %T", c)
 }
 
 // columnSlice is rows lo..hi of a column insertColumnsInto takes.

