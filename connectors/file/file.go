@@ -483,10 +483,10 @@ type page struct {
 
 // readPages reads rr in a goroutine, skipping its first skip records, and
 // hands out pages of size records: the next page is read while one is
-// published, and waits there (unbuffered: a queued third page only added to
-// the live heap — a page of 5,000 rows is megabytes of maps the collector scans
-// — while every core was busy anyway). stop ends the reading and closes rr;
-// call it before returning.
+// published and waits there, unqueued (a third, queued page only added to
+// the live heap, megabytes of maps the collector scans, while every core
+// was busy anyway). stop ends the reading and closes rr; call it before
+// returning.
 func readPages(ctx context.Context, rr recordReader, skip int64, size int) (<-chan page, func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	out := make(chan page)
