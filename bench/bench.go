@@ -184,6 +184,11 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	res.RunID = r.id
 	err := r.all(ctx)
 	err = errors.Join(err, r.cleanup())
+	if r.chStop == nil {
+		// No ClickHouse (another run holds it, say): nothing was measured,
+		// and no empty result may overwrite an earlier one.
+		return nil, err
+	}
 	res.Machine.LoadAvgEnd = loadAvg()
 	res.Seconds = time.Since(start).Seconds()
 	return res, err

@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -44,6 +45,10 @@ func startClickHouse(o *Options) (addr string, stop func() error, err error) {
 	if err != nil {
 		return "", nil, err
 	}
+	unlock, err := lockDir(home)
+	if err != nil {
+		return "", nil, err
+	}
 	env := append(os.Environ(), "CLICKHOUSE_HOME="+home,
 		"CLICKHOUSE_TCP_PORT="+strconv.Itoa(o.ClickHousePort), "CLICKHOUSE_HTTP_PORT="+strconv.Itoa(o.ClickHouseHTTPPort))
 	run := func(arg string) (string, error) {
@@ -56,10 +61,12 @@ func startClickHouse(o *Options) (addr string, stop func() error, err error) {
 	wasRunning := statusErr == nil
 	out, err := run("start")
 	if err != nil {
+		unlock()
 		return "", nil, fmt.Errorf("cannot start ClickHouse (%s start): %v: %s", script, err, out)
 	}
 	o.logf("%s", out)
 	stop = func() error {
+		defer unlock()
 		if wasRunning || o.Keep {
 			return nil
 		}
@@ -69,6 +76,26 @@ func startClickHouse(o *Options) (addr string, stop func() error, err error) {
 		return nil
 	}
 	return fmt.Sprintf("127.0.0.1:%d", o.ClickHousePort), stop, nil
+}
+
+// lockDir takes an exclusive lock on dir (created if missing) for one
+// bench run, so that two runs never share a private ClickHouse: the one
+// that started it stops it at its end, under the other (seen: a run that
+// found its server gone). The lock is released by unlock, or by the
+// kernel when the process exits. A second run gets an error naming dir.
+func lockDir(dir string) (unlock func(), err error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("cannot create %s: %w", dir, err)
+	}
+	f, err := os.OpenFile(filepath.Join(dir, ".bench.lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("cannot open the bench lock: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("another bench is using the ClickHouse in %s (%v): run one bench at a time, or give this one another -dir and ports", dir, err)
+	}
+	return func() { f.Close() }, nil // closing the file releases the lock
 }
 
 // keys are the plaintext API keys of one run, one per role.

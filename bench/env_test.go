@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -32,4 +33,23 @@ func TestConfigWithoutDefaults(t *testing.T) {
 	if back.HTTP.Listen != cfg.HTTP.Listen || back.ClickHouse.Database != cfg.ClickHouse.Database || back.ClickHouse.ReadCache != cfg.ClickHouse.ReadCache {
 		t.Errorf("read back %+v %+v", back.HTTP, back.ClickHouse)
 	}
+}
+
+// TestLockDirOneRunAtATime: a second run on the same folder is refused
+// while the first holds it, and gets it once the first let go.
+func TestLockDirOneRunAtATime(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "clickhouse")
+	unlock, err := lockDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lockDir(dir); err == nil || !strings.Contains(err.Error(), "another bench is using the ClickHouse in "+dir) {
+		t.Fatalf("second lock of a held folder: %v", err)
+	}
+	unlock()
+	unlock2, err := lockDir(dir)
+	if err != nil {
+		t.Fatalf("lock after unlock: %v", err)
+	}
+	unlock2()
 }
