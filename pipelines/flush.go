@@ -220,15 +220,15 @@ func (r *Runner) sendIntake(ctx context.Context, rows intakeRows) error {
 		outcomes[i] = "loaded"
 	}
 	// field and reason (a reject's) are left to their default, ''.
-	return r.insertColumnsInto(ctx, r.intake, "intake_history", "source, dataset, outcome, record_key_hash, topic, kafka_partition, kafka_offset, message_time, recorded_at",
+	return r.insertColumnsInto(ctx, r.intake, "intake_history", "source, dataset, outcome, record_key_hash, topic, kafka_partition, kafka_offset, message_time, recorded_at", n,
 		rows.sources, rows.datasets, outcomes, rows.hashes, rows.topics, rows.partitions, rows.offsets, rows.times, rows.times)
 }
 
-// insertColumnsInto inserts whole columns (slices of one length, in the
-// order of columns: []string, []int32 or []int64) into the bookkeeping
-// table qualified (named table in errors) in one INSERT, in blocks of
+// insertColumnsInto inserts whole columns (slices of n rows, in the order
+// of columns: []string, []int32 or []int64) into the bookkeeping table
+// qualified (named table in errors) in one INSERT, in blocks of
 // arrowbatch.InsertBlockRows rows.
-func (r *Runner) insertColumnsInto(ctx context.Context, qualified, table, columns string, cols ...any) error {
+func (r *Runner) insertColumnsInto(ctx context.Context, qualified, table, columns string, n int, cols ...any) error {
 	batch, err := r.conn.PrepareBatch(ctx, "INSERT INTO "+qualified+" ("+columns+")")
 	if err != nil {
 		return fmt.Errorf("cannot prepare insert into %s: %w", table, err)
@@ -238,12 +238,6 @@ func (r *Runner) insertColumnsInto(ctx context.Context, qualified, table, column
 			_ = batch.Abort()
 		}
 	}()
-	n := 0
-	if len(cols) > 0 {
-		if n, err = columnLen(cols[0]); err != nil {
-			return fmt.Errorf("cannot insert into %s: %w", table, err)
-		}
-	}
 	for lo := 0; lo < n; lo += arrowbatch.InsertBlockRows {
 		hi := min(lo+arrowbatch.InsertBlockRows, n)
 		for i, c := range cols {
@@ -267,30 +261,25 @@ func (r *Runner) insertColumnsInto(ctx context.Context, qualified, table, column
 	return nil
 }
 
-// columnLen is the length of a column insertColumnsInto takes.
-func columnLen(c any) (int, error) {
-	switch c := c.(type) {
-	case []string:
-		return len(c), nil
-	case []int32:
-		return len(c), nil
-	case []int64:
-		return len(c), nil
-	}
-	return 0, fmt.Errorf("unsupported column type %T", c)
-}
-
-// columnSlice is rows lo..hi of a column insertColumnsInto takes.
+// columnSlice is rows lo..hi of a column insertColumnsInto takes; an
+// error for another type or a column shorter than hi.
 func columnSlice(c any, lo, hi int) (any, error) {
 	switch c := c.(type) {
 	case []string:
-		return c[lo:hi], nil
+		return rowsOf(c, lo, hi)
 	case []int32:
-		return c[lo:hi], nil
+		return rowsOf(c, lo, hi)
 	case []int64:
-		return c[lo:hi], nil
+		return rowsOf(c, lo, hi)
 	}
 	return nil, fmt.Errorf("unsupported column type %T", c)
+}
+
+func rowsOf[T any](c []T, lo, hi int) (any, error) {
+	if hi > len(c) {
+		return nil, fmt.Errorf("column of %T has %d rows, not %d", c, len(c), hi)
+	}
+	return c[lo:hi], nil
 }
 
 // insertRejects records the batch's rejected messages in the rejects

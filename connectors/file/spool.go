@@ -25,24 +25,35 @@ import (
 // then each cell uvarint-length-prefixed; cells are in header order.
 
 func spoolPath(dir, name string) string {
-	return dir + string(os.PathSeparator) + "." + name + ".spool"
+	return dir + string(os.PathSeparator) + "." + name + spoolSuffix
+}
+
+const spoolSuffix = ".spool"
+
+// workbookOfSpool is the workbook name of a spool's file name
+// (spoolPath), or "" if name is not a spool's.
+func workbookOfSpool(name string) string {
+	if !strings.HasPrefix(name, ".") || !strings.HasSuffix(name, spoolSuffix) || len(name) <= len("."+spoolSuffix) {
+		return ""
+	}
+	return strings.TrimSuffix(strings.TrimPrefix(name, "."), spoolSuffix)
 }
 
 // removeOrphanSpools removes the spools among the entries of dir (as
 // listed by Conn.list) whose workbook is gone (a crash left them, and the
 // department took the file away since); it returns the names of the spools
-// removed. A spool whose workbook is there
-// is left to the run that reads the workbook (it overwrites the spool). A
-// run removes a spool before it moves its workbook away, so this never
-// takes the spool of another source sharing the folder.
+// removed. A spool whose workbook is there is left to the run that reads
+// the workbook (it overwrites the spool). A run removes a spool before it
+// moves its workbook away, so this never takes the spool of another source
+// sharing the folder.
 func removeOrphanSpools(dir string, entries []os.DirEntry) []string {
 	var removed []string
 	for _, e := range entries {
 		spool := e.Name()
-		if !e.Type().IsRegular() || !strings.HasPrefix(spool, ".") || !strings.HasSuffix(spool, ".spool") || len(spool) <= len("..spool") {
+		workbook := workbookOfSpool(spool)
+		if !e.Type().IsRegular() || workbook == "" {
 			continue
 		}
-		workbook := strings.TrimSuffix(strings.TrimPrefix(spool, "."), ".spool")
 		if _, err := os.Lstat(filepath.Join(dir, workbook)); !errors.Is(err, fs.ErrNotExist) {
 			continue
 		}

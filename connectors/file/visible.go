@@ -38,10 +38,10 @@ func Failed(src *config.Source) ([]string, error) {
 	return out, nil
 }
 
-// skippedIn lists the drop folder's entries (as listed by Conn.list) that match the pattern but are
-// not regular files (folders, symbolic links, devices), which Pull does not
-// read: it logs them, so a delivery dropped as a folder or a link is not
-// silently ignored.
+// skippedIn lists the drop folder's entries (as listed by Conn.list) that
+// match the pattern but are not regular files (folders, symbolic links,
+// devices), which Pull does not read: it logs them, so a delivery dropped
+// as a folder or a link is not silently ignored.
 func (c *Conn) skippedIn(entries []os.DirEntry) []string {
 	var out []string
 	for _, e := range entries {
