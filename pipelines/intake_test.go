@@ -27,14 +27,14 @@ func TestIntakeInsertInBlocks(t *testing.T) {
 	if err := r.sendIntake(ctx, rows); err != nil {
 		t.Fatal(err)
 	}
-	var count, matching uint64
-	if err := h.conn.QueryRow(ctx, "SELECT count(), countIf(outcome = 'loaded' AND field = '' AND reason = '' AND dataset = 'asset' AND topic = 'raw.blocks'"+
+	var count, matching, offsets uint64
+	if err := h.conn.QueryRow(ctx, "SELECT count(), uniqExact(kafka_offset), countIf(outcome = 'loaded' AND field = '' AND reason = '' AND dataset = 'asset' AND topic = 'raw.blocks'"+
 		" AND record_key_hash = concat('h', toString(kafka_offset)) AND kafka_partition = kafka_offset % 3"+
 		" AND toUnixTimestamp(message_time) = ? + kafka_offset AND recorded_at = message_time)"+
-		" FROM "+r.intake+" WHERE source = 'blocks'", t0.Unix()).Scan(&count, &matching); err != nil {
+		" FROM "+r.intake+" WHERE source = 'blocks'", t0.Unix()).Scan(&count, &offsets, &matching); err != nil {
 		t.Fatal(err)
 	}
-	if count != uint64(n) || matching != uint64(n) {
-		t.Fatalf("intake_history has %d rows of the round (%d as sent), want %d", count, matching, n)
+	if count != uint64(n) || offsets != uint64(n) || matching != uint64(n) {
+		t.Fatalf("intake_history has %d rows of the round (%d offsets, %d as sent), want %d", count, offsets, matching, n)
 	}
 }
