@@ -126,15 +126,15 @@ func TestInsertInBlocksMakesOnePart(t *testing.T) {
 	if err := Insert(ctx, conn, table, rec); err != nil {
 		t.Fatal(err)
 	}
-	var rows, parts uint64
-	if err := conn.QueryRow(ctx, "SELECT count() FROM "+table).Scan(&rows); err != nil {
+	var rows, keys, parts uint64
+	if err := conn.QueryRow(ctx, "SELECT count(), uniqExact(record_key) FROM "+table).Scan(&rows, &keys); err != nil {
 		t.Fatal(err)
 	}
 	// Parts written by inserts have level 0 (merged ones stay listed, inactive, for minutes).
 	if err := conn.QueryRow(ctx, "SELECT count() FROM system.parts WHERE database = ? AND table = 'asset' AND level = 0", cfg.Database).Scan(&parts); err != nil {
 		t.Fatal(err)
 	}
-	if rows != uint64(n) || parts != 1 {
-		t.Fatalf("%d rows in %d parts, want %d rows in 1 part", rows, parts, n)
+	if rows != uint64(n) || keys != uint64(n) || parts != 1 {
+		t.Fatalf("%d rows (%d keys) in %d parts, want %d rows in 1 part", rows, keys, parts, n)
 	}
 }
