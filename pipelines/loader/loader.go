@@ -264,7 +264,11 @@ func (l *Loop[B]) Run(ctx context.Context) error {
 
 	var stages sync.WaitGroup
 	for i := 0; i < l.cfg.Lanes; i++ {
-		ln := &lane[B]{id: i, prepare: make(chan *batch[B], 1), store: make(chan *batch[B], 1), spare: make(chan []kafka.Message, 1)}
+		// Unqueued hand-offs: a lane holds at most three batches (one
+		// collecting, one being prepared or prepared, one being stored), so
+		// the in-flight bound makes its batches, and ClickHouse's parts,
+		// as large as it can (see Config.MaxInFlight).
+		ln := &lane[B]{id: i, prepare: make(chan *batch[B]), store: make(chan *batch[B]), spare: make(chan []kafka.Message, 1)}
 		r.lanes = append(r.lanes, ln)
 		stages.Add(2)
 		go func() { defer stages.Done(); r.prepareStage(ln) }()
