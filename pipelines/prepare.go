@@ -7,9 +7,9 @@ import (
 	"time"
 
 	"github.com/residenthub/residenthub/config"
+	"github.com/residenthub/residenthub/pipelines/loader"
 	"github.com/residenthub/residenthub/pipelines/record"
 	"github.com/residenthub/residenthub/schema"
-	"github.com/segmentio/kafka-go"
 )
 
 // batch holds the decoded messages of one dataset's loader batch. Every
@@ -64,7 +64,7 @@ var decodeSlots = make(chan struct{}, runtime.GOMAXPROCS(0))
 
 // prepare decodes and normalizes a loader batch of one dataset (lane) on
 // every core, keeping the messages' order.
-func (r *Runner) prepare(lane int, msgs []kafka.Message) *batch {
+func (r *Runner) prepare(lane int, msgs []loader.Message) *batch {
 	b := &batch{dataset: r.datasets[lane], n: len(msgs), done: map[string]bool{}}
 	out := make([]decoded, len(msgs))
 	var wg sync.WaitGroup
@@ -105,13 +105,13 @@ func (r *Runner) prepare(lane int, msgs []kafka.Message) *batch {
 
 // decode decodes and normalizes one message, decoding into env (reused:
 // nothing returned points into its Fields map); it is pure but for logging.
-func (r *Runner) decode(m *kafka.Message, env *schema.Envelope) decoded {
+func (r *Runner) decode(m *loader.Message, env *schema.Envelope) decoded {
 	src := r.byTopic[m.Topic]
-	ingest := m.Time.UTC().Truncate(time.Second)
-	if m.Time.IsZero() {
+	ingest := m.MessageTime().Truncate(time.Second)
+	if m.Time == 0 {
 		ingest = time.Now().UTC().Truncate(time.Second)
 	}
-	ref := msgRef{topic: m.Topic, partition: m.Partition, offset: m.Offset, time: ingest}
+	ref := msgRef{topic: m.Topic, partition: int(m.Partition), offset: m.Offset, time: ingest}
 	if err := schema.DecodeEnvelopeInto(m.Value, env); err != nil {
 		rj := rejectOf(src, m, ref, "", "envelope", err.Error())
 		return decoded{reject: &rj}
@@ -135,13 +135,13 @@ func (r *Runner) decode(m *kafka.Message, env *schema.Envelope) decoded {
 	return decoded{row: pendingRow{ref: ref, row: row}, warnings: len(warnings), keyWarn: row.KeyWarning != ""}
 }
 
-func rejectOf(src *config.Source, m *kafka.Message, ref msgRef, recordKey, field, reason string) pendingReject {
+func rejectOf(src *config.Source, m *loader.Message, ref msgRef, recordKey, field, reason string) pendingReject {
 	if recordKey == "" {
 		recordKey = string(m.Key)
 	}
 	return pendingReject{ref: ref, key: m.Key, letter: schema.DeadLetter{
 		Source: src.Name, Dataset: src.Dataset, RecordKey: recordKey, Field: field, Reason: reason,
 		PipelineVersion: PipelineVersion, RejectedAt: time.Now().UTC(),
-		Topic: m.Topic, Partition: m.Partition, Offset: m.Offset, Original: m.Value,
+		Topic: m.Topic, Partition: int(m.Partition), Offset: m.Offset, Original: m.Value,
 	}}
 }

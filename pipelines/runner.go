@@ -51,7 +51,6 @@ import (
 	"github.com/residenthub/residenthub/retry"
 	"github.com/residenthub/residenthub/schema"
 	"github.com/residenthub/residenthub/store"
-	"github.com/segmentio/kafka-go"
 )
 
 // PipelineVersion is written to every loaded row and dead letter. Bump it
@@ -215,7 +214,7 @@ func (r *Runner) Run(ctx context.Context) error {
 		Committed:    r.committed,
 		BeforeCommit: r.hooks.beforeCommit,
 		Log:          r.log,
-		Fetched:      func(*kafka.Message) { r.pending.Add(1) },
+		Fetched:      func(*loader.Message) { r.pending.Add(1) },
 		Released:     func(n int) { r.pending.Add(-int64(n)) },
 	})
 	if err != nil {

@@ -14,7 +14,6 @@ import (
 	"github.com/residenthub/residenthub/pipelines/loader"
 	"github.com/residenthub/residenthub/schema"
 	"github.com/residenthub/residenthub/store"
-	"github.com/segmentio/kafka-go"
 )
 
 // Sink consumes the audit topic (one consumer group; run one Sink per API
@@ -98,10 +97,10 @@ func (s *Sink) Run(ctx context.Context) error {
 // decode turns a batch of audit messages into events. A message that is not
 // an event cannot become a row: it is logged (where it is, not its content)
 // and skipped.
-func (s *Sink) decode(_ int, msgs []kafka.Message) []*Event {
+func (s *Sink) decode(_ int, msgs []loader.Message) []*Event {
 	events := make([]*Event, 0, len(msgs))
 	for _, m := range msgs {
-		e, err := Unmarshal(m.Value, m.Topic, m.Partition, m.Offset)
+		e, err := Unmarshal(m.Value, m.Topic, int(m.Partition), m.Offset)
 		if err != nil {
 			s.log.Error("skipping undecodable audit message", "topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "err", err)
 			continue

@@ -65,7 +65,7 @@ type sink struct {
 
 type prepared struct {
 	lane int
-	msgs []kafka.Message
+	msgs []Message
 }
 
 func newSink() *sink { return &sink{stored: map[string][]int64{}, values: map[string]int{}} }
@@ -79,8 +79,8 @@ func (s *sink) config(brokers []string, topics ...string) Config[prepared] {
 		Brokers: brokers, GroupID: "g-" + strconv.FormatInt(time.Now().UnixNano(), 36), Topics: topics,
 		Lanes: len(topics), LaneOf: func(t string) int { return lanes[t] },
 		BatchRows: 40, Linger: 50 * time.Millisecond, MaxBackoff: 200 * time.Millisecond,
-		Prepare: func(lane int, msgs []kafka.Message) prepared {
-			return prepared{lane: lane, msgs: append([]kafka.Message(nil), msgs...)}
+		Prepare: func(lane int, msgs []Message) prepared {
+			return prepared{lane: lane, msgs: append([]Message(nil), msgs...)}
 		},
 		Store: func(ctx context.Context, p prepared) error {
 			if s.fail.Add(-1) >= 0 {
@@ -95,7 +95,7 @@ func (s *sink) config(brokers []string, topics ...string) Config[prepared] {
 			}
 			return nil
 		},
-		Fetched: func(*kafka.Message) {
+		Fetched: func(*Message) {
 			n := s.inFlight.Add(1)
 			if n > s.maxSeen.Load() {
 				s.maxSeen.Store(n)
@@ -267,7 +267,7 @@ func TestCrashCommitsNothingMore(t *testing.T) {
 
 func TestNewChecksConfig(t *testing.T) {
 	base := Config[int]{Brokers: []string{"x"}, GroupID: "g", Topics: []string{"t"}, BatchRows: 1, Linger: time.Second,
-		Prepare: func(int, []kafka.Message) int { return 0 }, Store: func(context.Context, int) error { return nil }}
+		Prepare: func(int, []Message) int { return 0 }, Store: func(context.Context, int) error { return nil }}
 	if _, err := New(base); err != nil {
 		t.Fatal(err)
 	}
@@ -336,7 +336,7 @@ func TestBatchesGrowWhileStoreIsBusy(t *testing.T) {
 	allFetched := make(chan struct{})
 	var fetched atomic.Int64
 	fetchedFn := cfg.Fetched
-	cfg.Fetched = func(m *kafka.Message) {
+	cfg.Fetched = func(m *Message) {
 		fetchedFn(m)
 		if fetched.Add(1) == n {
 			close(allFetched)
