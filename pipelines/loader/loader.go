@@ -252,7 +252,7 @@ type lane[B any] struct {
 	prepare chan *batch[B]
 	store   chan *batch[B]
 	// spare is a prepared batch's emptied message slice, handed back to
-	// collect for the next batch (a batch of 20,000 messages is 3 MB).
+	// collect for the next batch (a batch of 20,000 messages is 1.8 MB).
 	spare chan []Message
 	// busy counts the lane's batches handed to prepare and not yet done
 	// with by the store stage (stored, or given up).
