@@ -10,6 +10,8 @@
 // Parts (-parts): ingest (end to end, pipelines alone, floor, peer),
 // checks (dibao, residence certificate, profile; 1 and C clients; a
 // burst), freshness (pushes and SQL pulls until a profile shows them),
+// crash (the pipelines killed with SIGKILL halfway through the raw topics
+// and restarted, then compared with the uninterrupted load; optional),
 // gobench (the Go benchmarks of the hot functions, optional), hotline (the
 // top-problems ranking over a generated district-year of a million 12345
 // tickets, optional; alone it needs no district). Checks and
@@ -77,10 +79,11 @@ type Options struct {
 	Log  io.Writer
 }
 
-// AllParts are the parts run by default; gobench is optional.
+// AllParts are the parts run by default; crash, gobench and hotline are
+// optional.
 var AllParts = []string{"ingest", "checks", "freshness"}
 
-var knownParts = []string{"ingest", "checks", "freshness", "gobench", "hotline"}
+var knownParts = []string{"ingest", "crash", "checks", "freshness", "gobench", "hotline"}
 
 func (o *Options) has(part string) bool { return slices.Contains(o.Parts, part) }
 

@@ -44,6 +44,17 @@ func Print(w io.Writer, r *Result) {
 				fmt.Sprintf("%s | %.1f, %.1f", num(in.PipelinesOnlyClickHouseCPUSPerMillion), in.PipelinesOnlyRowsWrittenPerMessage, in.PipelinesOnlyRowsMergedPerMessage), "", "")
 		}
 	}
+	if c := r.Crash; c != nil {
+		killed := fmt.Sprintf("killed after %.1f s, %s messages committed", c.KilledAfterS, num(float64(c.CommittedAtKill)))
+		if !c.Killed {
+			killed = "loaded everything before the kill"
+		}
+		verdict := "equal to the uninterrupted load"
+		if !c.Equal {
+			verdict = "DIFFERS from the uninterrupted load"
+		}
+		row("crash: pipelines killed (SIGKILL) halfway, restarted", fmt.Sprintf("%s; reloaded in %.1f s; %s", killed, c.RestartS, verdict), "", "")
+	}
 	if c := r.Checks; c != nil {
 		floor := fmt.Sprintf("ClickHouse PK lookup p50 %s, p99 %s ms", ms(c.FloorPKP50Ms), ms(c.FloorPKP99Ms))
 		for _, l := range []struct {

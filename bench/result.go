@@ -15,6 +15,7 @@ type Result struct {
 	Machine    Machine   `json:"machine"`
 	District   District  `json:"district"`
 	Ingest     *Ingest   `json:"ingest,omitempty"`
+	Crash      *Crash    `json:"crash,omitempty"` // bench/crash.go
 	Checks     *Checks   `json:"checks,omitempty"`
 	Freshness  *Fresh    `json:"freshness,omitempty"`
 	GoBench    []GoBench `json:"gobench,omitempty"`

@@ -78,6 +78,15 @@ func (r *run) all(ctx context.Context) error {
 			return err
 		}
 	}
+	if o.has("crash") {
+		if err := r.quiet(ctx); err != nil {
+			return err
+		}
+		if err := r.crash(ctx); err != nil {
+			return err
+		}
+		r.stepDone("crash")
+	}
 	if o.has("checks") {
 		if err := r.quiet(ctx); err != nil {
 			return err

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -38,7 +39,8 @@ func TestSmallRun(t *testing.T) {
 	}
 	o := Options{Residents: 2000, Clients: 3, Rate: 20, Duration: time.Second, Seed: 3, Dir: dir, Repo: "..",
 		ClickHouse: os.Getenv("RESIDENTHUB_BENCH_CLICKHOUSE"), ClickHousePort: chPort, ClickHouseHTTPPort: chHTTP,
-		Postgres: pg, Burst: 40, Pushes: 3, SQLChanges: 2, Binary: bin, Log: testLog{t}}
+		Postgres: pg, Burst: 40, Pushes: 3, SQLChanges: 2, Binary: bin, Log: testLog{t},
+		Parts: append(slices.Clone(AllParts), "crash")}
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 	res, err := Run(ctx, o)
@@ -103,6 +105,19 @@ func TestSmallRun(t *testing.T) {
 	if w := res.Ingest.PipelinesOnlyRowsWrittenPerMessage; w < 1 {
 		t.Errorf("pipelines only wrote %.2f rows per message into ClickHouse, want at least the dataset's row", w)
 	}
+	// The crash part: hub E's load (killed halfway when it was not done
+	// before the first look) equals hub A's in every dataset table and the
+	// rejects.
+	if c := res.Crash; c == nil || !c.Equal || len(c.Tables) < 7 {
+		t.Errorf("crash: %+v", c)
+	} else {
+		for _, tb := range c.Tables {
+			if tb.RowsHubA == 0 && tb.Table != "rejects" {
+				t.Errorf("crash: compared %s with an empty table of hub A", tb.Table)
+			}
+		}
+		t.Logf("crash: killed %v after %.1f s with %d messages committed", c.Killed, c.KilledAfterS, c.CommittedAtKill)
+	}
 	if f := res.Freshness; f.Pushes != o.Pushes || f.SQLChanges != o.SQLChanges {
 		t.Errorf("freshness: %+v", f)
 	}
@@ -110,7 +125,7 @@ func TestSmallRun(t *testing.T) {
 	var table bytes.Buffer
 	Print(&table, res)
 	for _, want := range []string{"ingest end to end", "Excel source payroll", "pipelines only", "Kafka engine", "dibao check, 3 clients", "dibao check, 1 client", "/s offered", "dibao check as of yesterday",
-		"residence certificate", "profile GET", "burst", "push → in a profile", "SQL pull → in a profile", "PK lookup"} {
+		"residence certificate", "profile GET", "burst", "push → in a profile", "SQL pull → in a profile", "PK lookup", "crash: pipelines killed"} {
 		if !strings.Contains(table.String(), want) {
 			t.Errorf("the table lacks %q:\n%s", want, table.String())
 		}

@@ -141,7 +141,7 @@ type Pipelines struct {
 	// MaxInFlight bounds the messages fetched from Kafka and not yet
 	// committed, over all sources (0 = pipelines.DefaultMaxInFlight,
 	// 120,000, or batch_rows if larger); it bounds the pipelines' memory
-	// (about 2 KiB per message) and, with the time a batch takes, their
+	// (about 1.4 KiB per message) and, with the time a batch takes, their
 	// throughput.
 	MaxInFlight int `yaml:"max_in_flight"`
 }

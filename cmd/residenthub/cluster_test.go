@@ -296,8 +296,11 @@ func writeClusterConfig(t *testing.T, root, name, broker string, ch config.Click
 		t.Fatal(err)
 	}
 	s := strings.Replace(string(b), "  pseudonym_salt: ", "  cluster: "+ch.Cluster+"\n  pseudonym_salt: ", 1)
-	// Retry soon after the restarted server is back.
-	s = strings.Replace(s, "  group_id: gc\n", "  group_id: gc\n  max_backoff: 2s\n", 1)
+	// Retry soon after the restarted server is back. Two batches in flight:
+	// the first pipelines process must still be loading when the second
+	// has joined and the kills come (with the default bound it fetched the
+	// whole district at once and could commit it before).
+	s = strings.Replace(s, "  group_id: gc\n", "  group_id: gc\n  max_backoff: 2s\n  max_in_flight: 2000\n", 1)
 	if err := os.WriteFile(c.path, []byte(s), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -305,8 +308,8 @@ func writeClusterConfig(t *testing.T, root, name, broker string, ch config.Click
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.ClickHouse.Cluster != ch.Cluster || cfg.Pipelines.MaxBackoff != 2*time.Second {
-		t.Fatalf("%s: clickhouse.cluster or pipelines.max_backoff not set", c.path)
+	if cfg.ClickHouse.Cluster != ch.Cluster || cfg.Pipelines.MaxBackoff != 2*time.Second || cfg.Pipelines.MaxInFlight != 2000 {
+		t.Fatalf("%s: clickhouse.cluster, pipelines.max_backoff or max_in_flight not set", c.path)
 	}
 	return demoConfig{path: c.path, cfg: cfg}
 }
