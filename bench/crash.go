@@ -10,7 +10,6 @@ import (
 
 	"github.com/residenthub/residenthub/bus"
 	"github.com/residenthub/residenthub/config"
-	"github.com/residenthub/residenthub/schema"
 	"github.com/residenthub/residenthub/store"
 )
 
@@ -59,32 +58,18 @@ const crashPollEvery = 100 * time.Millisecond
 // reported (Crash.Equal false) and returned as an error after the figures.
 func (r *run) crash(ctx context.Context) error {
 	o := r.o
-	ch := clickhouseConfig(r.chAddr, "bench_"+r.id+"_crash")
-	r.dbs = append(r.dbs, ch.Database, ch.AnalyticsDatabase)
-	if err := migrate(ctx, ch); err != nil {
-		return err
-	}
-	httpPort, err := freePort()
+	hc, cfg, err := r.pipelinesHub(ctx, "crash", "crash", "hub-e")
 	if err != nil {
 		return err
 	}
-	hc := hubConfig{path: filepath.Join(r.work, "deploy", "demo", "crash.yaml"), dataDir: filepath.Join(r.work, "var", "hub-e"),
-		brokers: r.brokers, kafkaPort: 1, httpPort: httpPort, clickhouse: ch, groupID: "bench-" + r.id + "-crash"}
-	cfg, err := writeConfig(o, hc, r.keys)
-	if err != nil {
-		return err
-	}
-	var topics []string
-	for _, s := range cfg.Sources {
-		topics = append(topics, schema.RawTopic(s.Name))
-	}
+	topics := rawTopicsOf(cfg)
 	raw, err := topicMessages(ctx, r.brokers, r.fileTopics())
 	if err != nil {
 		return err
 	}
 	res := &Crash{}
 	r.res.Crash = res
-	o.logf("crash: hub E (pipelines) reading the %d raw messages into %s, killed with SIGKILL at half", raw, ch.Database)
+	o.logf("crash: hub E (pipelines) reading the %d raw messages into %s, killed with SIGKILL at half", raw, hc.clickhouse.Database)
 	c, err := startHub(o.Binary, hc.path, "pipelines", filepath.Join(r.work, "hub-e.log"), "E")
 	if err != nil {
 		return err
@@ -131,7 +116,7 @@ func (r *run) crash(ctx context.Context) error {
 	if err := c.stop(); err != nil {
 		return err
 	}
-	if res.Tables, err = r.compareLoads(ctx, "bench_"+r.id, ch.Database, cfg.Sources); err != nil {
+	if res.Tables, err = r.compareLoads(ctx, "bench_"+r.id, hc.clickhouse.Database, cfg.Sources); err != nil {
 		return err
 	}
 	res.Equal = true

@@ -162,22 +162,11 @@ func (r *run) ingest(ctx context.Context) error {
 // the whole district, and times it until its group has no lag.
 func (r *run) pipelinesOnly(ctx context.Context, in *Ingest) error {
 	o := r.o
-	ch := clickhouseConfig(r.chAddr, "bench_"+r.id+"_pipelines")
-	r.dbs = append(r.dbs, ch.Database, ch.AnalyticsDatabase)
-	if err := migrate(ctx, ch); err != nil {
-		return err
-	}
-	httpPort, err := freePort()
+	hc, cfg, err := r.pipelinesHub(ctx, "pipelines", "pipelines-only", "hub-b")
 	if err != nil {
 		return err
 	}
-	hc := hubConfig{path: filepath.Join(r.work, "deploy", "demo", "pipelines-only.yaml"), dataDir: filepath.Join(r.work, "var", "hub-b"),
-		brokers: r.brokers, kafkaPort: 1, httpPort: httpPort, clickhouse: ch, groupID: "bench-" + r.id + "-pipelines-only"}
-	cfg, err := writeConfig(o, hc, r.keys)
-	if err != nil {
-		return err
-	}
-	o.logf("pipelines only: hub B (pipelines) reading hub A's %d raw messages into %s", in.RawMessages, ch.Database)
+	o.logf("pipelines only: hub B (pipelines) reading hub A's %d raw messages into %s", in.RawMessages, hc.clickhouse.Database)
 	chPID := o.clickhousePID()
 	chCPU0, events0 := cpuOf(chPID), r.serverEvents(ctx)
 	pprofAddr, env, err := o.pprofListener()
@@ -191,11 +180,7 @@ func (r *run) pipelinesOnly(ctx context.Context, in *Ingest) error {
 	defer b.stop()
 	waitProfile := o.profileHub(ctx, o.Profile, "ingest-pipelines-only", pprofAddr, ingestProfileWindow)
 	defer waitProfile()
-	var topics []string
-	for _, s := range cfg.Sources {
-		topics = append(topics, schema.RawTopic(s.Name))
-	}
-	done, err := waitLoaded(ctx, b, cfg, r.brokers, cfg.Pipelines.GroupID, topics, false, o, loadTimeout(in.RawMessages))
+	done, err := waitLoaded(ctx, b, cfg, r.brokers, cfg.Pipelines.GroupID, rawTopicsOf(cfg), false, o, loadTimeout(in.RawMessages))
 	if err != nil {
 		return err
 	}
@@ -225,6 +210,35 @@ func (r *run) pipelinesOnly(ctx context.Context, in *Ingest) error {
 	o.logf("pipelines only: ClickHouse CPU %.0f s per million messages (hub B: %.0f); rows written %.1f and merged %.1f per message",
 		in.PipelinesOnlyClickHouseCPUSPerMillion, in.PipelinesOnlyCPUSPerMillion, in.PipelinesOnlyRowsWrittenPerMessage, in.PipelinesOnlyRowsMergedPerMessage)
 	return nil
+}
+
+// pipelinesHub prepares a hub that runs the pipelines role alone against
+// hub A's broker: fresh, migrated databases bench_<id>_<suffix> (and its
+// analytics database), the config <work>/deploy/demo/<name>.yaml with its
+// data in <work>/var/<dataDir> and the consumer group bench-<id>-<name>.
+func (r *run) pipelinesHub(ctx context.Context, suffix, name, dataDir string) (hubConfig, *config.Config, error) {
+	ch := clickhouseConfig(r.chAddr, "bench_"+r.id+"_"+suffix)
+	r.dbs = append(r.dbs, ch.Database, ch.AnalyticsDatabase)
+	if err := migrate(ctx, ch); err != nil {
+		return hubConfig{}, nil, err
+	}
+	httpPort, err := freePort()
+	if err != nil {
+		return hubConfig{}, nil, err
+	}
+	hc := hubConfig{path: filepath.Join(r.work, "deploy", "demo", name+".yaml"), dataDir: filepath.Join(r.work, "var", dataDir),
+		brokers: r.brokers, kafkaPort: 1, httpPort: httpPort, clickhouse: ch, groupID: "bench-" + r.id + "-" + name}
+	cfg, err := writeConfig(r.o, hc, r.keys)
+	return hc, cfg, err
+}
+
+// rawTopicsOf returns the raw topics of cfg's sources.
+func rawTopicsOf(cfg *config.Config) []string {
+	var topics []string
+	for _, s := range cfg.Sources {
+		topics = append(topics, schema.RawTopic(s.Name))
+	}
+	return topics
 }
 
 // cpuOf returns the CPU seconds of process pid so far (0 for pid 0 or
