@@ -55,7 +55,8 @@ const crashPollEvery = 100 * time.Millisecond
 // hold exactly the rows of hub A's uninterrupted load (FINAL: count and the
 // sum of cityHash64 over every column, ingest_time included: both loads read
 // the same messages), and its rejects the same messages. A difference is
-// reported (Crash.Equal false) and returned as an error after the figures.
+// reported (Crash.Equal false) and returned as an error; the figures are
+// still printed and written, the parts after this one do not run.
 func (r *run) crash(ctx context.Context) error {
 	o := r.o
 	hc, cfg, err := r.pipelinesHub(ctx, "crash", "crash", "hub-e")
@@ -81,8 +82,8 @@ func (r *run) crash(ctx context.Context) error {
 		}
 		lag, err := bus.TotalGroupLag(ctx, r.brokers, cfg.Pipelines.GroupID, r.fileTopics())
 		if err == nil && raw-lag >= raw/2 {
-			// Killed between polls' worth of progress; a lag of 0 means
-			// hub E loaded everything before the kill.
+			// Half committed: kill now (a lag of 0: hub E loaded
+			// everything before this look).
 			res.Killed, res.CommittedAtKill = lag > 0, raw-lag
 			break
 		}
