@@ -146,44 +146,45 @@ func (r *run) compareLoads(ctx context.Context, a, b string, sources []config.So
 	}
 	var out []CrashTable
 	for _, t := range tables {
-		var cols []string
-		rows, err := r.conn.Query(ctx, "SELECT name FROM system.columns WHERE database = "+store.QuoteString(a)+" AND table = "+store.QuoteString(t)+" ORDER BY name")
-		if err != nil {
+		var names []string
+		if err := r.conn.QueryRow(ctx, "SELECT groupArray(name) FROM (SELECT name FROM system.columns WHERE database = "+
+			store.QuoteString(a)+" AND table = "+store.QuoteString(t)+" ORDER BY name)").Scan(&names); err != nil {
 			return nil, fmt.Errorf("cannot read the columns of %s: %w", t, err)
 		}
-		for rows.Next() {
-			var n string
-			if err := rows.Scan(&n); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			cols = append(cols, store.QuoteIdent(n))
+		cols := make([]string, len(names))
+		for i, n := range names {
+			cols[i] = store.QuoteIdent(n)
 		}
-		rows.Close()
 		if len(cols) == 0 {
 			return nil, fmt.Errorf("cannot compare %s: no columns in %s", t, a)
 		}
 		q := "SELECT count(), sum(cityHash64(" + strings.Join(cols, ", ") + ")) FROM %s." + store.QuoteIdent(t) + " FINAL"
-		ct := CrashTable{Table: t}
-		if err := r.conn.QueryRow(ctx, fmt.Sprintf(q, store.QuoteIdent(b))).Scan(&ct.Rows, &ct.Hash); err != nil {
-			return nil, fmt.Errorf("cannot hash %s.%s: %w", b, t, err)
+		ct, err := r.compareTable(ctx, t, q, a, b)
+		if err != nil {
+			return nil, err
 		}
-		if err := r.conn.QueryRow(ctx, fmt.Sprintf(q, store.QuoteIdent(a))).Scan(&ct.RowsHubA, &ct.HashHubA); err != nil {
-			return nil, fmt.Errorf("cannot hash %s.%s: %w", a, t, err)
-		}
-		ct.Equal = ct.Rows == ct.RowsHubA && ct.Hash == ct.HashHubA
 		out = append(out, ct)
 	}
 	// Rejects: the rejected messages (a replay after the crash writes a
 	// reject again, with another rejected_at).
-	q := "SELECT count(), sum(h) FROM (SELECT DISTINCT cityHash64(source, dataset, record_key, topic, kafka_partition, kafka_offset, field, reason) AS h FROM %s.rejects)"
-	ct := CrashTable{Table: "rejects"}
+	ct, err := r.compareTable(ctx, "rejects", "SELECT count(), sum(h) FROM (SELECT DISTINCT cityHash64(source, dataset, record_key, topic, "+
+		"kafka_partition, kafka_offset, field, reason) AS h FROM %s.rejects)", a, b)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, ct), nil
+}
+
+// compareTable runs q, a query of a row count and a hash with %s for the
+// database, on database b (the crashed load) and on a (hub A's).
+func (r *run) compareTable(ctx context.Context, table, q, a, b string) (CrashTable, error) {
+	ct := CrashTable{Table: table}
 	if err := r.conn.QueryRow(ctx, fmt.Sprintf(q, store.QuoteIdent(b))).Scan(&ct.Rows, &ct.Hash); err != nil {
-		return nil, fmt.Errorf("cannot hash %s.rejects: %w", b, err)
+		return ct, fmt.Errorf("cannot hash %s.%s: %w", b, table, err)
 	}
 	if err := r.conn.QueryRow(ctx, fmt.Sprintf(q, store.QuoteIdent(a))).Scan(&ct.RowsHubA, &ct.HashHubA); err != nil {
-		return nil, fmt.Errorf("cannot hash %s.rejects: %w", a, err)
+		return ct, fmt.Errorf("cannot hash %s.%s: %w", a, table, err)
 	}
 	ct.Equal = ct.Rows == ct.RowsHubA && ct.Hash == ct.HashHubA
-	return append(out, ct), nil
+	return ct, nil
 }
